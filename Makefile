@@ -1,0 +1,48 @@
+# Every target CI uses lives here, so a local run and a CI run are the same run.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CORPUS ?= corpus
+SHARED ?= ../shared
+
+.PHONY: venv run index test lint unit bench eval eval-smoke clean
+
+venv: $(STAMP)
+
+# torch first, pinned to the CPU wheel on this disk: an unpinned torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+# Builds (or refreshes) the index of corpus/ when it is missing or stale, then serves it.
+run: venv
+	$(BIN)/newsqa index build $(CORPUS) --if-stale
+	$(BIN)/newsqa serve
+
+index: venv
+	$(BIN)/newsqa index build $(CORPUS) --if-stale
+
+lint: venv
+	$(BIN)/ruff check indexer service eval tests
+	$(BIN)/ruff format --check indexer service eval tests
+	$(BIN)/mypy
+
+test: venv lint
+	$(BIN)/python -m pytest
+
+unit: venv
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: venv
+	$(BIN)/newsqa bench index --corpus $(SHARED)/data/corpus
+	$(BIN)/newsqa bench service
+
+eval: venv
+	$(BIN)/newsqa eval run --suite eval/suites/dev.toml
+
+clean:
+	rm -rf var runs .pytest_cache .mypy_cache .ruff_cache

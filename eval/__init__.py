@@ -1,0 +1,1 @@
+"""Offline evaluation: retrieval and answer metrics, reports with plots, run-versus-run."""

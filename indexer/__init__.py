@@ -1,0 +1,1 @@
+"""Ingest news articles and build a crash-safe, incremental FAISS + SQLite index."""

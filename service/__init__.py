@@ -1,0 +1,1 @@
+"""The newsqa HTTP service: hybrid retrieval and extractive answers with exact citations."""
