@@ -86,6 +86,10 @@ class IndexReader(Protocol):
         """An indexed article or a de-duplicated copy of one, by id."""
         ...
 
+    def canonical_id(self, article_id: str) -> str | None:
+        """The indexed article that stands for this id's story (itself if indexed), or None."""
+        ...
+
     def alternative_sources(self, article_id: str) -> list[Article]:
         """Other copies of the same story (exact or near duplicates) that were not indexed."""
         ...
