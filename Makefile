@@ -44,5 +44,9 @@ bench: venv
 eval: venv
 	$(BIN)/newsqa eval run --suite eval/suites/dev.toml
 
+# About 50 questions end to end: checks that every metric is computed and every file written.
+eval-smoke: venv
+	$(BIN)/newsqa eval run --suite eval/suites/smoke.toml
+
 clean:
 	rm -rf var runs .pytest_cache .mypy_cache .ruff_cache

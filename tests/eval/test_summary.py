@@ -1,0 +1,115 @@
+"""Aggregation of rows: means over the questions a metric applies to, calibration, breakdowns."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.summary import aggregate, summarize
+
+
+def _row(
+    qid: str,
+    dataset: str = "d",
+    *,
+    abstained: bool,
+    unanswerable: bool,
+    conf: float,
+    correct: float,
+    em: float | None,
+    sources: list[str],
+    ask_ms: float,
+) -> dict:
+    return {
+        "dataset": dataset,
+        "id": qid,
+        "type": "t",
+        "abstained": abstained,
+        "confidence": conf,
+        "gold": {
+            "unanswerable": unanswerable,
+            "sources": sources,
+            "years": ["2025"],
+            "gold_ids": [],
+        },
+        "scores": {"exact_match": em, "correct": correct},
+        "timings": {"ask_ms": ask_ms, "search_ms": {"hybrid": ask_ms / 2}},
+    }
+
+
+def test_aggregate_by_hand() -> None:
+    rows = [
+        _row(
+            "1",
+            abstained=False,
+            unanswerable=False,
+            conf=0.9,
+            correct=1.0,
+            em=1.0,
+            sources=["A", "B"],
+            ask_ms=10.0,
+        ),
+        _row(
+            "2",
+            abstained=False,
+            unanswerable=False,
+            conf=0.9,
+            correct=0.0,
+            em=0.0,
+            sources=["A"],
+            ask_ms=20.0,
+        ),
+        _row(
+            "3",
+            abstained=True,
+            unanswerable=True,
+            conf=0.1,
+            correct=1.0,
+            em=None,
+            sources=[],
+            ask_ms=30.0,
+        ),
+        {"dataset": "d", "id": "4", "type": "t", "error": "boom", "scores": {}},
+    ]
+    agg = aggregate(rows)
+    assert agg["count"] == 4 and agg["failed"] == 1
+    assert agg["metrics"]["exact_match"] == {"mean": 0.5, "n": 2}
+    assert agg["metrics"]["correct"]["mean"] == pytest.approx(2 / 3)
+    assert agg["abstention"]["precision"] == 1.0 and agg["abstention"]["recall"] == 1.0
+    # calibration over the two answered questions only: bucket 9, acc 0.5, conf 0.9
+    assert agg["calibration"]["ece"] == pytest.approx(0.4)
+    assert agg["latency_ms"]["ask"]["p50"] == 20.0
+    assert agg["latency_ms"]["search"]["hybrid"]["p50"] == 10.0
+    # a question with gold from two outlets counts in both; none -> "unknown"
+    assert {k: v["count"] for k, v in agg["by_source"].items()} == {"A": 2, "B": 1, "unknown": 1}
+    assert agg["by_source"]["A"]["exact_match"] == 0.5
+
+
+def test_summarize_splits_datasets() -> None:
+    rows = [
+        _row(
+            "1",
+            "x",
+            abstained=False,
+            unanswerable=False,
+            conf=0.5,
+            correct=1.0,
+            em=1.0,
+            sources=[],
+            ask_ms=1.0,
+        ),
+        _row(
+            "1",
+            "y",
+            abstained=False,
+            unanswerable=False,
+            conf=0.5,
+            correct=0.0,
+            em=0.0,
+            sources=[],
+            ask_ms=1.0,
+        ),
+    ]
+    result = summarize(rows)
+    assert result["overall"]["metrics"]["exact_match"]["mean"] == 0.5
+    assert result["datasets"]["x"]["metrics"]["exact_match"]["mean"] == 1.0
+    assert result["datasets"]["y"]["metrics"]["exact_match"]["mean"] == 0.0
