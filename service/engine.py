@@ -1,0 +1,334 @@
+"""The QA engine: one published index generation, a retriever over it and a reader.
+
+The HTTP layer, the CLI and eval all go through `QAEngine`. A new generation is opened beside the
+old one and swapped in by reference; requests hold a lease on the generation they started with,
+and the old one is closed when its last lease ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+from indexer.protocols import Embedder, IndexReader
+from indexer.types import Article, SearchFilters
+from service.config import Settings
+from service.types import AnswerMode, AskResult, Reader, RetrievalHit, RetrievalMode, Retriever
+
+log = logging.getLogger(__name__)
+
+ReaderFactory = Callable[[Embedder], Reader]
+# A published generation is immutable, so a failure to open one rarely heals; but a copy that was
+# still arriving can, so it is tried again now and then rather than never.
+RETRY_FAILED_AFTER_S = 60.0
+
+
+class IndexUnavailableError(Exception):
+    """No index generation is loaded (none published yet, or it could not be opened)."""
+
+
+class ArticleNotFoundError(LookupError):
+    """No article (indexed or de-duplicated) has this id."""
+
+
+class ModeUnavailableError(Exception):
+    """The asked answer mode needs a part that this deployment does not have."""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: tuple[RetrievalHit, ...]
+    index_version: str
+    took_ms: float
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An article with where its story also appeared."""
+
+    article: Article
+    duplicate_of: str | None  # the indexed article standing for this story, if not this one
+    alternative_sources: tuple[Article, ...]
+    index_version: str
+
+
+class _Generation:
+    """One opened index generation and its retriever, closed after its last lease ends."""
+
+    def __init__(self, index: IndexReader, retriever: Retriever) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.version = index.version
+        self._lock = threading.Lock()
+        self._leases = 0
+        self._retired = False
+
+    def acquire(self) -> None:
+        with self._lock:
+            self._leases += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._leases -= 1
+            close = self._retired and self._leases == 0
+        if close:
+            self._close()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._retired = True
+            close = self._leases == 0
+        if close:
+            self._close()
+
+    def _close(self) -> None:
+        log.info("closing index generation %s", self.version)
+        self.index.close()
+
+
+class QAEngine:
+    """Search and extractive answers over the current index generation (thread-safe)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        reader_factory: ReaderFactory | None = None,
+    ) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._reader_factory = reader_factory
+        self._reader: Reader | None = None
+        self._generation: _Generation | None = None
+        self._swap_lock = threading.Lock()  # guards self._generation
+        self._load_lock = threading.Lock()  # one loader (warm-up or reload) at a time
+        self._failed_versions: dict[str, float] = {}  # version: when it failed
+        self._closed = False
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def index(self) -> IndexReader | None:
+        generation = self._generation
+        return generation.index if generation else None
+
+    @property
+    def index_version(self) -> str | None:
+        generation = self._generation
+        return generation.version if generation else None
+
+    @property
+    def ready(self) -> bool:
+        return self._generation is not None
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Opens the current generation; without one the engine stays alive but not ready.
+
+        A generation built with another model, or a corrupt one, fails here: bad
+        configuration should stop a start-up, not surface on the first request.
+        """
+        from indexer.errors import NoIndexError
+        from indexer.generations import current_version
+
+        with self._load_lock:
+            if self._closed or self._generation is not None:
+                return
+            # Looked at first so that an empty index directory never loads the model.
+            if current_version(self.settings.index_dir) is None:
+                log.warning("no index in %s yet; not ready until one is published", self._dir)
+                return
+            try:
+                generation = self._open_generation()
+            except NoIndexError:
+                log.warning("no index in %s yet; not ready until one is published", self._dir)
+                return
+            self._swap(generation)
+            log.info("serving index %s from %s", generation.version, self._dir)
+
+    def maybe_reload(self) -> bool:
+        """Swaps in a newly published generation; True where one was swapped in.
+
+        A generation that cannot be opened is logged and skipped, and tried again only after
+        RETRY_FAILED_AFTER_S; the old one keeps serving meanwhile.
+        """
+        from indexer.generations import current_version
+
+        latest = current_version(self.settings.index_dir)
+        if latest is None or latest == self.index_version:
+            return False
+        failed_at = self._failed_versions.get(latest)
+        if failed_at is not None and time.monotonic() - failed_at < RETRY_FAILED_AFTER_S:
+            return False
+        with self._load_lock:
+            if self._closed or latest == self.index_version:
+                return False
+            try:
+                generation = self._open_generation()
+            except Exception as exc:
+                self._failed_versions[latest] = time.monotonic()
+                log.error("cannot open index generation %s: %s; keeping the old one", latest, exc)
+                return False
+            if generation.version == self.index_version:
+                generation.retire()
+                return False
+            old = self._swap(generation)
+        previous = f" (was {old.version})" if old else ""
+        log.info("serving index %s from %s%s", generation.version, self._dir, previous)
+        return True
+
+    def close(self) -> None:
+        """Closes the served generation once in-flight requests have finished with it."""
+        # Waits for a reload in progress, which would otherwise swap in a generation after this.
+        with self._load_lock:
+            self._closed = True
+            with self._swap_lock:
+                old, self._generation = self._generation, None
+        if old is not None:
+            old.retire()
+
+    @property
+    def _dir(self) -> str:
+        return str(self.settings.index_dir)
+
+    def _swap(self, generation: _Generation) -> _Generation | None:
+        with self._swap_lock:
+            old, self._generation = self._generation, generation
+        if old is not None:
+            old.retire()
+        return old
+
+    def _open_generation(self) -> _Generation:
+        from indexer.store import open_index
+        from service.retrieval import HybridRetriever
+
+        embedder = self._get_embedder()
+        index = open_index(
+            self.settings.index_dir,
+            expected_model=embedder.model_name,
+            expected_dimension=embedder.dimension,
+        )
+        retriever = HybridRetriever(
+            index,
+            embedder,
+            fusion=self.settings.fusion,
+            rrf_k=self.settings.rrf_k,
+            mmr_lambda=self.settings.mmr_lambda,
+        )
+        self._get_reader()  # built once, beside the first generation, so no request waits on it
+        return _Generation(index, retriever)
+
+    def _get_embedder(self) -> Embedder:
+        if self._embedder is None:
+            from indexer.embedding import load_embedder
+
+            self._embedder = load_embedder(
+                self.settings.embedding_model, self.settings.embedding_batch_size
+            )
+        return self._embedder
+
+    def _get_reader(self) -> Reader:
+        if self._reader is None:
+            embedder = self._get_embedder()
+            if self._reader_factory is not None:
+                self._reader = self._reader_factory(embedder)
+            else:
+                from service.reader import build_reader
+
+                self._reader = build_reader(
+                    self.settings.reader,
+                    embedder,
+                    abstain_threshold=self.settings.abstain_threshold,
+                )
+        return self._reader
+
+    @contextmanager
+    def lease(self) -> Iterator[_Generation]:
+        """The current generation, kept open until the block ends."""
+        with self._swap_lock:
+            generation = self._generation
+            if generation is None:
+                raise IndexUnavailableError(
+                    f"no index is loaded from {self._dir}; build one with `newsqa index build`"
+                )
+            generation.acquire()
+        try:
+            yield generation
+        finally:
+            generation.release()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        top_k: int = 10,
+        filters: SearchFilters | None = None,
+        *,
+        mode: RetrievalMode = "hybrid",
+        as_of: date | None = None,
+    ) -> SearchResult:
+        """Ranked chunks for `query` from the current generation."""
+        _check_top_k(top_k)
+        started = time.perf_counter()
+        with self.lease() as generation:
+            hits = generation.retriever.search(query, top_k, filters, mode=mode, as_of=as_of)
+            return SearchResult(tuple(hits), generation.version, _ms_since(started))
+
+    def ask(
+        self,
+        question: str,
+        *,
+        mode: AnswerMode = "auto",
+        top_k: int = 10,
+        filters: SearchFilters | None = None,
+        as_of: date | None = None,
+    ) -> AskResult:
+        """An answer with citations, or an abstention, from the top passages."""
+        _check_top_k(top_k)
+        if mode == "generative":
+            raise ModeUnavailableError("generative answers need an LLM endpoint; not available yet")
+        started = time.perf_counter()
+        with self.lease() as generation:
+            reader = self._get_reader()
+            hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
+            answer = reader.read(question, hits)
+            return AskResult(
+                answer=answer,
+                mode_used="extractive",
+                passages=tuple(hits),
+                index_version=generation.version,
+                took_ms=_ms_since(started),
+            )
+
+    def article(self, article_id: str) -> ArticleView:
+        """An article by id, with its canonical copy and the other sources of its story."""
+        with self.lease() as generation:
+            index = generation.index
+            article = index.get_article(article_id)
+            if article is None:
+                raise ArticleNotFoundError(f"no article with id {article_id!r}")
+            canonical = index.canonical_id(article_id)
+            duplicate_of = canonical if canonical not in (None, article_id) else None
+            alternatives = tuple(
+                other
+                for other in index.alternative_sources(canonical or article_id)
+                if other.id != article_id
+            )
+            return ArticleView(article, duplicate_of, alternatives, generation.version)
+
+
+def _check_top_k(top_k: int) -> None:
+    if top_k < 1:
+        raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

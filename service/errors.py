@@ -1,0 +1,105 @@
+"""Maps domain errors to HTTP: every error body is {"error": {"code": ..., "message": ...}}.
+
+Validation errors (422) keep FastAPI's {"detail": [...]} shape, which names the bad field.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer.errors import IndexCorruptError, IndexMismatchError, NoIndexError
+from service.engine import ArticleNotFoundError, IndexUnavailableError, ModeUnavailableError
+
+log = logging.getLogger(__name__)
+
+# Codes for the statuses Starlette raises by itself (unknown route, wrong method, ...).
+_CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "internal_error",
+    501: "not_implemented",
+    503: "index_unavailable",
+}
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal (auth, limits) raised by the service's own layers."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The one error body every non-422 error uses."""
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def to_response(exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+async def _api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return to_response(exc)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _CODES_BY_STATUS.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+
+
+async def _index_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    # The message names the index directory only, never a file's contents or a trace.
+    return error_response(503, "index_unavailable", str(exc) or "no index is loaded")
+
+
+async def _not_found(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(404, "not_found", str(exc))
+
+
+async def _not_implemented(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(501, "not_implemented", str(exc))
+
+
+async def _internal(_: Request, exc: Exception) -> JSONResponse:
+    # Logged with its trace for the operator; the client sees a fixed message only.
+    log.error("unhandled error", exc_info=exc)
+    return error_response(500, "internal_error", "internal server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Registers the mapping from exceptions to the error shape on `app`."""
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    for index_error in (IndexUnavailableError, NoIndexError, IndexCorruptError, IndexMismatchError):
+        app.add_exception_handler(index_error, _index_unavailable)
+    app.add_exception_handler(ArticleNotFoundError, _not_found)
+    app.add_exception_handler(ModeUnavailableError, _not_implemented)
+    app.add_exception_handler(Exception, _internal)

@@ -1,0 +1,107 @@
+"""Prometheus metrics, in a registry of the app's own (so several apps can live in one process)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.engine import QAEngine
+
+
+class Metrics:
+    """What /metrics exposes: requests, latency, the index served, abstentions and reloads."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "newsqa_http_requests",
+            "HTTP requests by route template, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "newsqa_http_request_duration_seconds",
+            "Time to the end of the response, by route template.",
+            ["route"],
+            registry=self.registry,
+        )
+        self.index_articles = Gauge(
+            "newsqa_index_articles", "Articles in the served index.", registry=self.registry
+        )
+        self.index_chunks = Gauge(
+            "newsqa_index_chunks", "Chunks in the served index.", registry=self.registry
+        )
+        self.index_ready = Gauge(
+            "newsqa_index_ready", "1 while an index is served, else 0.", registry=self.registry
+        )
+        self.answers = Counter(
+            "newsqa_answers", "Questions answered, by mode used.", ["mode"], registry=self.registry
+        )
+        self.abstentions = Counter(
+            "newsqa_abstentions", "Questions the reader declined to answer.", registry=self.registry
+        )
+        self.reloads = Counter(
+            "newsqa_index_reloads", "New index generations swapped in.", registry=self.registry
+        )
+
+    def render(self, engine: QAEngine) -> bytes:
+        """The exposition text, with the index gauges read at scrape time."""
+        index = engine.index
+        self.index_ready.set(1 if index is not None else 0)
+        self.index_articles.set(index.article_count if index is not None else 0)
+        self.index_chunks.set(index.chunk_count if index is not None else 0)
+        return bytes(generate_latest(self.registry))
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request, refusals by the guard rails included.
+
+    Routes are labelled by template (/articles/{article_id}), so ids never become label values.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, routes: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.routes = [route for route in routes if hasattr(route, "path")]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = self._route(scope)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+
+    def _route(self, scope: Scope) -> str:
+        # Matched here, before the app runs, so that refusals by the guard rails (which answer
+        # before routing) are labelled with the route they were aimed at too.
+        for candidate in self.routes:
+            match, _ = candidate.matches(scope)
+            if match is not Match.NONE:
+                return str(getattr(candidate, "path"))  # noqa: B009  # filtered in __init__
+        return "unmatched"

@@ -1,0 +1,116 @@
+"""QAEngine in-process (as eval uses it): readiness, queries, leases across a generation swap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import service.engine
+from indexer.embedding import SentenceTransformerEmbedder
+from indexer.generations import current_generation_dir
+from indexer.types import SearchFilters
+from service.config import Settings
+from service.engine import IndexUnavailableError, ModeUnavailableError, QAEngine
+from tests.service.test_app_support import index_copy, publish_later_article
+
+
+def test_without_an_index_the_engine_is_alive_but_not_ready(tmp_path: Path) -> None:
+    engine = QAEngine(Settings(index_dir=tmp_path / "nothing"))
+    engine.warm_up()
+    assert not engine.ready
+    assert engine.index is None and engine.index_version is None
+    assert engine.maybe_reload() is False
+    with pytest.raises(IndexUnavailableError, match="newsqa index build"):
+        engine.ask("Who runs Lumora Labs?")
+    with pytest.raises(IndexUnavailableError):
+        engine.search("Lumora")
+
+
+def test_generative_mode_and_bad_top_k_are_clear_errors(tmp_path: Path) -> None:
+    engine = QAEngine(Settings(index_dir=tmp_path / "nothing"))
+    with pytest.raises(ModeUnavailableError, match="LLM endpoint"):
+        engine.ask("Who?", mode="generative")
+    with pytest.raises(ValueError, match="Currently, top_k is 0"):
+        engine.search("Lumora", top_k=0)
+
+
+@pytest.fixture
+def engine(small_index: Path, embedder: SentenceTransformerEmbedder, tmp_path: Path) -> QAEngine:
+    index_dir = index_copy(small_index, tmp_path / "index")
+    qa = QAEngine(Settings(index_dir=index_dir), embedder=embedder)
+    qa.warm_up()
+    return qa
+
+
+@pytest.mark.slow
+def test_search_and_ask_carry_the_index_version(engine: QAEngine) -> None:
+    assert engine.ready and engine.index is not None
+    found = engine.search(
+        "translation model", top_k=2, filters=SearchFilters(sources=("The Open Ledger",))
+    )
+    assert found.index_version == engine.index_version
+    assert found.hits and all(hit.chunk.source == "The Open Ledger" for hit in found.hits)
+    result = engine.ask("Where is Orbital Labs based?", mode="extractive", top_k=3)
+    assert result.index_version == engine.index_version
+    assert result.mode_used == "extractive"
+    # What the answer is belongs to the reader's tests; here: it came from these passages.
+    cited = {citation.article_id for citation in result.answer.citations}
+    assert cited <= {hit.chunk.article_id for hit in result.passages}
+    assert result.passages[0].chunk.article_id == "orbital-kestrel"
+    assert len(result.passages) <= 3
+    auto = engine.ask("Where is Orbital Labs based?", top_k=3)
+    assert auto.mode_used == "extractive"
+    engine.close()
+    assert not engine.ready
+
+
+@pytest.mark.slow
+def test_a_lease_keeps_the_old_generation_open_across_a_swap(
+    engine: QAEngine, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    old_version = engine.index_version
+    assert engine.maybe_reload() is False  # nothing new published
+    with engine.lease() as leased:
+        new_version = publish_later_article(engine.settings.index_dir, tmp_path, embedder)
+        assert new_version != old_version
+        assert engine.maybe_reload() is True
+        assert engine.index_version == new_version
+        # The request that started before the swap still reads its own generation.
+        assert leased.version == old_version
+        assert leased.index.keyword_search("Brightwater", 3)
+    # Its last lease ended: the old generation is closed now.
+    with pytest.raises(RuntimeError, match="closed"):
+        leased.index.keyword_search("Brightwater", 3)
+    assert engine.search("drone factory Lisbon", top_k=1).hits[0].chunk.article_id == (
+        "zephyr-factory"
+    )
+    engine.close()
+
+
+@pytest.mark.slow
+def test_a_corrupt_new_generation_is_skipped_and_the_old_one_keeps_serving(
+    engine: QAEngine,
+    embedder: SentenceTransformerEmbedder,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old_version = engine.index_version
+    index_dir = engine.settings.index_dir
+    new_version = publish_later_article(index_dir, tmp_path, embedder)
+    generation = current_generation_dir(index_dir)
+    assert generation.name == new_version
+    for path in generation.iterdir():
+        if path.suffix in (".faiss", ".sqlite", ".npy"):
+            path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert engine.maybe_reload() is False
+    assert engine.index_version == old_version
+    assert engine.search("Brightwater", top_k=1).index_version == old_version
+    assert caplog.text.count("cannot open index generation") == 1
+    assert engine.maybe_reload() is False  # not tried again on every poll
+    assert caplog.text.count("cannot open index generation") == 1
+    monkeypatch.setattr(service.engine, "RETRY_FAILED_AFTER_S", 0.0)
+    assert engine.maybe_reload() is False  # but again after a while
+    assert caplog.text.count("cannot open index generation") == 2
+    engine.close()
