@@ -1,0 +1,61 @@
+"""Settings the indexer needs, as one frozen value (the service maps its settings onto it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+FaissIndexType = Literal["flat", "hnsw", "ivf"]
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """How an index is built. Bad values fail here, with the value in the message."""
+
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    batch_size: int = 64
+    chunk_target_tokens: int = 200
+    chunk_overlap_tokens: int = 40
+    faiss_index_type: FaissIndexType = "flat"
+    near_duplicate_threshold: float = 0.85
+    feed_timeout_s: float = 10.0
+    feed_max_bytes: int = 10_000_000
+
+    def __post_init__(self) -> None:
+        if not self.embedding_model:
+            raise ValueError("embedding_model must not be empty")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1. Currently, it is {self.batch_size}")
+        if self.chunk_target_tokens < 16:
+            raise ValueError(
+                f"chunk_target_tokens must be at least 16. Currently, it is "
+                f"{self.chunk_target_tokens}"
+            )
+        if not 0 <= self.chunk_overlap_tokens < self.chunk_target_tokens:
+            raise ValueError(
+                f"chunk_overlap_tokens must be in [0, chunk_target_tokens). Currently, it is "
+                f"{self.chunk_overlap_tokens}"
+            )
+        if self.faiss_index_type not in ("flat", "hnsw", "ivf"):
+            raise ValueError(
+                f"faiss_index_type must be flat, hnsw or ivf. Currently, it is "
+                f"{self.faiss_index_type!r}"
+            )
+        if not 0 < self.near_duplicate_threshold <= 1:
+            raise ValueError(
+                f"near_duplicate_threshold must be in (0, 1]. Currently, it is "
+                f"{self.near_duplicate_threshold}"
+            )
+        if self.feed_timeout_s <= 0 or self.feed_max_bytes <= 0:
+            raise ValueError("feed_timeout_s and feed_max_bytes must be positive")
+
+    def chunking(self) -> dict[str, int]:
+        """The settings that decide chunk boundaries (recorded in the manifest)."""
+        return {
+            "target_tokens": self.chunk_target_tokens,
+            "overlap_tokens": self.chunk_overlap_tokens,
+        }
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
