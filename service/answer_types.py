@@ -1,0 +1,133 @@
+"""What kind of answer a question asks for: a person, an organisation, a date, a number..."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class AnswerType(StrEnum):
+    PERSON = "person"
+    ORG = "org"
+    PLACE = "place"
+    DATE = "date"
+    NUMBER = "number"
+    MONEY = "money"
+    PERCENT = "percent"
+    NAME = "name"  # some proper name: a product, a title, an event
+    THING = "thing"  # anything else: a noun phrase
+    NATIONALITY = "nationality"  # only ever a candidate's type ("Brazilian"), never asked for
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# The noun after "which"/"what"/"this" decides the type when there is no wh-adverb.
+_HEAD_NOUNS: dict[AnswerType, tuple[str, ...]] = {
+    AnswerType.PERSON: _words(
+        "person man woman people actor actress singer artist rapper musician star player "
+        "athlete author writer director ceo executive founder leader president senator "
+        "governor mayor official justice judge candidate politician lawmaker minister "
+        "chancellor king queen prince princess pope comedian host celebrity billionaire "
+        "entrepreneur scientist researcher investor coach golfer quarterback tennis rep "
+        "representative secretary chief boss head spokesperson astronaut designer legend icon "
+        "member lawyer attorney economist journalist anchor nominee speaker monarch daughter "
+        "son brother sister wife husband"
+    ),
+    AnswerType.ORG: _words(
+        "company companies firm startup lab laboratory organization organisation agency group "
+        "brand network chain retailer airline automaker carmaker bank maker manufacturer "
+        "giant publisher studio team league party university college school service platform "
+        "outlet newspaper channel broadcaster union institution department store restaurant "
+        "retail business corporation tech developer provider exchange club band court "
+        "committee"
+    ),
+    AnswerType.PLACE: _words(
+        "country countries city cities state states nation region place island continent "
+        "capital county province town village destination location territory area "
+        "neighborhood airport park venue stadium river mountain ocean sea lake volcano border"
+    ),
+    AnswerType.DATE: _words("year date day month decade century season week"),
+    AnswerType.NUMBER: _words("number total figure count toll"),
+    AnswerType.PERCENT: _words("percent percentage share rate"),
+    AnswerType.MONEY: _words("price cost amount fee salary valuation fine"),
+    AnswerType.NAME: _words(
+        "app product model chatbot film movie show series song album book game event award "
+        "name title law bill program project device phone vehicle storm hurricane festival "
+        "tournament holiday character word term system tool ship vaccine drug"
+    ),
+}
+_HEAD_TO_TYPE = {noun: kind for kind, nouns in _HEAD_NOUNS.items() for noun in nouns}
+
+_MONEY_HINTS = re.compile(
+    r"\b(cost|costs|pay|paid|pays|price|raise[sd]?|raising|worth|valu(ed|ation)|spend|spent|"
+    r"fund(ing|ed)?|invest(ed|ment)?|sold|sell|revenue|fine[sd]?|dollars?|money|salary|budget|"
+    r"billion|million)\b",
+    re.IGNORECASE,
+)
+_DETERMINER = r"(?:which|what|this|these|whose)"
+_STOP = frozenset(
+    _words(
+        "a an the in of on at for to with from by as and or is was are were be been did does do "
+        "has had have will would can could said says that who"
+    )
+)
+_WORD = re.compile(r"[a-z][a-z'\-]*")
+
+
+def expected_answer_type(question: str) -> AnswerType:
+    """Guess the answer's type from the question's wh-word and the noun it governs."""
+    q = " ".join(question.lower().replace("\u2019", "'").split())
+    if re.search(r"\bhow (many|much)\b", q):
+        if re.search(r"\bhow much\b", q) and _MONEY_HINTS.search(q):
+            return AnswerType.MONEY
+        if re.search(r"\bhow many (dollars|euros|pounds)\b", q):
+            return AnswerType.MONEY
+        return AnswerType.NUMBER
+    if re.search(r"\b(how old|how long|how far|how big|how tall|how fast)\b", q):
+        return AnswerType.NUMBER
+    if re.search(r"\bwhat (percentage|percent|share|proportion)\b", q):
+        return AnswerType.PERCENT
+    if re.search(r"\bwhen\b", q) or re.search(r"\bwhat (year|date|day|month|time)\b", q):
+        return AnswerType.DATE
+    if re.search(r"\bwhere\b", q):
+        return AnswerType.PLACE
+    head = _head_noun(q)
+    if head is not None:
+        return head
+    if re.search(r"\b(who|whom)\b", q):
+        return AnswerType.PERSON
+    if re.search(r"\bwhose\b", q):
+        return AnswerType.PERSON
+    return AnswerType.NAME if re.search(rf"\b{_DETERMINER}\b", q) else AnswerType.THING
+
+
+_TIME_WORDS = frozenset(
+    _words("week weekend month year season summer fall autumn winter spring morning past time")
+)
+
+
+def _head_noun(q: str) -> AnswerType | None:
+    """Type of the last known noun in the short phrase after which/what (then this/these).
+
+    The last one wins so that "which state official" is a person and "which company's CEO" too;
+    "this week" and the like are times the question is set in, not what it asks for.
+    """
+    for determiners in (r"which|what|whose", r"this|these"):
+        for match in re.finditer(rf"\b(?:{determiners})\b", q):
+            words = _WORD.findall(q[match.end() : match.end() + 60])[:4]
+            if words and words[0] in _TIME_WORDS:
+                continue
+            found: AnswerType | None = None
+            for word in words:
+                if word in _STOP:
+                    break
+                stem = word.removesuffix("'s")
+                kind = _HEAD_TO_TYPE.get(stem) or (
+                    _HEAD_TO_TYPE.get(stem[:-1]) if stem.endswith("s") else None
+                )
+                found = kind or found
+            if found is not None:
+                return found
+    return None

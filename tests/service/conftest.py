@@ -1,0 +1,54 @@
+"""Fixtures for service tests: the real default embedder, and passages made from strings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import date
+
+import pytest
+
+from indexer.embedding import SentenceTransformerEmbedder, load_embedder
+from indexer.types import Chunk
+from service.types import RetrievalHit
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The packaged all-MiniLM-L6-v2, warmed up once; never downloads (offline env set)."""
+    # The autouse clean_environ fixture is function-scoped, so set offline mode here as well.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return load_embedder("all-MiniLM-L6-v2", batch_size=16)
+
+
+def make_hits(
+    *texts: str | tuple[str, str], prefix: str = "", published_at: date | None = None
+) -> list[RetrievalHit]:
+    """One hit per text, in rank order; a (text, article_id) pair names the article.
+
+    Each chunk sits after `prefix` in its article, so chunk offsets differ from article offsets.
+    """
+    hits = []
+    for rank, item in enumerate(texts):
+        text, article_id = item if isinstance(item, tuple) else (item, f"art-{rank}")
+        chunk = Chunk(
+            id=f"{article_id}#1",
+            article_id=article_id,
+            ordinal=1,
+            text=text,
+            start=len(prefix),
+            end=len(prefix) + len(text),
+            token_count=len(text.split()),
+            title=f"Title of {article_id}",
+            source="Test Wire",
+            url=f"https://example.test/{article_id}",
+            published_at=published_at,
+        )
+        hits.append(RetrievalHit(chunk=chunk, score=1.0 / (1 + rank), dense_rank=rank + 1))
+    return hits
+
+
+def article_texts(hits: Sequence[RetrievalHit], prefix: str = "") -> dict[str, str]:
+    """The article text each make_hits chunk came from, for offset checks."""
+    return {hit.chunk.article_id: prefix + hit.chunk.text for hit in hits}

@@ -1,0 +1,45 @@
+"""Question -> expected answer type, on questions written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.answer_types import AnswerType, expected_answer_type
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who founded the robotics startup Quillfeather?", AnswerType.PERSON),
+        ("Whom did the board appoint as interim chief?", AnswerType.PERSON),
+        ("Which state senator proposed the chip subsidy bill?", AnswerType.PERSON),
+        ("Which company's CEO resigned after the outage?", AnswerType.PERSON),
+        ("Which company acquired the speech lab Vellum Audio?", AnswerType.ORG),
+        ("Which popular coffee chain closed 200 stores?", AnswerType.ORG),
+        ("This streaming service will carry the new cartoon series.", AnswerType.ORG),
+        ("Where will the new data centre be built?", AnswerType.PLACE),
+        ("A ban on facial recognition passed in which country?", AnswerType.PLACE),
+        ("This city hosted the robotics olympiad.", AnswerType.PLACE),
+        ("When did the model launch?", AnswerType.DATE),
+        ("In what year was the lab founded?", AnswerType.DATE),
+        ("How many engineers did the startup hire?", AnswerType.NUMBER),
+        ("How much did Quillfeather raise in its seed round?", AnswerType.MONEY),
+        ("How much memory does the chip have?", AnswerType.NUMBER),
+        ("What percentage of users turned the feature off?", AnswerType.PERCENT),
+        ("Which chatbot was banned from classrooms?", AnswerType.NAME),
+        ("What was the storm's official name?", AnswerType.NAME),
+        ("What did the regulator ask for?", AnswerType.NAME),
+        ("Tell me about the merger.", AnswerType.THING),
+        ("Which news outlet lost its licence this week?", AnswerType.ORG),
+        ("This week, which city banned delivery drones?", AnswerType.PLACE),
+        ("What did the senator compare the app to this year?", AnswerType.NAME),
+    ],
+)
+def test_expected_answer_type(question: str, expected: AnswerType) -> None:
+    assert expected_answer_type(question) == expected
+
+
+def test_curly_apostrophes_and_spacing_do_not_change_the_type() -> None:
+    straight = expected_answer_type("Which  company's founder left?")
+    curly = expected_answer_type("Which company\u2019s founder left?")
+    assert straight == curly == AnswerType.PERSON

@@ -1,0 +1,159 @@
+"""Candidate spans and their features, on sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.answer_types import AnswerType
+from service.candidates import (
+    Span,
+    Tagged,
+    content_terms,
+    load_entity_tagger,
+    merge_spans,
+    proximity,
+    question_overlap,
+    question_words,
+    role_bonus,
+    rule_spans,
+    stem,
+    type_fit,
+)
+
+SENTENCE = (
+    "On Tuesday, March 4, 2025, Orbital Labs, led by Mara de la Quist, said it raised "
+    "\u20ac42 million, or 15% of its goal, from the Bank of Lisbon for \u201cProject Heron\u201d."
+)
+
+
+def _by_text(sentence: str) -> dict[str, Span]:
+    return {span.text: span for span in rule_spans(sentence)}
+
+
+def test_rule_spans_find_typed_candidates_with_exact_offsets() -> None:
+    spans = _by_text(SENTENCE)
+    assert spans["\u20ac42 million"].kind == AnswerType.MONEY
+    assert spans["15%"].kind == AnswerType.PERCENT
+    assert spans["Tuesday, March 4, 2025"].kind == AnswerType.DATE
+    assert spans["Project Heron"].kind == AnswerType.NAME
+    assert spans["Orbital Labs"].kind == AnswerType.ORG  # "Labs" marks an organisation
+    # Lower-case connectors stay inside a name.
+    assert "Mara de la Quist" in spans
+    assert "Bank of Lisbon" in spans
+    for span in spans.values():
+        assert SENTENCE[span.start : span.end] == span.text
+
+
+def test_sentence_openers_and_possessives_are_not_part_of_names() -> None:
+    sentence = "The Verity Group's new model beat Halcyon in every test, and In Tokyo it sold out."
+    names = set(_by_text(sentence))
+    assert "Verity Group" in names
+    assert "Halcyon" in names
+    assert "Tokyo" in names
+    assert not any(name.startswith(("The ", "In ")) for name in names)
+
+
+def test_numbers_in_words_and_digits() -> None:
+    spans = _by_text("The lab hired twenty-five engineers and 1,200 contractors in 2024.")
+    assert spans["twenty-five"].kind == AnswerType.NUMBER
+    assert spans["1,200"].kind == AnswerType.NUMBER
+    assert spans["2024"].kind == AnswerType.DATE
+
+
+def test_a_title_before_a_name_marks_a_person() -> None:
+    spans = _by_text("The board thanked chief executive Ilse Varga for the turnaround.")
+    assert spans["Ilse Varga"].kind == AnswerType.PERSON
+    spans = _by_text("The lab, founded by Oren Falk, hired Dana Brook.")
+    assert spans["Oren Falk"].kind == AnswerType.PERSON
+    assert spans["Dana Brook"].kind == AnswerType.NAME
+
+
+def test_a_person_cue_overrides_the_ner_type() -> None:
+    sentence = "The lab, led by Ines Calloway, grew."
+    tagged = Tagged([Span(16, 29, "Ines Calloway", AnswerType.PLACE, True)], [], frozenset({16}))
+    (merged,) = merge_spans(sentence, tagged, rule_spans(sentence))
+    assert (merged.text, merged.kind, merged.from_ner) == ("Ines Calloway", AnswerType.PERSON, True)
+
+
+def test_merge_keeps_ner_spans_and_fills_gaps_with_rules() -> None:
+    sentence = "Critics say Orbital Labs hired Quist to sell Crocs and bubonic plague masks."
+    tagged = Tagged(
+        entities=[Span(12, 23, "Orbital Lab", AnswerType.ORG, from_ner=True)],
+        nouns=[Span(55, 69, "bubonic plague", AnswerType.THING)],
+        proper_starts=frozenset({12, 20, 31}),  # "Crocs" was tagged as a plural noun
+    )
+    rules = rule_spans(sentence)
+    assert {"Orbital Labs", "Quist", "Critics", "Crocs"} <= {s.text for s in rules}
+    merged = merge_spans(sentence, tagged, rules)
+    # "Critics" opens the sentence and holds no proper noun: an opener, not a name.
+    assert [s.text for s in merged] == ["Orbital Lab", "Quist", "Crocs", "bubonic plague"]
+    assert merge_spans(sentence, None, rules) == rules
+
+
+def test_type_fit_prefers_the_expected_type() -> None:
+    assert type_fit(AnswerType.PERSON, AnswerType.PERSON, from_ner=True) == 1.0
+    assert type_fit(AnswerType.PERSON, AnswerType.NAME, from_ner=False) > type_fit(
+        AnswerType.PERSON, AnswerType.ORG, from_ner=True
+    )
+    assert type_fit(AnswerType.DATE, AnswerType.PERSON, from_ner=True) == 0.0
+    assert type_fit(AnswerType.MONEY, AnswerType.NUMBER, from_ner=False) > 0.0
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Orbital Labs, led by Mara Quist, raised money.",
+        "Mara Quist, the chief executive of Orbital Labs, raised money.",
+        "Orbital Labs chief executive Mara Quist raised money.",
+        "Under the leadership of Mara Quist, Orbital Labs raised money.",
+        "Mara Quist, CEO of Orbital Labs, raised money.",
+    ],
+)
+def test_role_patterns(sentence: str) -> None:
+    span = _by_text(sentence)["Mara Quist"]
+    assert role_bonus(sentence, span) == 1.0
+
+
+def test_no_role_without_a_role_word() -> None:
+    sentence = "Mara Quist visited Orbital Labs on a rainy day."
+    assert role_bonus(sentence, _by_text(sentence)["Mara Quist"]) == 0.0
+
+
+def test_stem_and_content_terms() -> None:
+    assert stem("companies") == "company"
+    assert stem("raised") == stem("raises") == "rais"
+    assert content_terms("Who raised the money for the startups?") == {"rais", "money", "startup"}
+
+
+def test_question_overlap_and_proximity() -> None:
+    words = question_words("Who leads Orbital Labs in the US?")
+    assert question_overlap("Orbital Labs", words) == 1.0
+    assert question_overlap("US", words) == 1.0  # a stop word when lower-cased, still asked
+    assert question_overlap("Mara Quist", words) == 0.0
+    assert question_overlap("Orbital Robotics", words) == 0.5
+    q_terms = content_terms("Who leads Orbital Labs?")
+    sentence = "Mara Quist runs Orbital Labs, and years later a reporter, Tomas Hale, wrote a book."
+    spans = _by_text(sentence)
+    assert proximity(sentence, spans["Mara Quist"], q_terms) > proximity(
+        sentence, spans["Tomas Hale"], q_terms
+    )
+
+
+@pytest.mark.slow
+def test_entity_tagger_when_installed() -> None:
+    tagger = load_entity_tagger()
+    if tagger is None:
+        pytest.skip("no packaged spaCy English model installed (the rule fallback is used)")
+    sentences = [
+        "Priya Raman joined Nimbus Robotics in Toronto on 3 May 2024 to build warehouse robots "
+        "for $2 million."
+    ]
+    (spans,) = tagger.tag(sentences)
+    for span in [*spans.entities, *spans.nouns]:
+        assert sentences[0][span.start : span.end] == span.text
+    assert all(span.from_ner for span in spans.entities)
+    assert {"robots", "warehouse robots"} <= {span.text for span in spans.nouns}
+    kinds = {span.text: span.kind for span in spans.entities}
+    assert kinds.get("Priya Raman") == AnswerType.PERSON
+    assert kinds.get("Toronto") == AnswerType.PLACE
+    assert kinds.get("$2 million") == AnswerType.MONEY

@@ -1,0 +1,177 @@
+"""The built-in extractive reader, with the real embedder, on passages written for these tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.embedding import SentenceTransformerEmbedder
+from service.calibration import DEFAULT_PATH, Calibration, load_calibration
+from service.reader import FEATURES, ExtractiveReader, build_reader, normalize_answer
+from service.types import Answer
+from tests.service.conftest import article_texts, make_hits
+
+PREFIX = "Earlier paragraph of the article that the chunk does not include.\n\n"
+
+FUNDING = (
+    "Quillfeather is a small robotics startup based in Porto. "
+    "The company, led by Ines Calloway, builds warehouse arms. "
+    "On Monday it said it had raised $48 million in a round that closed on 12 February 2026."
+)
+FUNDING_ELSEWHERE = (
+    "Investors cheered the news. Ines Calloway, the chief executive of Quillfeather, "
+    "said the money would pay for a second factory."
+)
+UNRELATED = (
+    "The city council voted to repave Elm Street next summer. "
+    "Residents complained about the noise from the old tram depot."
+)
+
+
+@pytest.fixture(scope="module")
+def reader(embedder: SentenceTransformerEmbedder) -> ExtractiveReader:
+    return ExtractiveReader(embedder, abstain_threshold=0.0)
+
+
+def _check_citations(answer: Answer, articles: dict[str, str]) -> None:
+    assert answer.citations
+    for citation in answer.citations:
+        text = articles[citation.article_id]
+        assert text[citation.start : citation.end].lower() == (answer.text or "").lower()
+        assert text[citation.start : citation.end] in citation.quote
+        assert citation.quote in text
+        assert citation.source == "Test Wire"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who leads Quillfeather?", "Ines Calloway"),
+        ("How much did Quillfeather raise?", "$48 million"),
+        ("When did the funding round close?", "12 February 2026"),
+        ("Where is Quillfeather based?", "Porto"),
+    ],
+)
+def test_answers_with_a_typed_span_and_exact_article_offsets(
+    reader: ExtractiveReader, question: str, expected: str
+) -> None:
+    hits = make_hits(UNRELATED, FUNDING, prefix=PREFIX)
+    answer = reader.read(question, hits)
+    assert not answer.abstained
+    assert answer.text == expected
+    assert 0.0 <= answer.confidence <= 1.0
+    _check_citations(answer, article_texts(hits, PREFIX))
+    # The quote is the whole sentence that holds the answer, not the chunk.
+    assert answer.citations[0].quote.endswith(".")
+    assert answer.citations[0].quote.count(". ") == 0
+
+
+@pytest.mark.slow
+def test_never_answers_with_what_the_question_says(reader: ExtractiveReader) -> None:
+    answer = reader.read("Which startup is led by Ines Calloway?", make_hits(FUNDING))
+    assert answer.text is not None
+    assert "calloway" not in answer.text.lower()
+    assert answer.text == "Quillfeather"
+
+
+@pytest.mark.slow
+def test_support_across_articles_is_cited(reader: ExtractiveReader) -> None:
+    hits = make_hits((FUNDING, "a-1"), (UNRELATED, "a-2"), (FUNDING_ELSEWHERE, "a-3"))
+    candidates = reader.candidates("Who is the boss of Quillfeather?", hits)
+    best = candidates[0]
+    assert best.span.text == "Ines Calloway"
+    assert best.features["support"] > 0
+    answer = reader.answer_from(candidates)
+    assert {c.article_id for c in answer.citations} == {"a-1", "a-3"}
+    _check_citations(answer, article_texts(hits))
+
+
+@pytest.mark.slow
+def test_features_are_the_ones_the_calibration_knows(reader: ExtractiveReader) -> None:
+    candidates = reader.candidates("Who leads Quillfeather?", make_hits(FUNDING))
+    assert candidates
+    for candidate in candidates:
+        assert set(candidate.features) == set(FEATURES)
+    scores = [c.score for c in candidates]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.slow
+def test_relevant_passages_give_more_confidence_than_unrelated_ones(
+    reader: ExtractiveReader,
+) -> None:
+    question = "Who leads Quillfeather?"
+    relevant = reader.candidates(question, make_hits(FUNDING))
+    unrelated = reader.candidates(question, make_hits(UNRELATED))
+    assert relevant[0].score > unrelated[0].score
+    # The isotonic map is monotone but flat in places, so confidences may tie, never invert.
+    assert reader.answer_from(relevant).confidence >= reader.answer_from(unrelated).confidence
+
+
+@pytest.mark.slow
+def test_abstains_below_the_threshold(embedder: SentenceTransformerEmbedder) -> None:
+    question, hits = "Who leads Quillfeather?", make_hits(FUNDING)
+    confident = ExtractiveReader(embedder, abstain_threshold=0.0).read(question, hits)
+    assert confident.confidence < 1.0
+    strict = ExtractiveReader(embedder, abstain_threshold=min(1.0, confident.confidence + 1e-6))
+    answer = strict.read(question, hits)
+    assert answer.abstained
+    assert answer.text is None
+    assert answer.citations == ()
+    assert answer.confidence == pytest.approx(confident.confidence)
+
+
+@pytest.mark.slow
+def test_no_passages_means_abstain(reader: ExtractiveReader) -> None:
+    answer = reader.read("Who leads Quillfeather?", [])
+    assert answer == Answer(text=None, abstained=True, confidence=0.0)
+
+
+@pytest.mark.slow
+def test_patterns_alone_still_answer(embedder: SentenceTransformerEmbedder) -> None:
+    rules_only = ExtractiveReader(embedder, abstain_threshold=0.0, tagger=False)
+    hits = make_hits(UNRELATED, FUNDING_ELSEWHERE, FUNDING, prefix=PREFIX)
+    answer = rules_only.read("Who leads Quillfeather?", hits)
+    assert answer.text == "Ines Calloway"
+    _check_citations(answer, article_texts(hits, PREFIX))
+
+
+@pytest.mark.slow
+def test_build_reader(embedder: SentenceTransformerEmbedder, tmp_path: Path) -> None:
+    assert isinstance(build_reader("builtin", embedder), ExtractiveReader)
+    with pytest.raises(ValueError, match="no-such-reader"):
+        build_reader("no-such-reader", embedder)
+    with pytest.raises(ValueError, match="abstain_threshold"):
+        ExtractiveReader(embedder, abstain_threshold=1.5)
+
+
+def test_normalize_answer() -> None:
+    assert normalize_answer("The  Washington Football Team!") == "washington football team"
+    assert normalize_answer("Gotta go to Mo\u2019s") == normalize_answer("gotta go to mo's")
+
+
+def test_calibration_round_trip_and_monotone_confidence() -> None:
+    calibration = Calibration(isotonic_x=(0.0, 0.5, 1.0), isotonic_y=(0.1, 0.4, 0.9))
+    again = Calibration.from_json(calibration.to_json())
+    assert again == calibration
+    features = {"dense": 0.5, "keyword": 0.5, "type_fit": 1.0, "support": 0.0}
+    low = again.confidence(0.0, 0.0, features)
+    high = again.confidence(3.0, -1.0, features)
+    assert 0.0 <= low <= high <= 1.0
+
+
+def test_committed_calibration_covers_every_feature() -> None:
+    assert DEFAULT_PATH.is_file(), "service/calibration.json must be committed"
+    calibration = load_calibration()
+    assert set(calibration.weights) == set(FEATURES)
+    assert list(calibration.isotonic_x) == sorted(calibration.isotonic_x)
+    assert all(0.0 <= y <= 1.0 for y in calibration.isotonic_y)
+
+
+def test_a_broken_calibration_file_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "calibration.json"
+    broken.write_text('{"weights": {}}', encoding="utf-8")
+    with pytest.raises(ValueError, match=str(broken)):
+        load_calibration(broken)
