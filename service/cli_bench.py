@@ -1,5 +1,104 @@
-"""Placeholder sub-command group, filled in by its owner."""
+"""`newsqa bench ...`: benchmarks that print a table and write JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("index")
+def bench_index(
+    corpus: Annotated[
+        Path,
+        typer.Option(
+            exists=True, file_okay=False, dir_okay=True, help="Folder of .jsonl articles to index."
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="Where to write the JSON.")] = Path(
+        "bench/results/index.json"
+    ),
+    repeats: Annotated[int, typer.Option(min=1, help="Full builds; figures are medians.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="Embedding batch size.")] = 64,
+    model: Annotated[str, typer.Option(help="Embedding model name or local path.")] = (
+        "all-MiniLM-L6-v2"
+    ),
+    holdout: Annotated[int, typer.Option(min=1, help="Articles kept apart, then added.")] = 10,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Index only the first N articles (a quick run).")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Build an index of CORPUS in a temp dir; compare with plain encode; time adding articles."""
+    from indexer.bench import IndexBenchRun, run_index_bench, write_json
+
+    console = Console()
+
+    def report(number: int, run: IndexBenchRun) -> None:
+        console.print(
+            f"run {number + 1}/{repeats}: {run.chunks} chunks in {run.seconds_total:.1f} s "
+            f"(embedding {run.seconds_embedding:.1f} s, ceiling {run.seconds_ceiling:.1f} s)"
+        )
+
+    try:
+        result = run_index_bench(
+            corpus,
+            repeats=repeats,
+            batch_size=batch_size,
+            model=model,
+            holdout=holdout,
+            limit=limit,
+            progress=progress,
+            on_run=report,
+        )
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    write_json(result, out)
+    console.print(_table(result))
+    console.print(f"wrote {out}")
+
+
+def _table(result: dict[str, Any]) -> Table:
+    med = result["median"]
+    machine = result["machine"]
+    table = Table(
+        title=f"index benchmark (median of {result['config']['repeats']}, "
+        f"batch {result['config']['batch_size']})",
+        caption=f"{machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB, "
+        f"python {machine['python']}, torch {machine['torch']} ({machine['torch_threads']} "
+        f"threads), load {machine['load_average'][0]:.1f}",
+    )
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    goals = result["goals"]
+    rows = [
+        ("articles", f"{med['articles']:.0f}"),
+        ("chunks", f"{med['chunks']:.0f}"),
+        ("build seconds", f"{med['seconds_total']:.1f}"),
+        ("chunks/s", f"{med['chunks_per_s']:.1f}"),
+        ("embedding tokens/s", f"{med['embedding_tokens_per_s']:.0f}"),
+        ("share of time embedding", f"{med['embedding_share']:.1%}"),
+        ("ceiling (plain encode) chunks/s", f"{med['ceiling_chunks_per_s']:.1f}"),
+        (
+            "pipeline / ceiling (goal >= 0.9)",
+            f"{med['ratio_pipeline_to_ceiling']:.2f} "
+            + ("ok" if goals["pipeline_vs_ceiling"]["met"] else "MISSED"),
+        ),
+        ("embedding step / ceiling", f"{med['ratio_embedding_to_ceiling']:.2f}"),
+        (
+            f"add {med['add_articles']:.0f} articles: seconds",
+            f"{med['add_seconds_total']:.2f} (embedding {med['add_seconds_embedding']:.2f}) "
+            + ("ok" if goals["add_10"]["met"] else "MISSED"),
+        ),
+        ("peak RSS MiB", f"{result['peak_rss_mib']:.0f}"),
+        ("model load seconds", f"{result['model_load_seconds']:.1f}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
