@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from indexer.embedding import SentenceTransformerEmbedder, load_embedder
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("NEWSQA_SHARED_DIR", REPO_ROOT.parent / "shared"))
 
@@ -133,7 +135,18 @@ _SMALL_ARTICLES: list[dict[str, object]] = [
 
 
 @pytest.fixture(scope="session")
-def small_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def embedder() -> SentenceTransformerEmbedder:
+    """The packaged all-MiniLM-L6-v2, loaded once per session; never downloads."""
+    # clean_environ is function-scoped, so offline mode is set here as well.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return load_embedder("all-MiniLM-L6-v2", batch_size=16)
+
+
+@pytest.fixture(scope="session")
+def small_index(
+    tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder
+) -> Iterator[Path]:
     """A real index (real model, 40-token chunks) of seven invented articles; yields its dir.
 
     Six stories are indexed; "brightwater-funding-copy" is an exact duplicate of
@@ -149,5 +162,5 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     source = root / "articles.jsonl"
     source.write_text("".join(json.dumps(a) + "\n" for a in _SMALL_ARTICLES), encoding="utf-8")
     config = IndexConfig(chunk_target_tokens=40, chunk_overlap_tokens=8)
-    build_index([source], root / "index", config, progress=False)
+    build_index([source], root / "index", config, embedder=embedder, progress=False)
     yield root / "index"

@@ -1,25 +1,12 @@
-"""Fixtures for service tests: the real default embedder, and passages made from strings."""
+"""Helpers for service tests: passages made from strings (the embedder is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import date
 
-import pytest
-
-from indexer.embedding import SentenceTransformerEmbedder, load_embedder
 from indexer.types import Chunk
 from service.types import RetrievalHit
-
-
-@pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    """The packaged all-MiniLM-L6-v2, warmed up once; never downloads (offline env set)."""
-    # The autouse clean_environ fixture is function-scoped, so set offline mode here as well.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    return load_embedder("all-MiniLM-L6-v2", batch_size=16)
 
 
 def make_hits(
