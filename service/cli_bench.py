@@ -102,3 +102,39 @@ def _table(result: dict[str, Any]) -> Table:
     for name, value in rows:
         table.add_row(name, value)
     return table
+
+
+@app.command("service")
+def bench_service(
+    index: Annotated[
+        Path | None, typer.Option(help="Index to serve (default: NEWSQA_INDEX_DIR).")
+    ] = None,
+    questions: Annotated[
+        Path,
+        typer.Option(exists=True, dir_okay=False, help="Questions file (JSON Lines, `question`)."),
+    ] = Path("../shared/data/questions/realtimeqa.jsonl"),
+    limit: Annotated[int, typer.Option(min=1, help="Distinct questions to cycle through.")] = 200,
+    warmup: Annotated[int, typer.Option(min=0, help="Requests before measuring.")] = 20,
+    requests: Annotated[int, typer.Option(min=1, help="Measured requests per endpoint.")] = 200,
+    concurrency: Annotated[int, typer.Option(min=1, help="Clients in the load phase.")] = 8,
+    out: Annotated[Path, typer.Option(help="Where to write the JSON.")] = Path(
+        "bench/results/service.json"
+    ),
+) -> None:
+    """Serve INDEX with `newsqa serve` and measure latency, throughput, memory and cold start."""
+    from service.bench import questions_from_jsonl, run_service_benchmark
+    from service.config import get_settings
+
+    index_dir = index or get_settings().index_dir
+    try:
+        run_service_benchmark(
+            index_dir,
+            questions_from_jsonl(questions, limit=limit),
+            warmup=warmup,
+            requests=requests,
+            concurrency=concurrency,
+            out=out,
+        )
+    except (ValueError, RuntimeError) as exc:
+        Console().print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
