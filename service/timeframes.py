@@ -1,0 +1,161 @@
+"""Time expressions in a question ("this week", "in March 2025", "latest"), resolved against as_of.
+
+Two kinds of answer, on purpose:
+- an explicit calendar period ("in 2024", "in March 2025", "since 2023") becomes an exact
+  published-date `range`, which the retriever merges into the search filters;
+- a relative or recency phrase ("this week", "yesterday", "latest", "recently") becomes a
+  `window` to boost towards, decaying over `decay_days` outside it. A boost never drops anything:
+  undated articles keep their score.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+DateRange = tuple[date | None, date | None]
+
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+# "may" is a month only with a year after it ("in May 2024"), never alone ("in may").
+_MONTH_NAMES = "|".join(sorted((m for m in _MONTHS if m != "may"), key=len, reverse=True))
+_YEAR = r"(?:19|20)\d\d"
+
+# Explicit periods: a preposition keeps "the 2024 election" (an event's name) from filtering.
+_MONTH_YEAR = re.compile(
+    rf"\b(?P<prep>in|during|from|of|since|after|before|until)\s+(?:early\s+|late\s+|mid-?)?"
+    rf"(?P<month>{_MONTH_NAMES}|may)\.?,?\s+(?P<year>{_YEAR})\b",
+    re.IGNORECASE,
+)
+_YEAR_ONLY = re.compile(
+    rf"\b(?P<prep>in|during|since|after|before|until)\s+(?:early\s+|late\s+|mid-?)?"
+    rf"(?P<year>{_YEAR})\b(?!\s*[-\u2013/]\s*\d)",
+    re.IGNORECASE,
+)
+_MONTH_ONLY = re.compile(
+    rf"\b(?P<prep>in|during|since)\s+(?:early\s+|late\s+|mid-?)?(?P<month>{_MONTH_NAMES})\b"
+    rf"(?!\s+\d)",
+    re.IGNORECASE,
+)
+
+# Relative phrases, most specific first; each maps to (window start, window end, decay days).
+_RELATIVE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), key)
+    for pattern, key in (
+        (r"\b(?:this|the\s+past|the\s+last)\s+week(?:end)?\b", "this_week"),
+        (r"\blast\s+week(?:end)?\b|\bprevious\s+week\b", "last_week"),
+        (r"\b(?:this|the\s+past)\s+month\b", "this_month"),
+        (r"\blast\s+month\b|\bprevious\s+month\b", "last_month"),
+        (r"\bthis\s+year\b|\bthe\s+past\s+year\b", "this_year"),
+        (r"\blast\s+year\b", "last_year"),
+        (r"\byesterday\b", "yesterday"),
+        (r"\btoday\b|\btonight\b|\bthis\s+morning\b", "today"),
+    )
+)
+_RECENCY = re.compile(
+    r"\b(?:latest|most\s+recent(?:ly)?|recently|newest|just\s+announced)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Timeframe:
+    """What a question says about time, resolved to dates."""
+
+    range: DateRange | None = None  # exact published-date filter (inclusive ends)
+    recency: bool = False  # boost by closeness of published_at to `window`
+    phrase: str | None = None  # the words that were matched, as written
+    # Set with recency: the period the phrase means; None means "the newest there is".
+    window: tuple[date, date] | None = None
+    decay_days: float = 30.0  # boost halves every decay_days outside the window
+
+    @property
+    def is_empty(self) -> bool:
+        return self.range is None and not self.recency
+
+
+def resolve_timeframe(question: str, as_of: date) -> Timeframe:
+    """The first explicit period, else the first relative or recency phrase, else nothing."""
+    explicit = _explicit(question, as_of)
+    if explicit is not None:
+        return explicit
+    for pattern, key in _RELATIVE:
+        match = pattern.search(question)
+        if match:
+            window, decay = _relative_window(key, as_of)
+            return Timeframe(recency=True, phrase=match.group(0), window=window, decay_days=decay)
+    match = _RECENCY.search(question)
+    if match:
+        return Timeframe(recency=True, phrase=match.group(0), window=None, decay_days=30.0)
+    return Timeframe()
+
+
+def strip_phrase(question: str, timeframe: Timeframe) -> str:
+    """The question without its time phrase, which only adds noise to keyword search."""
+    if timeframe.phrase is None:
+        return question
+    return question.replace(timeframe.phrase, " ", 1)
+
+
+def _explicit(question: str, as_of: date) -> Timeframe | None:
+    match = _MONTH_YEAR.search(question)
+    if match:
+        year, month = int(match["year"]), _MONTHS[match["month"].lower()]
+        return _period(match["prep"], _month_span(year, month), match.group(0))
+    match = _YEAR_ONLY.search(question)
+    if match:
+        year = int(match["year"])
+        return _period(match["prep"], (date(year, 1, 1), date(year, 12, 31)), match.group(0))
+    match = _MONTH_ONLY.search(question)
+    if match:
+        month = _MONTHS[match["month"].lower()]
+        # "in March" means the latest March that has begun by as_of; without a year it is a
+        # guess, so it boosts rather than filters.
+        year = as_of.year if month <= as_of.month else as_of.year - 1
+        span = _month_span(year, month)
+        return Timeframe(recency=True, phrase=match.group(0), window=span, decay_days=15.0)
+    return None
+
+
+def _period(preposition: str, span: tuple[date, date], phrase: str) -> Timeframe:
+    first, last = span
+    prep = preposition.lower()
+    if prep in {"since", "from"}:
+        bounds: DateRange = (first, None)
+    elif prep == "after":
+        bounds = (last + timedelta(days=1), None)
+    elif prep == "before":
+        bounds = (None, first - timedelta(days=1))
+    elif prep == "until":
+        bounds = (None, last)
+    else:
+        bounds = (first, last)
+    return Timeframe(range=bounds, phrase=phrase)
+
+
+def _month_span(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _relative_window(key: str, as_of: date) -> tuple[tuple[date, date], float]:
+    """(window, decay days) for a relative phrase; "this week" is the 7 days ending at as_of."""
+    if key == "this_week":
+        return (as_of - timedelta(days=6), as_of), 7.0
+    if key == "last_week":
+        return (as_of - timedelta(days=13), as_of - timedelta(days=7)), 7.0
+    if key == "this_month":
+        return (as_of.replace(day=1), as_of), 15.0
+    if key == "last_month":
+        previous = as_of.replace(day=1) - timedelta(days=1)
+        return _month_span(previous.year, previous.month), 15.0
+    if key == "this_year":
+        return (date(as_of.year, 1, 1), as_of), 90.0
+    if key == "last_year":
+        return (date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31)), 90.0
+    if key == "yesterday":
+        day = as_of - timedelta(days=1)
+        return (day, day), 2.0
+    return (as_of, as_of), 2.0  # today
