@@ -221,6 +221,8 @@ class QAEngine:
             fusion=self.settings.fusion,
             rrf_k=self.settings.rrf_k,
             mmr_lambda=self.settings.mmr_lambda,
+            recency_prior=self.settings.recency_prior,
+            recency_prior_days=self.settings.recency_half_life_days,
         )
         self._get_reader()  # built once, beside the first generation, so no request waits on it
         return _Generation(index, retriever)
