@@ -1,9 +1,8 @@
 """Build, update and inspect an index: read, de-duplicate, chunk, embed, publish a generation.
 
-Every call that changes the index writes a complete new generation aside and publishes it
-atomically (`indexer.generations`). Work is reused from the live generation: articles whose
-content hash is unchanged keep their chunks and vectors, and any chunk whose text is already
-embedded keeps its vector, so only new text meets the model.
+Every call that changes the index writes a new generation aside and publishes it atomically
+(`indexer.publish`, `indexer.generations`): a build writes it whole, an add or delete copies the
+live generation and applies only the change, so its cost is about that of embedding new text.
 
 Deleting a canonical article promotes its first remaining duplicate (in index order) to be the
 indexed copy of the story; the group's other duplicates then point at it.
@@ -15,33 +14,31 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
-import numpy as np
-
-from indexer.chunking import Chunker, OffsetTokenizer
 from indexer.config import FaissIndexType, IndexConfig
 from indexer.errors import IndexCorruptError, IndexMismatchError, IngestError, NoIndexError
-from indexer.generations import (
-    disk_size,
-    next_generation,
-    publish,
-    staging_dir,
-    writer_lock,
-)
-from indexer.manifest import MANIFEST_NAME, Counts, Manifest, sha256_file
-from indexer.protocols import Embedder, FloatMatrix
-from indexer.store import ArticleRecord, Store, StoreWriter, open_index, text_sha256
-from indexer.types import Article, Chunk, IngestProblem, IngestReport
+from indexer.generations import disk_size, writer_lock
+from indexer.manifest import Manifest, sha256_file
+from indexer.publish import ChunkingEmbedder, LazyEmbedder, write_generation
+from indexer.store import ArticleRecord, Store, open_index
+from indexer.timing import Stopwatch
+from indexer.types import Article, IngestProblem, IngestReport
 
-CHUNK_BATCH_ARTICLES = 256  # articles tokenised per chunking call: bounds memory, drives progress
-
-
-class ChunkingEmbedder(Embedder, OffsetTokenizer, Protocol):
-    """An embedder that also exposes its tokenizer, as chunking needs."""
+__all__ = [
+    "ChunkingEmbedder",
+    "IndexStatus",
+    "StrictIngestError",
+    "UpdateSummary",
+    "add_to_index",
+    "build_index",
+    "delete_from_index",
+    "index_status",
+    "input_fingerprint",
+]
 
 
 class StrictIngestError(IngestError):
@@ -74,6 +71,7 @@ class UpdateSummary:
     seconds_embedding: float = 0.0
     generation: str | None = None  # the live generation afterwards
     published: bool = False  # False where nothing changed (e.g. --if-stale and up to date)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, for profiling
 
 
 @dataclass(frozen=True)
@@ -111,25 +109,8 @@ class _Plan:
     exact: int = 0
     near: int = 0
     problems: list[IngestProblem] = field(default_factory=list)
-
-
-class _Embedders:
-    """The embedder, loaded on first need: an up-to-date `--if-stale` never loads the model."""
-
-    def __init__(self, config: IndexConfig, given: ChunkingEmbedder | None) -> None:
-        self._config = config
-        self._embedder = given
-
-    @property
-    def model_name(self) -> str:
-        return self._embedder.model_name if self._embedder else self._config.embedding_model
-
-    def get(self) -> ChunkingEmbedder:
-        if self._embedder is None:
-            from indexer.embedding import load_embedder  # imports torch: only when needed
-
-            self._embedder = load_embedder(self._config.embedding_model, self._config.batch_size)
-        return self._embedder
+    clock: Stopwatch = field(default_factory=Stopwatch)
+    prior: dict[str, ArticleRecord] = field(default_factory=dict)  # the live generation's
 
 
 # --------------------------------------------------------------------------- public API
@@ -148,7 +129,7 @@ def build_index(
     """Publish a generation holding exactly the articles of `paths`."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    embedders = _Embedders(config, embedder)
+    embedders = LazyEmbedder(config, embedder)
     fingerprint = input_fingerprint(paths, config, embedders.model_name)
     with writer_lock(index_dir):
         previous = _open_previous(index_dir, tolerate_corrupt=True)
@@ -166,7 +147,9 @@ def build_index(
                 )
             report = _read(paths, config, strict)
             prior = {r.article.id: r for r in previous.article_records()} if previous else {}
-            plan = _Plan(records={}, read=len(report.articles), problems=list(report.problems))
+            plan = _Plan(
+                records={}, read=len(report.articles), problems=list(report.problems), prior=prior
+            )
             dedup = _deduplicator(config)
             for article in report.articles:
                 old = prior.get(article.id)
@@ -178,8 +161,16 @@ def build_index(
                     plan.updated += 1
                 plan.records[article.id] = _classify(article, dedup, plan)
             plan.deleted = len(prior.keys() - plan.records.keys())
-            return _publish(
-                index_dir, plan, previous, config, embedders, fingerprint, progress, started
+            return _write(
+                index_dir,
+                plan,
+                previous,
+                config,
+                embedders,
+                fingerprint,
+                progress,
+                started,
+                incremental=False,
             )
         finally:
             if previous is not None:
@@ -198,24 +189,35 @@ def add_to_index(
     """Upsert the articles of `paths`: new or changed ones (by content hash); others stay."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    embedders = _Embedders(config, embedder)
+    embedders = LazyEmbedder(config, embedder)
+    clock = Stopwatch()
     with writer_lock(index_dir):
-        previous = _open_previous(index_dir, tolerate_corrupt=False)
+        with clock("open previous"):
+            previous = _open_previous(index_dir, tolerate_corrupt=False)
         try:
             if previous is not None:
                 _check_compatible(previous.manifest, config, embedders.model_name)
-            report = _read(paths, config, strict)
-            records = {r.article.id: r for r in previous.article_records()} if previous else {}
-            plan = _Plan(records=records, read=len(report.articles), problems=list(report.problems))
-            dedup = _deduplicator(config)
-            dedup.load(
-                (r.article.id, r.text_hash, r.signature or b"")
-                for r in records.values()
-                if r.canonical_id is None and r.text_hash is not None
+            with clock("read inputs"):
+                report = _read(paths, config, strict)
+            with clock("read previous"):
+                records = {r.article.id: r for r in previous.article_records()} if previous else {}
+            plan = _Plan(
+                records=records,
+                prior=dict(records),
+                read=len(report.articles),
+                problems=list(report.problems),
+                clock=clock,
             )
-            for r in records.values():  # promoted duplicates have no persisted signature yet
-                if r.canonical_id is None and r.text_hash is None:
-                    dedup.add(r.article)
+            with clock("dedup load"):
+                dedup = _deduplicator(config)
+                dedup.load(
+                    (r.article.id, r.text_hash, r.signature or b"")
+                    for r in records.values()
+                    if r.canonical_id is None and r.text_hash is not None
+                )
+                for r in records.values():  # promoted duplicates have no persisted signature yet
+                    if r.canonical_id is None and r.text_hash is None:
+                        dedup.add(r.article)
             for article in report.articles:
                 old = records.get(article.id)
                 if old is not None and old.article.content_hash == article.content_hash:
@@ -229,7 +231,17 @@ def add_to_index(
                 plan.records[article.id] = _classify(article, dedup, plan)
             if plan.added == 0 and plan.updated == 0 and previous is not None:
                 return _summary(plan, previous.version, False, 0, 0, 0.0, started)
-            return _publish(index_dir, plan, previous, config, embedders, None, progress, started)
+            return _write(
+                index_dir,
+                plan,
+                previous,
+                config,
+                embedders,
+                None,
+                progress,
+                started,
+                incremental=True,
+            )
         finally:
             if previous is not None:
                 previous.close()
@@ -249,8 +261,10 @@ def delete_from_index(
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
+    clock = Stopwatch()
     with writer_lock(index_dir):
-        previous = _open_previous(index_dir, tolerate_corrupt=False)
+        with clock("open previous"):
+            previous = _open_previous(index_dir, tolerate_corrupt=False)
         if previous is None:
             raise NoIndexError(f"no index in {index_dir} yet; nothing to delete")
         try:
@@ -261,10 +275,11 @@ def delete_from_index(
                 chunk_overlap_tokens=manifest.chunking["overlap_tokens"],
                 faiss_index_type=cast(FaissIndexType, manifest.faiss_type),
             )
-            embedders = _Embedders(config, embedder)
+            embedders = LazyEmbedder(config, embedder)
             _check_compatible(manifest, config, embedders.model_name)
-            records = {r.article.id: r for r in previous.article_records()}
-            plan = _Plan(records=records)
+            with clock("read previous"):
+                records = {r.article.id: r for r in previous.article_records()}
+            plan = _Plan(records=records, prior=dict(records), clock=clock)
             for article_id in dict.fromkeys(article_ids):
                 if records.pop(article_id, None) is None:
                     plan.problems.append(
@@ -274,7 +289,17 @@ def delete_from_index(
                     plan.deleted += 1
             if plan.deleted == 0:
                 return _summary(plan, previous.version, False, 0, 0, 0.0, started)
-            return _publish(index_dir, plan, previous, config, embedders, None, progress, started)
+            return _write(
+                index_dir,
+                plan,
+                previous,
+                config,
+                embedders,
+                None,
+                progress,
+                started,
+                incremental=True,
+            )
         finally:
             previous.close()
 
@@ -412,173 +437,41 @@ def _resolve_groups(records: dict[str, ArticleRecord]) -> None:
             records[member] = dataclasses.replace(records[member], canonical_id=head)
 
 
-def _publish(
+def _write(
     index_dir: Path,
     plan: _Plan,
     previous: Store | None,
     config: IndexConfig,
-    embedders: _Embedders,
+    embedders: LazyEmbedder,
     fingerprint: str | None,
     progress: bool,
     started: float,
+    *,
+    incremental: bool,
 ) -> UpdateSummary:
-    """Write the plan as a new generation and make it live."""
+    """Resolve duplicate groups, write and publish the plan, and sum up."""
     _resolve_groups(plan.records)
-    model_name = embedders.model_name
-    reusable = previous is not None and previous.manifest.embedding_model == model_name
-    same_chunking = (
-        reusable and previous is not None and (previous.manifest.chunking == config.chunking())
+    written = write_generation(
+        index_dir,
+        plan.records,
+        previous,
+        config,
+        embedders,
+        fingerprint=fingerprint,
+        progress=progress,
+        incremental=incremental,
+        clock=plan.clock,
+        prior=plan.prior if previous is not None else None,
     )
-    old_chunks: dict[str, list[tuple[int, Chunk]]] = {}
-    old_by_text: dict[str, int] = {}
-    old_vectors: FloatMatrix | None = None
-    prior: dict[str, ArticleRecord] = {}
-    if reusable and previous is not None:
-        old_chunks = previous.chunks_by_article()
-        old_vectors = previous.vectors()
-        for pairs in old_chunks.values():
-            for position, chunk in pairs:
-                old_by_text.setdefault(text_sha256(chunk.text), position)
-        prior = {r.article.id: r for r in previous.article_records()}
-
-    canonical = [r.article for r in plan.records.values() if r.canonical_id is None]
-    chunks_of: dict[str, list[Chunk]] = {}
-    to_chunk: list[Article] = []
-    for article in canonical:
-        old = prior.get(article.id)
-        if (
-            same_chunking
-            and old is not None
-            and old.article.content_hash == article.content_hash
-            and article.id in old_chunks
-        ):
-            chunks_of[article.id] = [c for _, c in old_chunks[article.id]]
-        else:
-            to_chunk.append(article)
-    if to_chunk:
-        chunker = Chunker(embedders.get(), config.chunk_target_tokens, config.chunk_overlap_tokens)
-        with _progress(progress, "chunking", len(to_chunk)) as advance:
-            for start in range(0, len(to_chunk), CHUNK_BATCH_ARTICLES):
-                batch = to_chunk[start : start + CHUNK_BATCH_ARTICLES]
-                for article, chunks in zip(batch, chunker.chunk_articles(batch), strict=True):
-                    chunks_of[article.id] = chunks
-                advance(len(batch))
-
-    # Every distinct chunk text not embedded in the previous generation is embedded once.
-    all_chunks = [c for a in canonical for c in chunks_of[a.id]]
-    hashes = [text_sha256(c.text) for c in all_chunks]
-    new_texts: dict[str, str] = {}
-    for digest, chunk in zip(hashes, all_chunks, strict=True):
-        if digest not in old_by_text:
-            new_texts.setdefault(digest, chunk.text)
-    embed_started = time.perf_counter()
-    fresh = _embed(embedders, list(new_texts.values()), config.batch_size, progress)
-    embed_seconds = time.perf_counter() - embed_started if new_texts else 0.0
-    fresh_row = {digest: i for i, digest in enumerate(new_texts)}
-
-    dimension = _dimension(previous, fresh, embedders, reusable)
-    vectors = np.zeros((len(all_chunks), dimension), dtype=np.float32)
-    for i, digest in enumerate(hashes):
-        if digest in fresh_row:
-            vectors[i] = fresh[fresh_row[digest]]
-        else:
-            assert old_vectors is not None
-            vectors[i] = old_vectors[old_by_text[digest]]
-    reused = sum(1 for d in hashes if d not in fresh_row)
-
-    kinds = [r.dup_kind for r in plan.records.values()]
-    counts = Counts(
-        articles=len(plan.records),
-        indexed_articles=len(canonical),
-        duplicates_exact=kinds.count("exact"),
-        duplicates_near=kinds.count("near"),
-        chunks=len(all_chunks),
-        vectors=len(vectors),
+    return _summary(
+        plan,
+        written.generation,
+        True,
+        written.embedded,
+        written.reused,
+        written.embed_seconds,
+        started,
     )
-    with staging_dir(index_dir) as temp_dir:
-        writer = StoreWriter(temp_dir, dimension)
-        for record in plan.records.values():
-            writer.add_article(record)
-        writer.add_chunks(all_chunks, vectors)
-        manifest = Manifest(
-            generation=next_generation(index_dir),
-            embedding_model=model_name,
-            dimension=dimension,
-            chunking=config.chunking(),
-            faiss_type=writer.finish(config.faiss_index_type),
-            counts=counts,
-            checksums={p.name: sha256_file(p) for p in sorted(temp_dir.iterdir())},
-            input_fingerprint=fingerprint,
-        )
-        (temp_dir / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
-        name = publish(index_dir, temp_dir, manifest.generation)
-    return _summary(plan, name, True, len(new_texts), reused, embed_seconds, started)
-
-
-def _dimension(
-    previous: Store | None, fresh: FloatMatrix, embedders: _Embedders, reusable: bool
-) -> int:
-    if len(fresh):
-        return int(fresh.shape[1])
-    if reusable and previous is not None:
-        return previous.dimension
-    return embedders.get().dimension
-
-
-def _embed(embedders: _Embedders, texts: list[str], batch_size: int, progress: bool) -> FloatMatrix:
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    embedder = embedders.get()
-    # Sorting by length keeps padding low across slices; the order is restored after.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    step = batch_size * 4
-    with _progress(progress, "embedding", len(texts)) as advance:
-        for start in range(0, len(order), step):
-            rows = order[start : start + step]
-            out[rows] = embedder.embed_documents([texts[i] for i in rows])
-            advance(len(rows))
-    return out
-
-
-class _progress:
-    """A rich progress bar on stderr, or nothing when progress is off."""
-
-    def __init__(self, enabled: bool, label: str, total: int) -> None:
-        self._enabled = enabled
-        self._label = label
-        self._total = total
-        self._bar: Any = None
-
-    def __enter__(self) -> Callable[[int], None]:
-        if not self._enabled:
-            return lambda _n: None
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(
-            TextColumn(f"{self._label:>10}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        )
-        self._bar.start()
-        task = self._bar.add_task(self._label, total=self._total)
-        return lambda n: self._bar.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 def _summary(
@@ -605,4 +498,5 @@ def _summary(
         seconds_embedding=embed_seconds,
         generation=generation,
         published=published,
+        stages=dict(plan.clock.stages),
     )

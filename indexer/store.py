@@ -139,15 +139,9 @@ class StoreWriter:
         self._positions = 0
 
     def add_article(self, record: ArticleRecord) -> None:
-        a = record.article
         self._db.execute(
-            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                a.id, a.title, a.source, a.url, _iso(a.published_at), a.author, a.text,
-                int(a.partial), a.origin, a.content_hash, record.text_hash, record.signature,
-                record.canonical_id, record.dup_kind, record.similarity,
-            ),
-        )  # fmt: skip
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", article_row(record)
+        )
 
     def add_chunks(self, chunks: Sequence[Chunk], vectors: FloatMatrix) -> None:
         """Append chunks with their (n, dim) vectors; row i gets the next vector position."""
@@ -157,15 +151,7 @@ class StoreWriter:
             return
         if vectors.shape[1] != self.dimension:
             raise ValueError(f"vectors have dimension {vectors.shape[1]}, not {self.dimension}")
-        rows = []
-        for offset, c in enumerate(chunks):
-            rows.append(
-                (
-                    self._positions + offset, c.id, c.article_id, c.ordinal, c.text, c.start,
-                    c.end, c.token_count, c.title, c.source, c.url, _iso(c.published_at),
-                    text_sha256(c.text),
-                )
-            )  # fmt: skip
+        rows = [chunk_row(self._positions + i, c) for i, c in enumerate(chunks)]
         self._db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         self._vectors.append(np.ascontiguousarray(vectors, dtype=np.float32))
         self._positions += len(chunks)
@@ -185,13 +171,36 @@ class StoreWriter:
             else np.zeros((0, self.dimension), dtype=np.float32)
         )
         np.save(self.directory / VECTORS_NAME, vectors)
-        built = _effective_faiss_type(faiss_type, len(vectors))
+        built = effective_faiss_type(faiss_type, len(vectors))
         if built != "flat":
-            _faiss.write_index(_build_faiss(built, vectors), str(self.directory / FAISS_NAME))
+            write_faiss(built, vectors, self.directory / FAISS_NAME)
         return built
 
 
-def _effective_faiss_type(requested: str, count: int) -> str:
+def article_row(record: ArticleRecord) -> tuple[object, ...]:
+    """The `articles` row of a record, in column order."""
+    a = record.article
+    return (
+        a.id, a.title, a.source, a.url, _iso(a.published_at), a.author, a.text,
+        int(a.partial), a.origin, a.content_hash, record.text_hash, record.signature,
+        record.canonical_id, record.dup_kind, record.similarity,
+    )  # fmt: skip
+
+
+def chunk_row(position: int, c: Chunk) -> tuple[object, ...]:
+    """The `chunks` row of a chunk at vector `position`, in column order."""
+    return (
+        position, c.id, c.article_id, c.ordinal, c.text, c.start, c.end, c.token_count,
+        c.title, c.source, c.url, _iso(c.published_at), text_sha256(c.text),
+    )  # fmt: skip
+
+
+def write_faiss(kind: str, vectors: FloatMatrix, path: Path) -> None:
+    """Build a `kind` index over `vectors` and write it to `path`."""
+    _faiss.write_index(_build_faiss(kind, vectors), str(path))
+
+
+def effective_faiss_type(requested: str, count: int) -> str:
     # IVF needs enough vectors to train its lists; below that, exact search is cheap anyway.
     if requested == "ivf" and count < IVF_MIN_TRAIN_PER_LIST * 4:
         return "flat"
@@ -493,7 +502,14 @@ class Store:
             f"SELECT c.position, {_CHUNK_COLUMNS} FROM chunks c ORDER BY c.article_id, c.ordinal"
         )
         for row in rows:
-            out.setdefault(row[1], []).append((row[0], _chunk(row[1:])))
+            out.setdefault(row[2], []).append((row[0], _chunk(row[1:])))
+        return out
+
+    def positions_by_text(self) -> dict[str, int]:
+        """sha256 of a chunk text -> a vector position holding its embedding."""
+        out: dict[str, int] = {}
+        for digest, position in self._query("SELECT text_sha256, position FROM chunks"):
+            out.setdefault(digest, position)
         return out
 
     def vectors(self) -> FloatMatrix:

@@ -293,8 +293,12 @@ def test_an_open_generation_outlives_its_garbage_collection(tmp_path: Path) -> N
         assert [hits[0].chunk.article_id for hits in found] == ["kestrel", "parley"]
 
 
+@pytest.mark.parametrize(
+    ("writer", "full"),
+    [("indexer.store.StoreWriter.finish", True), ("indexer.store_delta.DeltaWriter.finish", False)],
+)
 def test_a_failed_write_leaves_the_live_generation_and_no_temp_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str, full: bool
 ) -> None:
     index = tmp_path / "index"
     source = write_jsonl(tmp_path / "a.jsonl", ARTICLES)
@@ -303,9 +307,12 @@ def test_a_failed_write_leaves_the_live_generation_and_no_temp_dir(
     def disk_full(self: object, faiss_type: str) -> str:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("indexer.pipeline.StoreWriter.finish", disk_full)
+    monkeypatch.setattr(writer, disk_full)
     with pytest.raises(OSError, match="No space left"):
-        delete_from_index(["kestrel"], index, embedder=HashEmbedder())
+        if full:  # a build writes every row afresh
+            build_index([source], index, CONFIG, embedder=HashEmbedder(), progress=False)
+        else:  # a delete copies the live generation and applies the change
+            delete_from_index(["kestrel"], index, embedder=HashEmbedder())
     assert sorted(p.name for p in index.iterdir()) == ["CURRENT", "LOCK", "gen-000001"]
     with open_index(index) as store:
         assert store.get_article("kestrel") is not None
