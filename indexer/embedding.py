@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 DEFAULT_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
+# Calls with at most this many texts (queries, a reader's sentences) skip `encode`: its per-call
+# set-up costs more than a short forward pass, and one batch pads every text to the longest.
+DIRECT_MAX_TEXTS = 64
+DIRECT_BATCH = 8  # texts per forward pass in the direct path, sorted by length to pad little
+QUERY_CACHE_SIZE = 512  # the same question is embedded by retrieval and again by the reader
 
 
 def resolve_model_path(name: str) -> str:
@@ -58,7 +64,10 @@ class SentenceTransformerEmbedder:
         self._model: SentenceTransformer | None = None
         self._counter: Tokenizer | None = None
         self._special_tokens = 0
+        self._direct = False  # whether the model is plain mean pooling that we can run directly
         self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, FloatMatrix] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load the model (idempotent, thread-safe); other methods call it on first use."""
@@ -87,6 +96,7 @@ class SentenceTransformerEmbedder:
             counter.no_padding()
             self._counter = counter
             self._special_tokens = int(model.tokenizer.num_special_tokens_to_add(pair=False))
+            self._direct = _is_plain_mean_pooling(model)
             self._model = model
 
     @property
@@ -143,11 +153,14 @@ class SentenceTransformerEmbedder:
     def embed_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> FloatMatrix:
         """(n, dim) float32, L2-normalised.
 
-        sentence-transformers' `encode` already sorts inputs by length before batching (and
-        restores the order), which keeps padding low; doing it here too would only cost time.
+        Big calls go through sentence-transformers' `encode`, which already sorts inputs by length
+        before batching (and restores the order). Small ones (a query, a reader's sentences) take
+        `_forward`, the same computation without `encode`'s per-call overhead.
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._direct_path() and len(texts) <= DIRECT_MAX_TEXTS and not show_progress:
+            return self._forward(list(texts))
         vectors = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -159,13 +172,78 @@ class SentenceTransformerEmbedder:
         return out
 
     def embed_query(self, text: str) -> FloatMatrix:
-        """(dim,) float32, L2-normalised."""
+        """(dim,) float32, L2-normalised; recent queries come from a small cache (read-only)."""
+        with self._cache_lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
         row: FloatMatrix = self.embed_documents([text])[0]
+        row.flags.writeable = False  # shared between callers through the cache
+        with self._cache_lock:
+            self._query_cache[text] = row
+            while len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
         return row
 
+    def _direct_path(self) -> bool:
+        self.warm_up()
+        return self._direct
 
-def load_embedder(name: str, batch_size: int = 64) -> SentenceTransformerEmbedder:
-    """A warmed-up embedder for a model name or local path."""
-    embedder = SentenceTransformerEmbedder(name, batch_size=batch_size)
+    def _forward(self, texts: list[str]) -> FloatMatrix:
+        """Tokenizer and transformer called directly: mean pooling, then L2 normalisation.
+
+        Texts go in length-sorted batches of DIRECT_BATCH so that few pad tokens are computed;
+        the attention mask keeps padding out of the result, which matches `encode` within 1e-5.
+        """
+        import torch
+
+        model = self.model
+        tokenizer = model.tokenizer
+        transformer = cast(Any, model[0]).auto_model  # the Hugging Face model inside
+        lengths = self.count_tokens(texts)
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), DIRECT_BATCH):
+                rows = order[start : start + DIRECT_BATCH]
+                batch = tokenizer(
+                    [texts[i] for i in rows],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_seq_length,
+                    return_tensors="pt",
+                )
+                tokens = transformer(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+                pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, p=2.0, dim=1)
+                out[rows] = pooled.numpy()
+        return out
+
+
+def _is_plain_mean_pooling(model: SentenceTransformer) -> bool:
+    """True for [Transformer, mean Pooling, Normalize] with no prompts: what `_forward` computes."""
+    modules = list(model)
+    if len(modules) != 3 or getattr(model, "default_prompt_name", None):
+        return False
+    transformer, pooling, normalize = (cast(Any, module) for module in modules)
+    config = pooling.get_config_dict() if hasattr(pooling, "get_config_dict") else {}
+    return (
+        type(transformer).__name__ == "Transformer"
+        and hasattr(transformer, "auto_model")
+        and not getattr(transformer, "do_lower_case", False)
+        and type(pooling).__name__ == "Pooling"
+        and config.get("pooling_mode") == "mean"
+        and bool(config.get("include_prompt", True))
+        and type(normalize).__name__ == "Normalize"
+    )
+
+
+def load_embedder(
+    name: str, batch_size: int = 64, *, num_threads: int | None = None
+) -> SentenceTransformerEmbedder:
+    """A warmed-up embedder for a model name or local path (num_threads: torch's, process-wide)."""
+    embedder = SentenceTransformerEmbedder(name, batch_size=batch_size, num_threads=num_threads)
     embedder.warm_up()
     return embedder

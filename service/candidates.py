@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -359,14 +361,33 @@ _MODIFIER_TAGS = frozenset({"JJ", "NN", "NNS", "NNP", "NNPS", "VBG"})
 
 
 class EntityTagger:
-    """spaCy's small English pipeline (tok2vec, tagger, ner), if a packaged model is installed."""
+    """spaCy's small English pipeline (tok2vec, tagger, ner), if a packaged model is installed.
 
-    def __init__(self, nlp: Any) -> None:
+    Results are kept for the last `cache_size` sentences: popular passages are read again and
+    again, and tagging is deterministic. Callers must treat a `Tagged` as read-only.
+    """
+
+    def __init__(self, nlp: Any, *, cache_size: int = 4096) -> None:
         self._nlp = nlp
+        self._cache_size = cache_size
+        self._cache: OrderedDict[str, Tagged] = OrderedDict()
+        self._lock = threading.Lock()
 
     def tag(self, sentences: Sequence[str]) -> list[Tagged]:
         """Entities, noun phrases and proper nouns of each sentence, in one batched pass."""
-        return [self._tagged(doc) for doc in self._nlp.pipe(sentences, batch_size=64)]
+        with self._lock:
+            found = {text: self._cache[text] for text in sentences if text in self._cache}
+            for text in found:
+                self._cache.move_to_end(text)
+        missing = list(dict.fromkeys(text for text in sentences if text not in found))
+        if missing:
+            fresh = [self._tagged(doc) for doc in self._nlp.pipe(missing, batch_size=64)]
+            found.update(zip(missing, fresh, strict=True))
+            with self._lock:
+                self._cache.update(zip(missing, fresh, strict=True))
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return [found[text] for text in sentences]
 
     def _tagged(self, doc: Any) -> Tagged:
         entities = [

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from indexer.protocols import Embedder
+import numpy as np
+
+from indexer.protocols import Embedder, FloatMatrix
 from indexer.sentences import split_sentences
 from indexer.types import Chunk
 from service.answer_types import AnswerType, expected_answer_type
@@ -51,6 +55,9 @@ FEATURES = (
     "ner_fit",  # type_fit where the NER model typed the span, else 0
     "length",  # words, capped at 6, over 6
 )
+# Sentence vectors kept between questions: popular passages come back again and again, and
+# embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
+SENTENCE_CACHE_SIZE = 4096
 
 
 @dataclass
@@ -91,7 +98,7 @@ class ExtractiveReader:
         calibration: Calibration | None = None,
         tagger: EntityTagger | bool | None = True,
         max_passages: int = 8,
-        max_embedded: int = 32,
+        max_embedded: int = 8,
         read_sentences: int = 6,
     ) -> None:
         if not 0.0 <= abstain_threshold <= 1.0:
@@ -109,6 +116,7 @@ class ExtractiveReader:
         self._max_passages = max_passages
         self._max_embedded = max_embedded
         self._read_sentences = read_sentences
+        self._vectors = _VectorCache(SENTENCE_CACHE_SIZE)
 
     def read(self, question: str, hits: Sequence[RetrievalHit]) -> Answer:
         return self.answer_from(self.candidates(question, hits))
@@ -210,8 +218,8 @@ class ExtractiveReader:
         # The embedding budget: the best few by words and rank go to the model.
         sentences.sort(key=lambda s: s.keyword + 0.2 / (1 + s.hit_rank), reverse=True)
         sentences = sentences[: self._max_embedded]
-        query = self._embedder.embed_query(question)  # (dim,)
-        matrix = self._embedder.embed_documents([s.text for s in sentences])  # (n, dim)
+        query = self._embedder.embed_query(question)  # (dim,); cached since retrieval's call
+        matrix = self._embed([s.text for s in sentences])  # (n, dim)
         for sentence, similarity in zip(sentences, matrix @ query, strict=True):
             sentence.dense = float(similarity)
             sentence.score = (
@@ -219,6 +227,41 @@ class ExtractiveReader:
             )
         sentences.sort(key=lambda s: s.score, reverse=True)
         return sentences
+
+    def _embed(self, texts: list[str]) -> FloatMatrix:
+        """Sentence vectors, the cached ones from the cache and the rest in one model call."""
+        found = [self._vectors.get(text) for text in texts]
+        missing = list(dict.fromkeys(t for t, v in zip(texts, found, strict=True) if v is None))
+        if missing:
+            fresh = dict(zip(missing, self._embedder.embed_documents(missing), strict=True))
+            for text, vector in fresh.items():
+                self._vectors.put(text, vector)
+            found = [fresh[t] if v is None else v for t, v in zip(texts, found, strict=True)]
+        matrix: FloatMatrix = np.stack([v for v in found if v is not None])
+        return matrix
+
+
+class _VectorCache:
+    """A thread-safe LRU map of text to vector."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, FloatMatrix] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> FloatMatrix | None:
+        with self._lock:
+            vector = self._items.get(text)
+            if vector is not None:
+                self._items.move_to_end(text)
+            return vector
+
+    def put(self, text: str, vector: FloatMatrix) -> None:
+        with self._lock:
+            self._items[text] = vector
+            self._items.move_to_end(text)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 def _keyword_scores(question: str, sentences: list[_Sentence]) -> None:

@@ -101,3 +101,48 @@ def test_token_offsets_point_into_the_text(embedder: SentenceTransformerEmbedder
     pieces = [text[s:e].lower() for s, e in offsets]
     assert pieces[0] == "caf\u00e9"
     assert "".join(pieces) == "".join(text.lower().split())
+
+
+@pytest.mark.slow
+def test_direct_forward_matches_sentence_transformers_encode(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    # Lengths from one token to past max_seq_length, so sorting, padding and truncation all matter.
+    texts = [
+        "Rain.",
+        "Who runs the lab that released the new reasoning model?",
+        "token " * 400,
+        "A chip maker said data-centre demand lifted its quarterly revenue to a record. " * 4,
+        *(f"Start-up number {i} raised money for robots." * (1 + i % 4) for i in range(12)),
+    ]
+    expected = embedder.model.encode(
+        texts, batch_size=64, convert_to_numpy=True, normalize_embeddings=True
+    )
+    direct = embedder.embed_documents(texts)  # few texts: the direct path
+    assert direct.dtype == np.float32
+    np.testing.assert_allclose(direct, expected, atol=1e-5)
+    query = embedder.embed_query(texts[1])
+    np.testing.assert_allclose(query, expected[1], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_many_texts_still_go_through_encode(embedder: SentenceTransformerEmbedder) -> None:
+    texts = [f"Headline {i}: a regulator fined a cloud provider." for i in range(70)]
+    many = embedder.embed_documents(texts)
+    few = embedder.embed_documents(texts[:5])
+    assert many.shape == (70, 384)
+    np.testing.assert_allclose(many[:5], few, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_repeated_queries_come_from_a_read_only_cache(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    question = "Which company bought the satellite start-up in the spring?"
+    first = embedder.embed_query(question)
+    again = embedder.embed_query(question)
+    assert again is first
+    assert not first.flags.writeable  # a caller cannot corrupt what the next caller gets
+    other = embedder.embed_query("Which company sold the satellite start-up in the spring?")
+    assert other is not first
+    assert float(other @ first) < 0.9999

@@ -6,6 +6,7 @@ import pytest
 
 from service.answer_types import AnswerType
 from service.candidates import (
+    EntityTagger,
     Span,
     Tagged,
     content_terms,
@@ -157,3 +158,28 @@ def test_entity_tagger_when_installed() -> None:
     assert kinds.get("Priya Raman") == AnswerType.PERSON
     assert kinds.get("Toronto") == AnswerType.PLACE
     assert kinds.get("$2 million") == AnswerType.MONEY
+
+
+@pytest.mark.slow
+def test_entity_tagger_reuses_what_it_tagged_before() -> None:
+    tagger = load_entity_tagger()
+    if tagger is None:
+        pytest.skip("no packaged spaCy English model installed (the rule fallback is used)")
+    seen: list[str] = []
+    nlp = tagger._nlp
+
+    def pipe(texts: list[str], batch_size: int) -> object:
+        seen.extend(texts)
+        return nlp.pipe(texts, batch_size=batch_size)
+
+    counting = EntityTagger(type("Counting", (), {"pipe": staticmethod(pipe)})(), cache_size=2)
+    first = ["Tomas Ferreira opened a bakery in Lisbon.", "Rain fell on Tuesday."]
+    fresh = counting.tag(first)
+    again = counting.tag([first[1], "Mila Horvat sold 40 bikes.", first[1]])
+    assert seen == [*first, "Mila Horvat sold 40 bikes."]  # the cached sentence was not re-run
+    assert again[0] is fresh[1] and again[2] is fresh[1]
+    assert [s.text for s in again[1].entities] == [
+        s.text for s in tagger.tag(["Mila Horvat sold 40 bikes."])[0].entities
+    ]
+    counting.tag([first[0]])  # evicted by the size limit: tagged again
+    assert seen[-1] == first[0]

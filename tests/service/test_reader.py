@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from indexer.embedding import SentenceTransformerEmbedder
+from indexer.protocols import FloatMatrix
 from service.calibration import DEFAULT_PATH, Calibration, load_calibration
 from service.reader import FEATURES, ExtractiveReader, build_reader, normalize_answer
 from service.types import Answer
@@ -175,3 +177,41 @@ def test_a_broken_calibration_file_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_text('{"weights": {}}', encoding="utf-8")
     with pytest.raises(ValueError, match=str(broken)):
         load_calibration(broken)
+
+
+class _CountingEmbedder:
+    """The real embedder, counting the texts each call of embed_documents gets."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self.inner = inner
+        self.calls: list[list[str]] = []
+        self.model_name = inner.model_name
+        self.dimension = inner.dimension
+        self.max_seq_length = inner.max_seq_length
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def embed_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> FloatMatrix:
+        self.calls.append(list(texts))
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> FloatMatrix:
+        return self.inner.embed_query(text)
+
+
+@pytest.mark.slow
+def test_sentence_vectors_are_reused_and_change_nothing(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    counting = _CountingEmbedder(embedder)
+    reader = ExtractiveReader(counting, abstain_threshold=0.0)
+    hits = make_hits(UNRELATED, FUNDING_ELSEWHERE, FUNDING, prefix=PREFIX)
+    first = reader.candidates("Who leads Quillfeather?", hits)
+    assert len(counting.calls) == 1 and counting.calls[0]
+    again = reader.candidates("Who leads Quillfeather?", hits)
+    assert len(counting.calls) == 1  # every sentence vector came from the cache
+    assert [(c.key, c.score) for c in again] == [(c.key, c.score) for c in first]
+    # Another question over partly new passages embeds only the sentences not seen before.
+    reader.candidates("Where is Quillfeather based?", make_hits(FUNDING, "Porto is rainy."))
+    assert counting.calls[1:] == [["Porto is rainy."]]
