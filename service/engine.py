@@ -95,6 +95,9 @@ class _Generation:
         self.index.close()
 
 
+WARM_UP_QUESTION = "Who leads the company's new research lab?"
+
+
 class QAEngine:
     """Search and extractive answers over the current index generation (thread-safe)."""
 
@@ -155,6 +158,11 @@ class QAEngine:
                 log.warning("no index in %s yet; not ready until one is published", self._dir)
                 return
             self._swap(generation)
+            # One throwaway question pays for the first forward pass, the first FTS5 query and
+            # spaCy's first call, so the first real request is as fast as the rest.
+            reader = self._get_reader()
+            hits = generation.retriever.search(WARM_UP_QUESTION, top_k=3)
+            reader.read(WARM_UP_QUESTION, hits)
             log.info("serving index %s from %s", generation.version, self._dir)
 
     def maybe_reload(self) -> bool:
