@@ -115,16 +115,8 @@ class CitationOut(BaseModel):
 
     @classmethod
     def from_citation(cls, citation: Citation) -> CitationOut:
-        return cls(
-            article_id=citation.article_id,
-            title=citation.title,
-            source=citation.source,
-            url=citation.url,
-            published_at=citation.published_at,
-            quote=citation.quote,
-            start=citation.start,
-            end=citation.end,
-        )
+        # The fields mirror service.types.Citation one to one.
+        return cls.model_validate(citation, from_attributes=True)
 
 
 class AskResponse(BaseModel):
@@ -161,13 +153,8 @@ class ArticleRef(BaseModel):
 
     @classmethod
     def from_article(cls, article: Article) -> ArticleRef:
-        return cls(
-            id=article.id,
-            title=article.title,
-            source=article.source,
-            url=article.url,
-            published_at=article.published_at,
-        )
+        # Reads just the declared fields off indexer.types.Article.
+        return cls.model_validate(article, from_attributes=True)
 
 
 class ArticleResponse(ArticleRef):
