@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
 
+    from indexer.onnx_encoder import OnnxEncoder
+
 DEFAULT_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 # Calls with at most this many texts (queries, a reader's sentences) skip `encode`: its per-call
 # set-up costs more than a short forward pass, and one batch pads every text to the longest.
@@ -52,6 +54,7 @@ class SentenceTransformerEmbedder:
         *,
         batch_size: int = 64,
         num_threads: int | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1. Currently, it is {batch_size}")
@@ -61,6 +64,9 @@ class SentenceTransformerEmbedder:
         self._path = resolve_model_path(model_name)  # fails at start-up on a bad name
         self.batch_size = batch_size
         self._num_threads = num_threads
+        # Where derived artefacts (the ONNX export) are cached; None: short calls use torch.
+        self._cache_dir = cache_dir
+        self._onnx: OnnxEncoder | None = None
         self._model: SentenceTransformer | None = None
         self._counter: Tokenizer | None = None
         self._special_tokens = 0
@@ -97,6 +103,17 @@ class SentenceTransformerEmbedder:
             self._counter = counter
             self._special_tokens = int(model.tokenizer.num_special_tokens_to_add(pair=False))
             self._direct = _is_plain_mean_pooling(model)
+            if self._direct and self._cache_dir is not None:
+                from indexer.onnx_encoder import load_onnx_encoder
+
+                self._onnx = load_onnx_encoder(
+                    model,
+                    self._path,
+                    self._cache_dir,
+                    max_length=_max_seq_length(model),
+                    num_threads=self._num_threads,
+                    reference=lambda texts: self._torch_forward(model, texts),
+                )
             self._model = model
 
     @property
@@ -121,10 +138,13 @@ class SentenceTransformerEmbedder:
 
     @property
     def max_seq_length(self) -> int:
-        length = self.model.max_seq_length
-        if length is None:  # a model without a configured limit: its tokenizer's
-            return int(self.model.tokenizer.model_max_length)
-        return int(length)
+        return _max_seq_length(self.model)
+
+    @property
+    def runtime(self) -> str:
+        """What runs short embedding calls: "onnxruntime" or "torch"."""
+        self.warm_up()
+        return "onnxruntime" if self._onnx is not None else "torch"
 
     @property
     def special_token_count(self) -> int:
@@ -191,35 +211,48 @@ class SentenceTransformerEmbedder:
         return self._direct
 
     def _forward(self, texts: list[str]) -> FloatMatrix:
-        """Tokenizer and transformer called directly: mean pooling, then L2 normalisation.
+        """Mean pooling, then L2 normalisation, in length-sorted batches of DIRECT_BATCH.
 
-        Texts go in length-sorted batches of DIRECT_BATCH so that few pad tokens are computed;
-        the attention mask keeps padding out of the result, which matches `encode` within 1e-5.
+        Sorting means few pad tokens are computed; the attention mask keeps padding out of the
+        result, which matches `encode` within 1e-5 on either runtime.
         """
-        import torch
-
+        onnx = self._onnx
         model = self.model
-        tokenizer = model.tokenizer
-        transformer = cast(Any, model[0]).auto_model  # the Hugging Face model inside
         lengths = self.count_tokens(texts)
         order = sorted(range(len(texts)), key=lambda i: lengths[i])
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), DIRECT_BATCH):
-                rows = order[start : start + DIRECT_BATCH]
-                batch = tokenizer(
-                    [texts[i] for i in rows],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_seq_length,
-                    return_tensors="pt",
-                )
-                tokens = transformer(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
-                pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2.0, dim=1)
-                out[rows] = pooled.numpy()
+        for start in range(0, len(order), DIRECT_BATCH):
+            rows = order[start : start + DIRECT_BATCH]
+            batch = [texts[i] for i in rows]
+            out[rows] = onnx.encode(batch) if onnx else self._torch_forward(model, batch)
         return out
+
+    def _torch_forward(self, model: SentenceTransformer, texts: list[str]) -> FloatMatrix:
+        """One padded batch through the Hugging Face model inside `model`."""
+        import torch
+
+        transformer = cast(Any, model[0]).auto_model
+        with torch.inference_mode():
+            batch = model.tokenizer(
+                texts,
+                padding=True,
+                truncation=True,
+                max_length=_max_seq_length(model),
+                return_tensors="pt",
+            )
+            tokens = transformer(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
+            pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, p=2.0, dim=1)
+            out: FloatMatrix = pooled.numpy()
+        return out
+
+
+def _max_seq_length(model: SentenceTransformer) -> int:
+    length = model.max_seq_length
+    if length is None:  # a model without a configured limit: its tokenizer's
+        return int(model.tokenizer.model_max_length)
+    return int(length)
 
 
 def _is_plain_mean_pooling(model: SentenceTransformer) -> bool:
@@ -241,9 +274,18 @@ def _is_plain_mean_pooling(model: SentenceTransformer) -> bool:
 
 
 def load_embedder(
-    name: str, batch_size: int = 64, *, num_threads: int | None = None
+    name: str,
+    batch_size: int = 64,
+    *,
+    num_threads: int | None = None,
+    cache_dir: Path | None = None,
 ) -> SentenceTransformerEmbedder:
-    """A warmed-up embedder for a model name or local path (num_threads: torch's, process-wide)."""
-    embedder = SentenceTransformerEmbedder(name, batch_size=batch_size, num_threads=num_threads)
+    """A warmed-up embedder for a model name or local path (num_threads: torch's, process-wide).
+
+    With a cache_dir, short calls run on ONNX Runtime (see indexer/onnx_encoder.py).
+    """
+    embedder = SentenceTransformerEmbedder(
+        name, batch_size=batch_size, num_threads=num_threads, cache_dir=cache_dir
+    )
     embedder.warm_up()
     return embedder

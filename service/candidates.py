@@ -55,8 +55,10 @@ def stem(word: str) -> str:
         ("s", ""),
     ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + repl
-    return word
+            word = word[: -len(suffix)] + repl
+            break
+    # A silent final e goes too, so "raise", "raised" and "raising" all become "rais".
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def content_terms(text: str) -> frozenset[str]:

@@ -113,7 +113,9 @@ def bench_service(
         Path,
         typer.Option(exists=True, dir_okay=False, help="Questions file (JSON Lines, `question`)."),
     ] = Path("../shared/data/questions/realtimeqa.jsonl"),
-    limit: Annotated[int, typer.Option(min=1, help="Distinct questions to cycle through.")] = 200,
+    limit: Annotated[
+        int, typer.Option(min=1, help="Distinct questions; phases repeat none while they last.")
+    ] = 1000,
     warmup: Annotated[int, typer.Option(min=0, help="Requests before measuring.")] = 20,
     requests: Annotated[int, typer.Option(min=1, help="Measured requests per endpoint.")] = 200,
     concurrency: Annotated[int, typer.Option(min=1, help="Clients in the load phase.")] = 8,

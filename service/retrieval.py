@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from typing import Literal
 
 from indexer.errors import IndexMismatchError
-from indexer.protocols import Embedder, IndexReader
+from indexer.protocols import Embedder, FloatMatrix, IndexReader
 from indexer.types import Chunk, ScoredChunk, SearchFilters
 from service.fusion import Normalisation, mmr, reciprocal_rank_fusion, score_fusion
 from service.timeframes import DateRange, Timeframe, resolve_timeframe, strip_phrase
@@ -35,6 +36,8 @@ _STOPWORDS = frozenset(
 )
 _RECENCY_POOL = 10  # how many of the best candidates "latest" looks at for the newest date
 _MAX_FETCH_ROUNDS = 3  # over-fetch doublings when collapsing leaves fewer than top_k
+# Keyword legs of concurrent requests; more workers than cores only queue inside SQLite.
+_LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-leg")
 
 
 class HybridRetriever:
@@ -116,17 +119,26 @@ class HybridRetriever:
         merged = merge_filters(filters, timeframe.range, as_of)
         if merged is None:
             return []  # the asked period and the filters do not overlap
-        keyword_text = keyword_query(strip_phrase(query, timeframe))
-        vector = self._embedder.embed_query(query) if mode != "keyword" else None
+        keyword_text = keyword_query(strip_phrase(query, timeframe)) if mode != "dense" else ""
+        vector: FloatMatrix | None = None
 
         fetch = max(self._candidates, 2 * top_k)
         for _ in range(_MAX_FETCH_ROUNDS):
-            keyword: list[ScoredChunk] = []
+            # The keyword leg (SQLite) runs beside the embedding and FAISS (which release the
+            # GIL too), so a lone request waits for the slower leg rather than for both.
+            pending = (
+                _LEGS.submit(self._index.keyword_search, keyword_text, fetch, merged)
+                if keyword_text
+                else None
+            )
             dense: list[ScoredChunk] = []
-            if mode != "dense" and keyword_text:
-                keyword = self._index.keyword_search(keyword_text, fetch, merged)
-            if vector is not None:
-                dense = self._index.dense_search(vector, fetch, merged)
+            try:
+                if mode != "keyword":
+                    if vector is None:
+                        vector = self._embedder.embed_query(query)
+                    dense = self._index.dense_search(vector, fetch, merged)
+            finally:
+                keyword = pending.result() if pending is not None else []
             hits = self._rank(keyword, dense, timeframe, anchor, top_k)
             exhausted = len(keyword) < fetch and len(dense) < fetch
             if len(hits) >= top_k or exhausted:
@@ -167,12 +179,14 @@ class HybridRetriever:
             )
         keyword_ranks = {hit.chunk.id: rank for rank, hit in enumerate(keyword, start=1)}
         dense_ranks = {hit.chunk.id: rank for rank, hit in enumerate(dense, start=1)}
+        dense_scores = {hit.chunk.id: hit.score for hit in dense}
         return [
             RetrievalHit(
                 chunk=chunks[key],
                 score=scores[key],
                 keyword_rank=keyword_ranks.get(key),
                 dense_rank=dense_ranks.get(key),
+                dense_score=dense_scores.get(key),
             )
             for key in kept[:top_k]
         ]

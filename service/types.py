@@ -11,6 +11,9 @@ from indexer.types import Chunk, SearchFilters
 
 RetrievalMode = Literal["hybrid", "keyword", "dense"]
 AnswerMode = Literal["auto", "extractive", "generative"]
+# Where the reader's dense similarity comes from: the passage's cosine to the query (free: the
+# dense leg computed it) or each sentence embedded with the same model (~120 ms per question).
+SentenceVectors = Literal["passage", "transformer"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class RetrievalHit:
     score: float
     keyword_rank: int | None = None  # 1-based rank in the keyword leg, None if absent there
     dense_rank: int | None = None
+    dense_score: float | None = None  # cosine to the query, where the dense leg found it
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,22 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("NEWSQA_SHARED_DIR", REPO_ROOT.parent / "shared"))
 
 
+@pytest.fixture(scope="session")
+def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache of derived models (the ONNX export) for the whole run."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture(autouse=True)
-def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def clean_environ(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_cache_dir: Path
+) -> Iterator[None]:
     """No NEWSQA_* leaks in from the developer's shell; the index lives under tmp_path."""
     for name in list(os.environ):
         if name.startswith("NEWSQA_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("NEWSQA_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("NEWSQA_CACHE_DIR", str(model_cache_dir))
     # Never reach for a model hub: everything loads from local files.
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
@@ -135,12 +144,13 @@ _SMALL_ARTICLES: list[dict[str, object]] = [
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    """The packaged all-MiniLM-L6-v2, loaded once per session; never downloads."""
+def embedder(model_cache_dir: Path) -> SentenceTransformerEmbedder:
+    """The packaged all-MiniLM-L6-v2 as the service loads it (short calls on ONNX Runtime),
+    loaded once per session; never downloads."""
     # clean_environ is function-scoped, so offline mode is set here as well.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    return load_embedder("all-MiniLM-L6-v2", batch_size=16)
+    return load_embedder("all-MiniLM-L6-v2", batch_size=16, cache_dir=model_cache_dir)
 
 
 @pytest.fixture(scope="session")

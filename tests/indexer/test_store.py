@@ -217,3 +217,19 @@ def test_approximate_indexes_still_filter_exactly(tmp_path: Path, kind: str) -> 
             assert len(got & want) >= 8  # approximate, yet nearly the exact top 10
             unfiltered = store.dense_search(vectors[position], 1)
             assert unfiltered[0].score == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("query", ["Kestrel warehouse robots", "model funding round", "Tallinn"])
+def test_unfiltered_and_all_admitting_filters_rank_alike(store: Store, query: str) -> None:
+    """The unfiltered query ranks inside FTS5 before joining; a filter takes the join path."""
+    sources = sorted({c.source for c in store.get_chunks(_all_chunk_ids(store)) if c.source})
+    plain = store.keyword_search(query, 5)
+    filtered = store.keyword_search(query, 5, SearchFilters(sources=tuple(sources)))
+    assert plain, f"nothing matched {query!r}"
+    assert [(h.chunk.id, round(h.score, 9)) for h in plain] == [
+        (h.chunk.id, round(h.score, 9)) for h in filtered
+    ]
+
+
+def _all_chunk_ids(store: Store) -> list[str]:
+    return [chunk.id for chunks in store.chunks_by_article().values() for _, chunk in chunks]

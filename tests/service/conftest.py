@@ -32,7 +32,15 @@ def make_hits(
             url=f"https://example.test/{article_id}",
             published_at=published_at,
         )
-        hits.append(RetrievalHit(chunk=chunk, score=1.0 / (1 + rank), dense_rank=rank + 1))
+        # Cosines that fall with rank, as the dense leg would report them.
+        hits.append(
+            RetrievalHit(
+                chunk=chunk,
+                score=1.0 / (1 + rank),
+                dense_rank=rank + 1,
+                dense_score=round(0.6 - 0.05 * rank, 3),
+            )
+        )
     return hits
 
 

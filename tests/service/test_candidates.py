@@ -122,7 +122,8 @@ def test_no_role_without_a_role_word() -> None:
 
 def test_stem_and_content_terms() -> None:
     assert stem("companies") == "company"
-    assert stem("raised") == stem("raises") == "rais"
+    assert stem("raised") == stem("raises") == stem("raise") == stem("raising") == "rais"
+    assert stem("closed") == stem("close") == "clos"
     assert content_terms("Who raised the money for the startups?") == {"rais", "money", "startup"}
 
 

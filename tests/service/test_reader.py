@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,12 @@ UNRELATED = (
 )
 
 
-@pytest.fixture(scope="module")
-def reader(embedder: SentenceTransformerEmbedder) -> ExtractiveReader:
-    return ExtractiveReader(embedder, abstain_threshold=0.0)
+@pytest.fixture(scope="module", params=["passage", "transformer"])
+def reader(
+    request: pytest.FixtureRequest, embedder: SentenceTransformerEmbedder
+) -> ExtractiveReader:
+    """The reader with either source of dense similarity (the service's default is passage)."""
+    return ExtractiveReader(embedder, abstain_threshold=0.0, sentence_vectors=request.param)
 
 
 def _check_citations(answer: Answer, articles: dict[str, str]) -> None:
@@ -205,7 +209,7 @@ def test_sentence_vectors_are_reused_and_change_nothing(
     embedder: SentenceTransformerEmbedder,
 ) -> None:
     counting = _CountingEmbedder(embedder)
-    reader = ExtractiveReader(counting, abstain_threshold=0.0)
+    reader = ExtractiveReader(counting, abstain_threshold=0.0, sentence_vectors="transformer")
     hits = make_hits(UNRELATED, FUNDING_ELSEWHERE, FUNDING, prefix=PREFIX)
     first = reader.candidates("Who leads Quillfeather?", hits)
     assert len(counting.calls) == 1 and counting.calls[0]
@@ -215,3 +219,36 @@ def test_sentence_vectors_are_reused_and_change_nothing(
     # Another question over partly new passages embeds only the sentences not seen before.
     reader.candidates("Where is Quillfeather based?", make_hits(FUNDING, "Porto is rainy."))
     assert counting.calls[1:] == [["Porto is rainy."]]
+
+
+@pytest.mark.slow
+def test_dense_similarity_comes_from_the_passage_or_each_sentence(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    hits = make_hits(FUNDING, UNRELATED, FUNDING_ELSEWHERE)
+    # The dense leg missed the last passage: it scores as the lowest cosine the leg reported.
+    hits[2] = replace(hits[2], dense_score=None)
+    question = "Who leads Quillfeather?"
+    passage = ExtractiveReader(embedder, abstain_threshold=0.0)
+    by_passage = {s.text: s.dense for s in passage._select_sentences(question, hits)}
+    assert by_passage["Residents complained about the noise from the old tram depot."] == 0.55
+    assert by_passage["Investors cheered the news."] == 0.55  # the floor
+    assert by_passage["Quillfeather is a small robotics startup based in Porto."] == 0.6
+
+    sentence = ExtractiveReader(embedder, abstain_threshold=0.0, sentence_vectors="transformer")
+    by_sentence = {s.text: s.dense for s in sentence._select_sentences(question, hits)}
+    led_by = "The company, led by Ines Calloway, builds warehouse arms."
+    expected = embedder.embed_documents([led_by])[0] @ embedder.embed_query(question)
+    assert by_sentence[led_by] == pytest.approx(float(expected), abs=1e-5)
+    assert (
+        by_sentence[led_by]
+        > by_sentence["Residents complained about the noise from the old tram depot."]
+    )
+
+
+@pytest.mark.slow
+def test_an_unknown_sentence_vector_source_is_refused(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    with pytest.raises(ValueError, match="sentence_vectors must be 'passage' or 'transformer'"):
+        ExtractiveReader(embedder, sentence_vectors="static")  # type: ignore[arg-type]

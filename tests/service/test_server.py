@@ -108,3 +108,4 @@ def test_service_benchmark_measures_a_real_server(index_dir: Path, tmp_path: Pat
     assert result["concurrent"]["answers_per_s"] > 0
     assert result["rss_mib"] > 50  # the model alone is bigger than this
     assert result["index_articles"] == 6
+    assert result["fresh_questions_per_phase"] is (len(QUESTIONS) >= 1 + 3 * 3)

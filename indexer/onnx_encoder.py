@@ -1,0 +1,193 @@
+"""The embedding model's transformer run by ONNX Runtime, for short calls (queries, sentences).
+
+A query through torch spends more time in framework overhead than in arithmetic (~20-30 ms for
+a dozen tokens on one core); ONNX Runtime runs the same graph in ~8 ms. The ONNX file is
+exported once from the local model (never downloaded), checked against torch's output on probe
+texts, and cached under a key of the model's files and the library versions; an export that
+fails or disagrees is logged and torch is used instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from indexer.model_cache import derived_model_key
+from indexer.protocols import FloatMatrix
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
+
+log = logging.getLogger(__name__)
+
+OPSET = 17
+# Agreement with torch required of a fresh export (cosine-normalised vectors, max abs diff).
+MAX_EXPORT_ERROR = 1e-4
+PROBE_TEXTS = (
+    "Who leads Superintelligence Labs?",
+    "The company said on Tuesday that its new model, trained on 15 trillion tokens, beats the "
+    "previous version on coding and maths benchmarks while costing less to run.",
+    "Hi",
+)
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_export_lock = threading.Lock()  # one export per process at a time; files are atomic anyway
+
+
+class OnnxEncoder:
+    """Mean-pooled, L2-normalised vectors; thread-safe (ONNX Runtime sessions are)."""
+
+    def __init__(self, session: Any, tokenizer: Tokenizer, max_length: int) -> None:
+        self._session = session
+        self._inputs = [i.name for i in session.get_inputs()]
+        tokenizer.enable_truncation(max_length)
+        tokenizer.enable_padding()
+        self._tokenizer = tokenizer
+
+    def encode(self, texts: Sequence[str]) -> FloatMatrix:
+        """(n, dim) float32 for one padded batch; callers keep batches short and similar."""
+        encodings = self._tokenizer.encode_batch(list(texts))
+        arrays = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        (hidden,) = self._session.run(None, {name: arrays[name] for name in self._inputs})
+        mask = arrays["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        norms = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        out: FloatMatrix = np.ascontiguousarray(pooled / norms, dtype=np.float32)
+        return out
+
+
+def load_onnx_encoder(
+    model: SentenceTransformer,
+    model_path: str,
+    cache_dir: Path,
+    *,
+    max_length: int,
+    num_threads: int | None,
+    reference: Callable[[list[str]], FloatMatrix],
+) -> OnnxEncoder | None:
+    """An encoder for `model` from the cache, exporting it first where needed; None on failure.
+
+    Every load is checked against `reference` (the torch path) on PROBE_TEXTS, so a damaged
+    cached file is noticed: it is removed and exported again once; then torch is used.
+    """
+    try:
+        import onnxruntime  # noqa: F401  (an optional speed-up: absent means torch)
+    except ImportError:
+        log.info("onnxruntime is not installed; short embedding calls use torch")
+        return None
+    target = cache_dir / f"encoder-{_cache_key(model_path)}.onnx"
+    for attempt in range(2):
+        try:
+            with _export_lock:
+                if not target.exists():
+                    _export(model, target)
+            encoder = OnnxEncoder(_session(target, num_threads), _tokenizer(model), max_length)
+            probes = list(PROBE_TEXTS)
+            error = float(np.abs(encoder.encode(probes) - reference(probes)).max())
+        except Exception as exc:  # an optional speed-up must never stop the service
+            problem = f"cannot use {target}: {exc}"
+        else:
+            if error <= MAX_EXPORT_ERROR:
+                log.info("short embedding calls use ONNX Runtime (%s, error %.1g)", target, error)
+                return encoder
+            problem = f"{target} differs from torch by {error:.2g}"
+        log.warning("ONNX encoder: %s%s", problem, "; exporting again" if attempt == 0 else "")
+        target.unlink(missing_ok=True)
+    log.warning("ONNX encoder unavailable; short embedding calls use torch")
+    return None
+
+
+def _cache_key(model_path: str) -> str:
+    import onnxruntime
+    import torch
+    import transformers
+
+    return derived_model_key(
+        model_path,
+        f"torch {torch.__version__}",
+        f"transformers {transformers.__version__}",
+        f"onnxruntime {onnxruntime.__version__}",
+        f"opset {OPSET}",
+    )
+
+
+def _export(model: SentenceTransformer, target: Path) -> None:
+    import torch
+
+    transformer = cast(Any, model[0]).auto_model
+    previous = transformer.config._attn_implementation
+    # The fused (sdpa) attention exports with its padding mask folded away, so padded batches
+    # come out wrong; the eager implementation exports the mask as written.
+    transformer.set_attn_implementation("eager")
+    try:
+        sample = model.tokenizer(["a short text", "a somewhat longer text"], padding=True)
+        args = tuple(torch.tensor(sample[name]) for name in _INPUTS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
+        os.close(fd)
+        try:
+            with warnings.catch_warnings():
+                # The TorchScript exporter warns that it is legacy and traces Python branches; both
+                # are expected here (the graph is checked against torch before it is used).
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    _last_hidden_state(transformer),
+                    args,
+                    tmp,
+                    input_names=list(_INPUTS),
+                    output_names=["last_hidden_state"],
+                    dynamic_axes={name: {0: "batch", 1: "tokens"} for name in _INPUTS}
+                    | {"last_hidden_state": {0: "batch", 1: "tokens"}},
+                    opset_version=OPSET,
+                    dynamo=False,
+                )
+            os.replace(tmp, target)  # readers never see a half-written file
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    finally:
+        transformer.set_attn_implementation(previous)
+
+
+def _session(path: Path, num_threads: int | None) -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    if num_threads is not None:
+        options.intra_op_num_threads = num_threads
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _tokenizer(model: SentenceTransformer) -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_str(model.tokenizer.backend_tokenizer.to_str())
+
+
+def _last_hidden_state(transformer: Any) -> Any:
+    """The Hugging Face model as a module of three tensor inputs and one output, for export."""
+    import torch
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    return LastHiddenState().eval()

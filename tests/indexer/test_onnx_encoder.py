@@ -1,0 +1,75 @@
+"""Short embedding calls on ONNX Runtime: same vectors as torch, cached, and never a failure."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.embedding import SentenceTransformerEmbedder, load_embedder
+
+TEXTS = [
+    "Who leads Superintelligence Labs?",
+    "Rain.",
+    "The chip maker reported record quarterly revenue driven by data-centre demand, and said "
+    "it would spend more on new plants in Arizona and Ohio over the next three years.",
+    "A start-up released an open-weights language model for coding assistants.",
+]
+
+
+@pytest.mark.slow
+def test_the_session_embedder_runs_short_calls_on_onnx_runtime(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    assert embedder.runtime == "onnxruntime"
+    # Mixed lengths in one batch: padding must not leak into the vectors.
+    fast = embedder.embed_documents(TEXTS)
+    reference = embedder._torch_forward(embedder.model, TEXTS)
+    np.testing.assert_allclose(fast, reference, atol=1e-5)
+    plain = embedder.model.encode(TEXTS, normalize_embeddings=True)
+    np.testing.assert_allclose(fast, plain, atol=1e-5)
+    np.testing.assert_allclose(embedder.embed_query(TEXTS[0] + " "), plain[0], atol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_export_is_cached_and_reused(
+    embedder: SentenceTransformerEmbedder, model_cache_dir: Path
+) -> None:
+    (exported,) = model_cache_dir.glob("encoder-*.onnx")
+    before = exported.stat().st_mtime_ns
+    again = load_embedder("all-MiniLM-L6-v2", num_threads=1, cache_dir=model_cache_dir)
+    assert again.runtime == "onnxruntime"
+    assert exported.stat().st_mtime_ns == before  # loaded, not exported again
+    assert not list(model_cache_dir.glob("*.tmp"))  # no half-written export left behind
+
+
+@pytest.mark.slow
+def test_a_damaged_cached_export_is_replaced(
+    tmp_path: Path, model_cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (exported,) = model_cache_dir.glob("encoder-*.onnx")
+    damaged = tmp_path / exported.name
+    damaged.write_bytes(exported.read_bytes()[: exported.stat().st_size // 2])
+    with caplog.at_level(logging.WARNING):
+        embedder = load_embedder("all-MiniLM-L6-v2", num_threads=1, cache_dir=tmp_path)
+    assert "exporting again" in caplog.text
+    assert embedder.runtime == "onnxruntime"
+    assert damaged.stat().st_size == exported.stat().st_size
+
+
+@pytest.mark.slow
+def test_without_a_cache_dir_or_onnxruntime_torch_answers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    plain = load_embedder("all-MiniLM-L6-v2", num_threads=1)
+    assert plain.runtime == "torch"
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
+    missing = load_embedder("all-MiniLM-L6-v2", num_threads=1, cache_dir=tmp_path)
+    assert missing.runtime == "torch"
+    assert not list(tmp_path.iterdir())
+    np.testing.assert_allclose(
+        missing.embed_documents(TEXTS), plain.embed_documents(TEXTS), atol=1e-6
+    )
