@@ -34,6 +34,19 @@ def test_loads_the_shared_schema(tmp_path: Path) -> None:
     assert second.unanswerable and second.type == "unknown"
 
 
+def test_also_gold_ids_count_as_gold_once(tmp_path: Path) -> None:
+    path = tmp_path / "seed.jsonl"
+    path.write_text(
+        _line(gold_ids=["brief-a"], also_gold_ids=["source-a", "brief-a"]) + "\n"
+        + _line(id="q2", also_gold_ids="source-b") + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    loaded = load_questions(path)
+    assert [q.gold_ids for q in loaded.questions] == [("brief-a", "source-a")]
+    (problem,) = loaded.problems
+    assert "also_gold_ids" in problem.reason and problem.line == 2
+
+
 def test_malformed_lines_are_reported_with_file_and_line_and_skipped(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     lines = [

@@ -96,7 +96,9 @@ def test_seed_questions_match_the_schema_and_the_corpus() -> None:
     assert len({q["question"].lower() for q in questions}) == len(questions)
     for q in questions:
         qid = q["id"]
-        assert set(q) == {"id", "question", "answers", "type", "gold_ids", "asked_at"}, qid
+        assert set(q) - {"also_gold_ids"} == {
+            "id", "question", "answers", "type", "gold_ids", "asked_at"
+        }, qid  # fmt: skip
         assert q["type"] in QUESTION_TYPES, qid
         assert q["answers"] and all(isinstance(a, str) and a for a in q["answers"]), qid
         assert q["gold_ids"], qid
@@ -135,3 +137,32 @@ def test_briefs_do_not_copy_their_sources(shared_data_dir: Path) -> None:
         if length > MAX_SHARED_RUN:
             copied.append(f"{post['id']}: {length} words: {run!r}")
     assert not copied, "\n".join(copied)
+
+
+@pytest.mark.shared
+def test_also_gold_ids_are_the_retold_articles_and_state_the_answer(
+    shared_data_dir: Path,
+) -> None:
+    """A seed question's also_gold_ids: the shared article its brief retells, holding the answer."""
+    corpus = shared_data_dir / "corpus"
+    articles: dict[str, dict[str, Any]] = {}
+    for name in ("thebatch_2025.jsonl", "seed.jsonl"):
+        for line in (corpus / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            articles[row["id"]] = row
+    briefs = _load_briefs()
+    with_sources = 0
+    for q in _questions():
+        retold = {
+            row["id"]
+            for gold in q["gold_ids"]
+            for row in articles.values()
+            if (row["url"] or SEED_SOURCE)
+            == (SEED_SOURCE if briefs[gold]["source"] == SEED_SOURCE else briefs[gold]["url"])
+        }
+        for extra in q.get("also_gold_ids", []):
+            assert extra in retold, f"{q['id']}: {extra} is not the article a gold brief retells"
+            text = " ".join(f"{articles[extra]['title']} {articles[extra]['text']}".split())
+            assert any(a.lower() in text.lower() for a in q["answers"]), (q["id"], extra)
+            with_sources += 1
+    assert with_sources >= 50  # nearly every brief retells a shared article
