@@ -35,29 +35,80 @@ def run_service_benchmark(
     requests: int = 200,
     concurrency: int = 8,
     top_k: int = 10,
+    repeats: int = 1,
     out: Path | str | None = None,
     startup_timeout_s: float = 600.0,
     console: Console | None = None,
 ) -> dict[str, Any]:
-    """Starts `newsqa serve` over `index_dir` and measures it; prints a table, writes JSON.
+    """Starts `newsqa serve` over `index_dir` `repeats` times and measures it each time.
 
     Measures: cold start to ready; single-client /search and /ask latency after `warmup`
     requests each; /ask answers a second with `concurrency` clients; the server's RSS.
     Each phase asks questions no earlier phase asked (while `questions` last), so the
-    service's caches (query vectors, tagged sentences) do not flatter the figures.
+    service's caches (query vectors, tagged sentences) do not flatter the figures; every
+    repeat starts a fresh server. Figures are medians over the repeats (errors are summed);
+    each repeat's own figures are under "runs". Prints a table, writes JSON.
     Rate limits are lifted for the run (they would throttle the benchmark, not the service).
     """
     if not questions:
         raise ValueError("questions must not be empty")
-    if min(warmup, requests, concurrency) < 0 or requests < 1 or concurrency < 1:
+    if min(warmup, requests, concurrency) < 0 or requests < 1 or concurrency < 1 or repeats < 1:
         raise ValueError(
-            f"requests and concurrency must be at least 1 and warmup at least 0. Currently, "
-            f"requests={requests}, concurrency={concurrency}, warmup={warmup}"
+            f"requests, concurrency and repeats must be at least 1 and warmup at least 0. "
+            f"Currently, requests={requests}, concurrency={concurrency}, repeats={repeats}, "
+            f"warmup={warmup}"
         )
     console = console or Console()
-    needed = warmup + 3 * requests
+    runs = []
+    for number in range(repeats):
+        run = _one_run(
+            Path(index_dir), questions, warmup, requests, concurrency, top_k, startup_timeout_s,
+            console,
+        )  # fmt: skip
+        console.print(
+            f"run {number + 1}/{repeats}: /search p50 {run['search_ms']['p50']} ms, "
+            f"/ask p50 {run['ask_ms']['p50']} ms, "
+            f"{run['concurrent']['answers_per_s']} answers/s with {concurrency} clients"
+        )
+        runs.append(run)
+    result: dict[str, Any] = _median_of(runs)
+    result.update(
+        {
+            "repeats": repeats,
+            "questions": len(questions),
+            # False where phases had to repeat questions (fewer than warmup + 3 x requests).
+            "fresh_questions_per_phase": len(questions) >= warmup + 3 * requests,
+            "warmup": warmup,
+            "requests": requests,
+            "top_k": top_k,
+            "machine": {
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "python": platform.python_version(),
+            },
+            "runs": runs,
+        }
+    )
+    _print(console, result)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        console.print(f"wrote {out}")
+    return result
+
+
+def _one_run(
+    index_dir: Path,
+    questions: Sequence[str],
+    warmup: int,
+    requests: int,
+    concurrency: int,
+    top_k: int,
+    startup_timeout_s: float,
+    console: Console,
+) -> dict[str, Any]:
     cycle = itertools.cycle(questions)
-    with _server(Path(index_dir), startup_timeout_s) as (url, process, cold_start_s):
+    with _server(index_dir, startup_timeout_s) as (url, process, cold_start_s):
         with httpx.Client(base_url=url, timeout=120) as client:
             ready = client.get("/readyz").json()
             with Progress(console=console, transient=True) as progress:
@@ -69,8 +120,7 @@ def run_service_benchmark(
                 ask = _timed(client, "/ask", "question", cycle, requests, top_k, progress)
         concurrent = _concurrent(url, cycle, requests, concurrency, top_k)
         rss_mib, peak_rss_mib = _rss_mib(process.pid)
-
-    result: dict[str, Any] = {
+    return {
         "cold_start_s": round(cold_start_s, 3),
         "search_ms": search,
         "ask_ms": ask,
@@ -80,24 +130,26 @@ def run_service_benchmark(
         "index_version": ready.get("index_version"),
         "index_articles": ready.get("articles"),
         "index_chunks": ready.get("chunks"),
-        "questions": len(questions),
-        # False where phases had to repeat questions (fewer than warmup + 3 x requests given).
-        "fresh_questions_per_phase": len(questions) >= needed,
-        "warmup": warmup,
-        "requests": requests,
-        "top_k": top_k,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
     }
-    _print(console, result)
-    if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        console.print(f"wrote {out}")
-    return result
+
+
+def _median_of(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The runs' figures merged: numbers by median (errors summed), other values from the last."""
+    merged: dict[str, Any] = {}
+    for key, last in runs[-1].items():
+        values = [run[key] for run in runs]
+        if isinstance(last, dict):
+            merged[key] = _median_of(values)
+        elif key == "errors":
+            merged[key] = sum(values)
+        elif len(set(values)) == 1:
+            merged[key] = last
+        elif isinstance(last, int | float) and not isinstance(last, bool):
+            numbers = [v for v in values if v is not None]
+            merged[key] = round(float(np.median(numbers)), 3) if numbers else None
+        else:
+            merged[key] = last
+    return merged
 
 
 Server = tuple[str, "subprocess.Popen[bytes]", float]

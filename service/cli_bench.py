@@ -119,6 +119,9 @@ def bench_service(
     warmup: Annotated[int, typer.Option(min=0, help="Requests before measuring.")] = 20,
     requests: Annotated[int, typer.Option(min=1, help="Measured requests per endpoint.")] = 200,
     concurrency: Annotated[int, typer.Option(min=1, help="Clients in the load phase.")] = 8,
+    repeats: Annotated[
+        int, typer.Option(min=1, help="Fresh servers measured; figures are medians.")
+    ] = 3,
     out: Annotated[Path, typer.Option(help="Where to write the JSON.")] = Path(
         "bench/results/service.json"
     ),
@@ -135,6 +138,7 @@ def bench_service(
             warmup=warmup,
             requests=requests,
             concurrency=concurrency,
+            repeats=repeats,
             out=out,
         )
     except (ValueError, RuntimeError) as exc:

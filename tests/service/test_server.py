@@ -96,6 +96,7 @@ def test_service_benchmark_measures_a_real_server(index_dir: Path, tmp_path: Pat
         warmup=1,
         requests=3,
         concurrency=2,
+        repeats=2,
         out=out,
         console=Console(width=120, record=True),
     )
@@ -109,3 +110,12 @@ def test_service_benchmark_measures_a_real_server(index_dir: Path, tmp_path: Pat
     assert result["rss_mib"] > 50  # the model alone is bigger than this
     assert result["index_articles"] == 6
     assert result["fresh_questions_per_phase"] is (len(QUESTIONS) >= 1 + 3 * 3)
+    # Two fresh servers; the headline figures are their medians, errors their sum.
+    runs = result["runs"]
+    assert len(runs) == 2 and result["repeats"] == 2
+    for figure in ("cold_start_s", "rss_mib"):
+        assert result[figure] == pytest.approx(sum(run[figure] for run in runs) / 2, abs=1e-3)
+    assert result["search_ms"]["p50"] == pytest.approx(
+        sum(run["search_ms"]["p50"] for run in runs) / 2, abs=1e-3
+    )
+    assert result["concurrent"]["errors"] == sum(run["concurrent"]["errors"] for run in runs)
