@@ -18,14 +18,7 @@ from datetime import date
 from indexer.protocols import Embedder, IndexReader
 from indexer.types import Article, SearchFilters
 from service.config import Settings
-from service.types import (
-    AnswerMode,
-    AskResult,
-    Reader,
-    RetrievalHit,
-    RetrievalMode,
-    Retriever,
-)
+from service.types import AnswerMode, AskResult, Reader, RetrievalHit, RetrievalMode, Retriever
 
 log = logging.getLogger(__name__)
 

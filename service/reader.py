@@ -43,7 +43,7 @@ from service.candidates import (
 from service.types import Answer, Citation, Reader, RetrievalHit, SentenceVectors
 
 FEATURES = (
-    "dense",  # cosine of the sentence to the question
+    "dense",  # cosine of the sentence (by default: of its passage) to the question
     "keyword",  # idf-weighted share of the question's words in the sentence
     "sentence_rank",  # 1 / (1 + rank of the sentence among those read)
     "hit_rank",  # 1 / (1 + rank of the passage)
