@@ -14,6 +14,8 @@ import hashlib
 import queue
 import re
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +38,12 @@ FAISS_NAME = "index.faiss"
 TITLE_WEIGHT = 2.0  # bm25 weight of the title column relative to the body
 HNSW_M = 32
 SQLITE_POOL_SIZE = 4  # concurrent SQLite reads per opened generation
+# A query term held by more than this share of the chunks is left out of the keyword query
+# (unless every term is that common). On 500 RealTime QA dev questions at 0.2: keyword Hit@1
+# .754 -> .756, hybrid Hit@1 .834 -> .834 and Hit@5 .950 -> .948, the keyword leg ~30% faster.
+COMMON_TERM_SHARE = 0.2
+MIN_CHUNKS_TO_PRUNE = 1000
+TERM_COUNT_CACHE_SIZE = 50_000  # per opened generation; a term's count costs one FTS5 query
 IVF_MIN_TRAIN_PER_LIST = 39  # faiss warns below this many training points per list
 
 _SCHEMA = """
@@ -104,12 +112,18 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def keyword_match_expression(query: str) -> str | None:
-    """Free text to an FTS5 expression: terms quoted (no query syntax), stopwords out, ORed."""
+def keyword_terms(query: str) -> list[str]:
+    """The distinct words of free text, lower-cased, stopwords out, in order."""
     terms: list[str] = []
     for word in _WORD_RE.findall(query.lower()):
         if word not in _STOPWORDS and word not in terms:
             terms.append(word)
+    return terms
+
+
+def keyword_match_expression(query: str | Sequence[str]) -> str | None:
+    """Free text (or its terms) to an FTS5 expression: terms quoted (no query syntax), ORed."""
+    terms = keyword_terms(query) if isinstance(query, str) else list(query)
     if not terms:
         return None
     return " OR ".join(f'"{term}"' for term in terms)
@@ -283,6 +297,8 @@ class Store:
         for db in self._connections:
             self._pool.put(db)
         self._closed = False
+        self._term_counts: OrderedDict[str, int] = OrderedDict()  # term: chunks holding it
+        self._term_lock = threading.Lock()
         self._index = self._load_faiss()
         self._check_counts()
 
@@ -429,8 +445,16 @@ class Store:
     def keyword_search(
         self, query: str, k: int, filters: SearchFilters | None = None
     ) -> list[ScoredChunk]:
-        """Top k chunks by bm25 over title (weighted up) and text; score = -bm25."""
-        expression = keyword_match_expression(query)
+        """Top k chunks by bm25 over title (weighted up) and text; score = -bm25.
+
+        Unfiltered, on a large index, terms found in more than COMMON_TERM_SHARE of the chunks
+        are left out while rarer ones remain: they add little to bm25 but most of the posting
+        lists FTS5 must score. Under a filter every term stays (a globally common word may be
+        the one that matches inside the filtered subset).
+        """
+        unfiltered = filters is None or filters.is_empty
+        terms = keyword_terms(query)
+        expression = keyword_match_expression(self._selective_terms(terms) if unfiltered else terms)
         if expression is None or k <= 0:
             return []
         if filters is None or filters.is_empty:
@@ -453,6 +477,31 @@ class Store:
                 [TITLE_WEIGHT, expression, *params, k],
             )
         return [ScoredChunk(_chunk(row[:11]), -float(row[11])) for row in rows]
+
+    def _selective_terms(self, terms: list[str]) -> list[str]:
+        """`terms` less the common ones; all of them where every one is common."""
+        total = self.chunk_count
+        if total < MIN_CHUNKS_TO_PRUNE:
+            return terms  # "common" means little in a small collection, and it is fast anyway
+        rare = [t for t in terms if self._chunks_holding(t) <= COMMON_TERM_SHARE * total]
+        return rare or terms
+
+    def _chunks_holding(self, term: str) -> int:
+        """How many chunks hold `term` (FTS5's own tokenisation), cached per generation."""
+        with self._term_lock:
+            count = self._term_counts.get(term)
+            if count is not None:
+                self._term_counts.move_to_end(term)
+                return count
+        (row,) = self._query(
+            "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
+            (keyword_match_expression([term]),),
+        )
+        with self._term_lock:
+            self._term_counts[term] = int(row[0])
+            while len(self._term_counts) > TERM_COUNT_CACHE_SIZE:
+                self._term_counts.popitem(last=False)
+        return int(row[0])
 
     # --- lookups
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import indexer.store
 from indexer.config import IndexConfig
 from indexer.errors import IndexCorruptError, IndexMismatchError, NoIndexError
 from indexer.generations import current_version
@@ -233,3 +234,35 @@ def test_unfiltered_and_all_admitting_filters_rank_alike(store: Store, query: st
 
 def _all_chunk_ids(store: Store) -> list[str]:
     return [chunk.id for chunks in store.chunks_by_article().values() for _, chunk in chunks]
+
+
+def test_common_terms_are_left_out_of_unfiltered_keyword_queries(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexer.store, "MIN_CHUNKS_TO_PRUNE", 1)  # prune on this small index
+    total = store.chunk_count
+    common = [
+        w for w in ("company", "model", "data", "chip") if store._chunks_holding(w) > 0.2 * total
+    ]
+    assert common, "the fixture should hold a word in more than a fifth of its chunks"
+    rare = "kestrel"
+    assert 0 < store._chunks_holding(rare) <= 0.2 * total
+    with_common = store.keyword_search(f"{rare} {common[0]}", 10)
+    assert [h.chunk.id for h in with_common] == [h.chunk.id for h in store.keyword_search(rare, 10)]
+    # Only common words: all of them stay, so the query still finds something.
+    assert store.keyword_search(" ".join(common), 10)
+    # Under a filter every term stays: the common word matches chunks the rare one does not.
+    sources = sorted({c.source for c in store.get_chunks(_all_chunk_ids(store)) if c.source})
+    filtered = store.keyword_search(
+        f"{rare} {common[0]}", 50, SearchFilters(sources=tuple(sources))
+    )
+    assert len(filtered) > len(with_common)
+
+
+def test_term_counts_are_fts5_document_counts(store: Store) -> None:
+    texts = [
+        c.text.lower() + " " + (c.title or "").lower()
+        for c in store.get_chunks(_all_chunk_ids(store))
+    ]
+    assert store._chunks_holding("kestrel") == sum("kestrel" in t for t in texts)
+    assert store._chunks_holding("zzyzzx") == 0
