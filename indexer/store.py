@@ -15,7 +15,7 @@ import queue
 import re
 import sqlite3
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +44,8 @@ SQLITE_POOL_SIZE = 4  # concurrent SQLite reads per opened generation
 COMMON_TERM_SHARE = 0.2
 MIN_CHUNKS_TO_PRUNE = 1000
 TERM_COUNT_CACHE_SIZE = 50_000  # per opened generation; a term's count costs one FTS5 query
+WARM_TERM_SAMPLE = 2000  # chunks sampled for the words counted at load
+WARM_TERM_WORDS = 500  # their most frequent words, counted at load
 IVF_MIN_TRAIN_PER_LIST = 39  # faiss warns below this many training points per list
 
 _SCHEMA = """
@@ -477,6 +479,20 @@ class Store:
                 [TITLE_WEIGHT, expression, *params, k],
             )
         return [ScoredChunk(_chunk(row[:11]), -float(row[11])) for row in rows]
+
+    def warm_term_counts(self, words: int = WARM_TERM_WORDS) -> None:
+        """Counts the most frequent words of (a sample of) the chunks ahead of queries.
+
+        Common words are the ones whose counts are expensive (long posting lists) and the
+        ones every query meets; counting them at load keeps that cost off the first requests.
+        """
+        if self.chunk_count < MIN_CHUNKS_TO_PRUNE:
+            return
+        step = max(1, self.chunk_count // WARM_TERM_SAMPLE)
+        rows = self._query("SELECT text FROM chunks WHERE position % ? = 0", (step,))
+        frequency = Counter(term for (text,) in rows for term in keyword_terms(text))
+        for term, _ in frequency.most_common(words):
+            self._chunks_holding(term)
 
     def _selective_terms(self, terms: list[str]) -> list[str]:
         """`terms` less the common ones; all of them where every one is common."""

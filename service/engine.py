@@ -218,7 +218,7 @@ class QAEngine:
         return old
 
     def _open_generation(self) -> _Generation:
-        from indexer.store import open_index
+        from indexer.store import Store, open_index
         from service.retrieval import HybridRetriever
 
         embedder = self._get_embedder()
@@ -227,6 +227,8 @@ class QAEngine:
             expected_model=embedder.model_name,
             expected_dimension=embedder.dimension,
         )
+        if isinstance(index, Store):
+            index.warm_term_counts()  # so the first requests do not pay for them
         retriever = HybridRetriever(
             index,
             embedder,

@@ -266,3 +266,13 @@ def test_term_counts_are_fts5_document_counts(store: Store) -> None:
     ]
     assert store._chunks_holding("kestrel") == sum("kestrel" in t for t in texts)
     assert store._chunks_holding("zzyzzx") == 0
+
+
+def test_frequent_words_are_counted_at_load(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.warm_term_counts()
+    assert not store._term_counts  # a small index is never pruned, so nothing to count
+    monkeypatch.setattr(indexer.store, "MIN_CHUNKS_TO_PRUNE", 1)
+    store.warm_term_counts(words=5)
+    counted = dict(store._term_counts)
+    assert len(counted) == 5
+    assert all(count == store._chunks_holding(term) > 0 for term, count in counted.items())
