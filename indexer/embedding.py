@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from indexer.lru import LockedLRU
 from indexer.protocols import FloatMatrix
 
 if TYPE_CHECKING:
@@ -72,8 +72,7 @@ class SentenceTransformerEmbedder:
         self._special_tokens = 0
         self._direct = False  # whether the model is plain mean pooling that we can run directly
         self._lock = threading.Lock()
-        self._query_cache: OrderedDict[str, FloatMatrix] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._query_cache: LockedLRU[str, FloatMatrix] = LockedLRU(QUERY_CACHE_SIZE)
 
     def warm_up(self) -> None:
         """Load the model (idempotent, thread-safe); other methods call it on first use."""
@@ -193,17 +192,12 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> FloatMatrix:
         """(dim,) float32, L2-normalised; recent queries come from a small cache (read-only)."""
-        with self._cache_lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached
+        cached = self._query_cache.get(text)
+        if cached is not None:
+            return cached
         row: FloatMatrix = self.embed_documents([text])[0]
         row.flags.writeable = False  # shared between callers through the cache
-        with self._cache_lock:
-            self._query_cache[text] = row
-            while len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
+        self._query_cache.put(text, row)
         return row
 
     def _direct_path(self) -> bool:

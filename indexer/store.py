@@ -14,8 +14,7 @@ import hashlib
 import queue
 import re
 import sqlite3
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +27,7 @@ import numpy.typing as npt
 
 from indexer.errors import IndexCorruptError, IndexMismatchError
 from indexer.generations import current_generation_dir
+from indexer.lru import LockedLRU
 from indexer.manifest import Manifest, read_manifest, verify_checksums
 from indexer.protocols import FloatMatrix
 from indexer.types import Article, Chunk, ScoredChunk, SearchFilters
@@ -299,8 +299,7 @@ class Store:
         for db in self._connections:
             self._pool.put(db)
         self._closed = False
-        self._term_counts: OrderedDict[str, int] = OrderedDict()  # term: chunks holding it
-        self._term_lock = threading.Lock()
+        self._term_counts: LockedLRU[str, int] = LockedLRU(TERM_COUNT_CACHE_SIZE)  # term: chunks
         self._index = self._load_faiss()
         self._check_counts()
 
@@ -504,19 +503,14 @@ class Store:
 
     def _chunks_holding(self, term: str) -> int:
         """How many chunks hold `term` (FTS5's own tokenisation), cached per generation."""
-        with self._term_lock:
-            count = self._term_counts.get(term)
-            if count is not None:
-                self._term_counts.move_to_end(term)
-                return count
+        count = self._term_counts.get(term)
+        if count is not None:
+            return count
         (row,) = self._query(
             "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?",
             (keyword_match_expression([term]),),
         )
-        with self._term_lock:
-            self._term_counts[term] = int(row[0])
-            while len(self._term_counts) > TERM_COUNT_CACHE_SIZE:
-                self._term_counts.popitem(last=False)
+        self._term_counts.put(term, int(row[0]))
         return int(row[0])
 
     # --- lookups

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.lru import LockedLRU
 from indexer.protocols import Embedder, FloatMatrix
 from indexer.sentences import split_sentences
 from indexer.types import Chunk
@@ -123,7 +122,7 @@ class ExtractiveReader:
         self._max_passages = max_passages
         self._max_sentences = max_sentences
         self._read_sentences = read_sentences
-        self._vectors = _VectorCache(SENTENCE_CACHE_SIZE)
+        self._vectors: LockedLRU[str, FloatMatrix] = LockedLRU(SENTENCE_CACHE_SIZE)
 
     def read(self, question: str, hits: Sequence[RetrievalHit]) -> Answer:
         return self.answer_from(self.candidates(question, hits))
@@ -260,29 +259,6 @@ class ExtractiveReader:
             found = [fresh[t] if v is None else v for t, v in zip(texts, found, strict=True)]
         matrix: FloatMatrix = np.stack([v for v in found if v is not None])
         return matrix
-
-
-class _VectorCache:
-    """A thread-safe LRU map of text to vector."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[str, FloatMatrix] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, text: str) -> FloatMatrix | None:
-        with self._lock:
-            vector = self._items.get(text)
-            if vector is not None:
-                self._items.move_to_end(text)
-            return vector
-
-    def put(self, text: str, vector: FloatMatrix) -> None:
-        with self._lock:
-            self._items[text] = vector
-            self._items.move_to_end(text)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def _keyword_scores(question: str, sentences: list[_Sentence]) -> None:

@@ -273,6 +273,6 @@ def test_frequent_words_are_counted_at_load(store: Store, monkeypatch: pytest.Mo
     assert not store._term_counts  # a small index is never pruned, so nothing to count
     monkeypatch.setattr(indexer.store, "MIN_CHUNKS_TO_PRUNE", 1)
     store.warm_term_counts(words=5)
-    counted = dict(store._term_counts)
+    counted = dict(store._term_counts.items())
     assert len(counted) == 5
     assert all(count == store._chunks_holding(term) > 0 for term, count in counted.items())
