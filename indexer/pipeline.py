@@ -14,7 +14,8 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -131,50 +132,45 @@ def build_index(
     index_dir = Path(index_dir)
     embedders = LazyEmbedder(config, embedder)
     fingerprint = input_fingerprint(paths, config, embedders.model_name)
-    with writer_lock(index_dir):
-        previous = _open_previous(index_dir, tolerate_corrupt=True)
-        try:
-            if (
-                if_stale
-                and previous is not None
-                and fingerprint is not None
-                and previous.manifest.input_fingerprint == fingerprint
-            ):
-                return UpdateSummary(
-                    articles_unchanged=previous.manifest.counts.articles,
-                    generation=previous.version,
-                    seconds_total=time.perf_counter() - started,
-                )
-            report = _read(paths, config, strict)
-            prior = {r.article.id: r for r in previous.article_records()} if previous else {}
-            plan = _Plan(
-                records={}, read=len(report.articles), problems=list(report.problems), prior=prior
+    with _updating(index_dir, tolerate_corrupt=True) as previous:
+        if (
+            if_stale
+            and previous is not None
+            and fingerprint is not None
+            and previous.manifest.input_fingerprint == fingerprint
+        ):
+            return UpdateSummary(
+                articles_unchanged=previous.manifest.counts.articles,
+                generation=previous.version,
+                seconds_total=time.perf_counter() - started,
             )
-            dedup = _deduplicator(config)
-            for article in report.articles:
-                old = prior.get(article.id)
-                if old is None:
-                    plan.added += 1
-                elif old.article.content_hash == article.content_hash:
-                    plan.unchanged += 1
-                else:
-                    plan.updated += 1
-                plan.records[article.id] = _classify(article, dedup, plan)
-            plan.deleted = len(prior.keys() - plan.records.keys())
-            return _write(
-                index_dir,
-                plan,
-                previous,
-                config,
-                embedders,
-                fingerprint,
-                progress,
-                started,
-                incremental=False,
-            )
-        finally:
-            if previous is not None:
-                previous.close()
+        report = _read(paths, config, strict)
+        prior = {r.article.id: r for r in previous.article_records()} if previous else {}
+        plan = _Plan(
+            records={}, read=len(report.articles), problems=list(report.problems), prior=prior
+        )
+        dedup = _deduplicator(config)
+        for article in report.articles:
+            old = prior.get(article.id)
+            if old is None:
+                plan.added += 1
+            elif old.article.content_hash == article.content_hash:
+                plan.unchanged += 1
+            else:
+                plan.updated += 1
+            plan.records[article.id] = _classify(article, dedup, plan)
+        plan.deleted = len(prior.keys() - plan.records.keys())
+        return _write(
+            index_dir,
+            plan,
+            previous,
+            config,
+            embedders,
+            fingerprint,
+            progress,
+            started,
+            incremental=False,
+        )
 
 
 def add_to_index(
@@ -191,60 +187,54 @@ def add_to_index(
     index_dir = Path(index_dir)
     embedders = LazyEmbedder(config, embedder)
     clock = Stopwatch()
-    with writer_lock(index_dir):
-        with clock("open previous"):
-            previous = _open_previous(index_dir, tolerate_corrupt=False)
-        try:
-            if previous is not None:
-                _check_compatible(previous.manifest, config, embedders.model_name)
-            with clock("read inputs"):
-                report = _read(paths, config, strict)
-            with clock("read previous"):
-                records = {r.article.id: r for r in previous.article_records()} if previous else {}
-            plan = _Plan(
-                records=records,
-                prior=dict(records),
-                read=len(report.articles),
-                problems=list(report.problems),
-                clock=clock,
+    with _updating(index_dir, tolerate_corrupt=False, clock=clock) as previous:
+        if previous is not None:
+            _check_compatible(previous.manifest, config, embedders.model_name)
+        with clock("read inputs"):
+            report = _read(paths, config, strict)
+        with clock("read previous"):
+            records = {r.article.id: r for r in previous.article_records()} if previous else {}
+        plan = _Plan(
+            records=records,
+            prior=dict(records),
+            read=len(report.articles),
+            problems=list(report.problems),
+            clock=clock,
+        )
+        with clock("dedup load"):
+            dedup = _deduplicator(config)
+            dedup.load(
+                (r.article.id, r.text_hash, r.signature or b"")
+                for r in records.values()
+                if r.canonical_id is None and r.text_hash is not None
             )
-            with clock("dedup load"):
-                dedup = _deduplicator(config)
-                dedup.load(
-                    (r.article.id, r.text_hash, r.signature or b"")
-                    for r in records.values()
-                    if r.canonical_id is None and r.text_hash is not None
-                )
-                for r in records.values():  # promoted duplicates have no persisted signature yet
-                    if r.canonical_id is None and r.text_hash is None:
-                        dedup.add(r.article)
-            for article in report.articles:
-                old = records.get(article.id)
-                if old is not None and old.article.content_hash == article.content_hash:
-                    plan.unchanged += 1
-                    continue
-                if old is None:
-                    plan.added += 1
-                else:
-                    plan.updated += 1
-                    dedup.remove(article.id)
-                plan.records[article.id] = _classify(article, dedup, plan)
-            if plan.added == 0 and plan.updated == 0 and previous is not None:
-                return _summary(plan, previous.version, False, 0, 0, 0.0, started)
-            return _write(
-                index_dir,
-                plan,
-                previous,
-                config,
-                embedders,
-                None,
-                progress,
-                started,
-                incremental=True,
-            )
-        finally:
-            if previous is not None:
-                previous.close()
+            for r in records.values():  # promoted duplicates have no persisted signature yet
+                if r.canonical_id is None and r.text_hash is None:
+                    dedup.add(r.article)
+        for article in report.articles:
+            old = records.get(article.id)
+            if old is not None and old.article.content_hash == article.content_hash:
+                plan.unchanged += 1
+                continue
+            if old is None:
+                plan.added += 1
+            else:
+                plan.updated += 1
+                dedup.remove(article.id)
+            plan.records[article.id] = _classify(article, dedup, plan)
+        if plan.added == 0 and plan.updated == 0 and previous is not None:
+            return _summary(plan, previous.version, False, 0, 0, 0.0, started)
+        return _write(
+            index_dir,
+            plan,
+            previous,
+            config,
+            embedders,
+            None,
+            progress,
+            started,
+            incremental=True,
+        )
 
 
 def delete_from_index(
@@ -262,46 +252,41 @@ def delete_from_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     clock = Stopwatch()
-    with writer_lock(index_dir):
-        with clock("open previous"):
-            previous = _open_previous(index_dir, tolerate_corrupt=False)
+    with _updating(index_dir, tolerate_corrupt=False, clock=clock) as previous:
         if previous is None:
             raise NoIndexError(f"no index in {index_dir} yet; nothing to delete")
-        try:
-            manifest = previous.manifest
-            config = config or IndexConfig(
-                embedding_model=manifest.embedding_model,
-                chunk_target_tokens=manifest.chunking["target_tokens"],
-                chunk_overlap_tokens=manifest.chunking["overlap_tokens"],
-                faiss_index_type=cast(FaissIndexType, manifest.faiss_type),
-            )
-            embedders = LazyEmbedder(config, embedder)
-            _check_compatible(manifest, config, embedders.model_name)
-            with clock("read previous"):
-                records = {r.article.id: r for r in previous.article_records()}
-            plan = _Plan(records=records, prior=dict(records), clock=clock)
-            for article_id in dict.fromkeys(article_ids):
-                if records.pop(article_id, None) is None:
-                    plan.problems.append(
-                        IngestProblem(article_id, None, "no article with this id in the index")
-                    )
-                else:
-                    plan.deleted += 1
-            if plan.deleted == 0:
-                return _summary(plan, previous.version, False, 0, 0, 0.0, started)
-            return _write(
-                index_dir,
-                plan,
-                previous,
-                config,
-                embedders,
-                None,
-                progress,
-                started,
-                incremental=True,
-            )
-        finally:
-            previous.close()
+        manifest = previous.manifest
+        config = config or IndexConfig(
+            embedding_model=manifest.embedding_model,
+            chunk_target_tokens=manifest.chunking["target_tokens"],
+            chunk_overlap_tokens=manifest.chunking["overlap_tokens"],
+            faiss_index_type=cast(FaissIndexType, manifest.faiss_type),
+        )
+        embedders = LazyEmbedder(config, embedder)
+        _check_compatible(manifest, config, embedders.model_name)
+        with clock("read previous"):
+            records = {r.article.id: r for r in previous.article_records()}
+        plan = _Plan(records=records, prior=dict(records), clock=clock)
+        for article_id in dict.fromkeys(article_ids):
+            if records.pop(article_id, None) is None:
+                plan.problems.append(
+                    IngestProblem(article_id, None, "no article with this id in the index")
+                )
+            else:
+                plan.deleted += 1
+        if plan.deleted == 0:
+            return _summary(plan, previous.version, False, 0, 0, 0.0, started)
+        return _write(
+            index_dir,
+            plan,
+            previous,
+            config,
+            embedders,
+            None,
+            progress,
+            started,
+            incremental=True,
+        )
 
 
 def index_status(index_dir: Path | str) -> IndexStatus:
@@ -387,6 +372,21 @@ def _classify(article: Article, dedup: Any, plan: _Plan) -> ArticleRecord:
         return ArticleRecord(article, match.canonical_id, match.kind, match.similarity)
     text_hash, signature = dedup.add(article)
     return ArticleRecord(article, text_hash=text_hash, signature=signature)
+
+
+@contextmanager
+def _updating(
+    index_dir: Path, *, tolerate_corrupt: bool, clock: Stopwatch | None = None
+) -> Iterator[Store | None]:
+    """The writer lock held and the live generation (None before the first) open, for one update."""
+    with writer_lock(index_dir):
+        with (clock or Stopwatch())("open previous"):
+            previous = _open_previous(index_dir, tolerate_corrupt=tolerate_corrupt)
+        try:
+            yield previous
+        finally:
+            if previous is not None:
+                previous.close()
 
 
 def _open_previous(index_dir: Path, *, tolerate_corrupt: bool) -> Store | None:

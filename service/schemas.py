@@ -168,11 +168,7 @@ class ArticleResponse(ArticleRef):
     def from_view(cls, view: ArticleView) -> ArticleResponse:
         article = view.article
         return cls(
-            id=article.id,
-            title=article.title,
-            source=article.source,
-            url=article.url,
-            published_at=article.published_at,
+            **ArticleRef.from_article(article).model_dump(),
             author=article.author,
             text=article.text,
             duplicate_of=view.duplicate_of,
