@@ -300,6 +300,7 @@ class Store:
             self._pool.put(db)
         self._closed = False
         self._term_counts: LockedLRU[str, int] = LockedLRU(TERM_COUNT_CACHE_SIZE)  # term: chunks
+        self._sources: list[str] | None = None  # distinct outlets, read on first use
         self._index = self._load_faiss()
         self._check_counts()
 
@@ -545,6 +546,15 @@ class Store:
             "SELECT coalesce(canonical_id, id) FROM articles WHERE id = ?", (article_id,)
         )
         return str(rows[0][0]) if rows else None
+
+    def sources(self) -> list[str]:
+        if self._sources is None:
+            rows = self._query(
+                "SELECT DISTINCT source FROM articles"
+                " WHERE canonical_id IS NULL AND source IS NOT NULL ORDER BY source"
+            )
+            self._sources = [str(row[0]) for row in rows]
+        return list(self._sources)
 
     def alternative_sources(self, article_id: str) -> list[Article]:
         canonical = self.canonical_id(article_id)

@@ -69,9 +69,15 @@ class Settings(BaseSettings):
     reload_interval_s: float = Field(1.0, gt=0, description="How often to look for a new index.")
 
     # Retrieval and reading
-    # Score fusion (z-scored legs, equal weights) beat RRF on both dev sets; see the README.
+    # Score fusion (z-scored legs) beat RRF on both dev sets; see the README.
     fusion: Literal["rrf", "score"] = Field(
         "score", description="Normalised score fusion (score) or reciprocal rank fusion (rrf)."
+    )
+    keyword_weight: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="Share of the keyword leg in the fusion; the dense leg gets the rest.",
     )
     rrf_k: int = Field(60, ge=1, description="The k of reciprocal rank fusion.")
     mmr_lambda: float | None = Field(None, ge=0, le=1, description="Set to enable MMR.")
@@ -83,6 +89,18 @@ class Settings(BaseSettings):
     )
     recency_half_life_days: float = Field(
         30.0, gt=0, description="Days over which the recency bonus halves."
+    )
+    outlet_boost: float = Field(
+        0.5,
+        ge=0,
+        description="Bonus (share of the best score) for articles of an outlet the question "
+        "names, e.g. 'according to TechCrunch'; 0 turns it off.",
+    )
+    day_boost: float = Field(
+        0.25,
+        ge=0,
+        description="Bonus for articles published near a day the question names in full "
+        "('on October 31, 2023'), halving every 3 days away; 0 turns it off.",
     )
     abstain_threshold: float = Field(
         0.2, ge=0, le=1, description="Below this confidence the answer is null."

@@ -237,6 +237,9 @@ class QAEngine:
             mmr_lambda=self.settings.mmr_lambda,
             recency_prior=self.settings.recency_prior,
             recency_prior_days=self.settings.recency_half_life_days,
+            weights=(self.settings.keyword_weight, 1.0 - self.settings.keyword_weight),
+            outlet_boost=self.settings.outlet_boost,
+            day_boost=self.settings.day_boost,
         )
         self._get_reader()  # built once, beside the first generation, so no request waits on it
         return _Generation(index, retriever)

@@ -159,3 +159,40 @@ def _relative_window(key: str, as_of: date) -> tuple[tuple[date, date], float]:
         day = as_of - timedelta(days=1)
         return (day, day), 2.0
     return (as_of, as_of), 2.0  # today
+
+
+# Calendar days named in full: "October 31, 2023", "Oct. 31 2023", "31 October 2023", ISO dates.
+_DAY_MONTH_FIRST = re.compile(
+    rf"\b(?P<month>{_MONTH_NAMES}|may)\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+    rf"(?P<year>{_YEAR})\b",
+    re.IGNORECASE,
+)
+_DAY_DAY_FIRST = re.compile(
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_NAMES}|may)\.?,?\s+"
+    rf"(?P<year>{_YEAR})\b",
+    re.IGNORECASE,
+)
+_ISO_DAY = re.compile(rf"\b(?P<year>{_YEAR})-(?P<month>\d\d)-(?P<day>\d\d)\b")
+
+
+def mentioned_days(question: str) -> tuple[date, ...]:
+    """Calendar days the question names in full, in order of mention, without repeats.
+
+    "After X reported on October 31, 2023, ..." asks about what was published that day; the
+    retriever boosts articles dated near these days (it does not filter: a question may name
+    several days, and the day an event happened is not always the day it was reported).
+    """
+    found: dict[date, None] = {}
+    spans: list[tuple[int, date]] = []
+    for pattern in (_DAY_MONTH_FIRST, _DAY_DAY_FIRST, _ISO_DAY):
+        for match in pattern.finditer(question):
+            month_text = match["month"]
+            month = int(month_text) if month_text.isdigit() else _MONTHS[month_text.lower()]
+            try:
+                day = date(int(match["year"]), month, int(match["day"]))
+            except ValueError:
+                continue  # "February 30, 2024": not a day
+            spans.append((match.start(), day))
+    for _, day in sorted(spans):
+        found.setdefault(day, None)
+    return tuple(found)

@@ -131,6 +131,8 @@ def test_lookups_and_duplicates(store: Store) -> None:
     assert [a.id for a in copies] == ["brightwater-funding-copy"]
     assert copies[0].source == "Syndicate Post"
     assert [a.id for a in store.alternative_sources("brightwater-funding-copy")] == []
+    # Outlets of indexed articles only: the copy's outlet holds no chunk.
+    assert store.sources() == ["Daily Chip", "Example Wire", "The Open Ledger"]
     copy = store.get_article("brightwater-funding-copy")
     assert copy is not None and copy.published_at == date(2026, 2, 11)
     chunk_ids = ["sable-benchmark#1", "nope#0", "orbital-kestrel#0"]

@@ -116,6 +116,9 @@ class MemoryIndex:
     def alternative_sources(self, article_id: str) -> list[Article]:
         return []
 
+    def sources(self) -> list[str]:
+        return sorted({c.source for c in self.chunks if c.source})
+
     def close(self) -> None:
         pass
 
@@ -162,6 +165,8 @@ def retriever(index: MemoryIndex, **kwargs: object) -> HybridRetriever:
         "time_boost": 0.5,
         "latest_boost": None,
         "recency_prior": 0.0,
+        "outlet_boost": 0.0,
+        "day_boost": 0.0,
     }
     return HybridRetriever(index, index.embedder, **{**pinned, **kwargs})  # type: ignore[arg-type]
 
@@ -205,12 +210,12 @@ def test_default_fusion_is_weighted_zscore() -> None:
     hits = HybridRetriever(_ranked_index(), HashEmbedder()).search("text", 4)
     expected = score_fusion(
         [[("a#0", 10.0), ("b#0", 9.0), ("c#0", 8.0)], [("c#0", 0.9), ("d#0", 0.89), ("b#0", 0.88)]],
-        weights=[0.5, 0.5],
+        weights=[0.4, 0.6],
         method="zscore",
     )
     assert {h.chunk.id: h.score for h in hits} == pytest.approx(expected)
-    # a (keyword 1st only) and c (dense 1st, keyword 3rd) mirror each other: a tie.
-    assert expected["a#0"] == pytest.approx(expected["c#0"])
+    # a (keyword 1st only) and c (dense 1st, keyword 3rd) mirror each other; dense weighs more.
+    assert [h.chunk.id for h in hits][:2] == ["c#0", "a#0"]
 
 
 def test_weights_tilt_the_fusion_towards_one_leg() -> None:
@@ -358,6 +363,57 @@ def test_recency_prior_favours_newer_of_equal_matches() -> None:
     assert [h.chunk.article_id for h in prior] == ["a2024", "a2020"]
 
 
+def _outlet_index() -> MemoryIndex:
+    chunks = [
+        chunk("wire", "Helix Motors recalled its sedan", source="Daily Wire Service"),
+        chunk("verge", "Helix Motors recalled a sedan", source="The Verge"),
+        chunk("crunch", "Helix Motors sedan recall", source="TechCrunch"),
+        chunk("nosource", "Helix Motors recall of sedans", source=None),
+    ]
+    order = ["wire#0", "verge#0", "crunch#0", "nosource#0"]
+    return MemoryIndex(chunks, keyword_order=order, dense_order=order)
+
+
+def test_outlet_named_in_the_question_lifts_its_articles() -> None:
+    plain = retriever(_outlet_index()).search("Why did Helix Motors recall the sedan?", 4)
+    named = retriever(_outlet_index(), outlet_boost=0.5).search(
+        "Did The Verge and TechCrunch agree on why Helix Motors recalled the sedan?", 4
+    )
+    assert [h.chunk.article_id for h in plain] == ["wire", "verge", "crunch", "nosource"]
+    assert [h.chunk.article_id for h in named] == ["verge", "crunch", "wire", "nosource"]
+    before = {h.chunk.id: h.score for h in plain}
+    after = {h.chunk.id: h.score for h in named}
+    for key in ("wire#0", "nosource#0"):  # not named, or no outlet: no bonus, no penalty
+        assert after[key] == pytest.approx(before[key])
+
+
+def test_outlet_names_match_as_written_and_not_inside_words() -> None:
+    boosted = retriever(_outlet_index(), outlet_boost=0.5)
+    for question in ("Did the verge of a recall hit Helix Motors?", "Helix Motors TechCrunchy"):
+        hits = boosted.search(question, 4)
+        assert [h.chunk.article_id for h in hits] == ["wire", "verge", "crunch", "nosource"]
+
+
+def test_day_named_in_the_question_lifts_articles_from_about_that_day() -> None:
+    chunks = [
+        chunk("june", "Helix Motors widened the recall", published=date(2024, 6, 2)),
+        chunk("march", "Helix Motors began a recall", published=date(2024, 3, 4)),
+        chunk("march-later", "Helix Motors explained the recall", published=date(2024, 3, 20)),
+        chunk("undated", "Helix Motors and its recall", published=None),
+    ]
+    order = ["june#0", "undated#0", "march-later#0", "march#0"]
+    index = MemoryIndex(chunks, keyword_order=order, dense_order=order)
+    question = "What did Helix Motors say on March 3, 2024 about the recall?"
+    hits = retriever(index, day_boost=1.0).search(question, 4)
+    assert hits[0].chunk.article_id == "march"
+    plain = {h.chunk.id: h.score for h in retriever(index).search(question, 4)}
+    boosted = {h.chunk.id: h.score for h in hits}
+    # The bonus fades with distance from the day (halving every 3 days by default).
+    gains = {key: boosted[key] - plain[key] for key in plain}
+    assert gains["march#0"] > gains["march-later#0"] > gains["june#0"] >= 0
+    assert gains["undated#0"] == pytest.approx(0.0)
+
+
 # --------------------------------------------------------------------------- duplicates and MMR
 
 
@@ -418,6 +474,9 @@ def test_mmr_trades_a_second_copy_of_a_story_for_a_different_one() -> None:
         ({"mmr_lambda": 1.5}, "mmr_lambda"),
         ({"candidates": 0}, "candidates"),
         ({"weights": (1.0, -1.0)}, "weights"),
+        ({"outlet_boost": -0.1}, "must not be negative"),
+        ({"day_boost": -1.0}, "must not be negative"),
+        ({"day_decay_days": 0.0}, "must be positive"),
     ],
 )
 def test_bad_settings_fail_at_construction(kwargs: dict[str, object], message: str) -> None:
@@ -495,6 +554,17 @@ def test_real_index_source_filter_is_exact_on_every_leg(
     hits = real_retriever.search("open model weights benchmark", 10, filters, mode=mode)
     assert hits, "the filtered source has matching chunks on every leg"
     assert {h.chunk.source for h in hits} == {"The Open Ledger"}
+
+
+@pytest.mark.slow
+def test_real_index_outlet_named_in_the_question_ranks_its_article_first(
+    real_retriever: HybridRetriever,
+) -> None:
+    question = "What did {} report about AI models?"
+    named = real_retriever.search(question.format("The Open Ledger"), 10)
+    assert named[0].chunk.source == "The Open Ledger"
+    other = real_retriever.search(question.format("Example Wire"), 10)
+    assert other[0].chunk.source == "Example Wire"  # without the boost, neither comes first
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from service.timeframes import Timeframe, resolve_timeframe, strip_phrase
+from service.timeframes import Timeframe, mentioned_days, resolve_timeframe, strip_phrase
 
 AS_OF = date(2025, 4, 10)  # a Thursday
 
@@ -92,3 +92,21 @@ def test_strip_phrase_removes_only_the_matched_words() -> None:
     stripped = strip_phrase(question, resolve_timeframe(question, AS_OF))
     assert "week" not in stripped
     assert stripped.split() == ["Which", "company", "bought", "a", "chip", "startup?"]
+
+
+@pytest.mark.parametrize(
+    ("question", "days"),
+    [
+        (
+            "After TechCrunch reported on October 31, 2023, and again on Dec. 15 2023, ...?",
+            (date(2023, 10, 31), date(2023, 12, 15)),
+        ),
+        ("What was said on 3rd March 2024?", (date(2024, 3, 3),)),
+        ("Filed 2024-02-29, refiled 2024-02-30 (no such day)", (date(2024, 2, 29),)),
+        ("May 5, 2021 and again May 5, 2021", (date(2021, 5, 5),)),
+        ("What happened in March 2024?", ()),  # a month is a period, not a day
+        ("February 30, 2024", ()),
+    ],
+)
+def test_mentioned_days_are_full_dates_only(question: str, days: tuple[date, ...]) -> None:
+    assert mentioned_days(question) == days
