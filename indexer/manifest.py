@@ -37,6 +37,8 @@ class Manifest:
     counts: Counts
     checksums: dict[str, str]  # file name -> sha256
     input_fingerprint: str | None
+    # What tagged the chunks' sentences (indexer.analysis), None where they were not tagged.
+    sentence_analysis: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     versions: dict[str, str] = field(default_factory=lambda: library_versions())
     format_version: int = FORMAT_VERSION

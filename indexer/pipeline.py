@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from indexer.analysis import ANALYSIS_FORMAT
 from indexer.config import FaissIndexType, IndexConfig
 from indexer.errors import IndexCorruptError, IndexMismatchError, IngestError, NoIndexError
 from indexer.generations import disk_size, writer_lock
@@ -321,6 +322,7 @@ def input_fingerprint(
         "chunking": config.chunking(),
         "faiss": config.faiss_index_type,
         "near_duplicate_threshold": config.near_duplicate_threshold,
+        "sentence_analysis": ANALYSIS_FORMAT if config.sentence_analysis else None,
     }
     digest.update(json.dumps(settings, sort_keys=True).encode())
     for given in paths:

@@ -2,7 +2,8 @@
 
 Work is reused from the live generation: articles whose content hash is unchanged keep their
 chunks and vectors, and any chunk whose text is already embedded keeps its vector, so only new
-text meets the model. An incremental write (add, delete) copies the live generation and applies
+text meets the model; likewise only new chunk texts are tagged (`indexer.analysis`). An
+incremental write (add, delete) copies the live generation and applies
 only the delta (`indexer.store_delta`); a full write (build) writes every row afresh, so the
 index holds exactly the inputs in their order.
 """
@@ -18,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from indexer.analysis import encode, load_analyzer
 from indexer.chunking import Chunker, OffsetTokenizer
 from indexer.config import IndexConfig
 from indexer.generations import next_generation, publish, staging_dir
@@ -29,6 +31,7 @@ from indexer.store_delta import DeltaWriter
 from indexer.timing import Stopwatch
 from indexer.types import Article, Chunk
 
+ANALYSIS_BATCH_CHUNKS = 64  # chunk texts tagged per call: drives the progress bar
 CHUNK_BATCH_ARTICLES = 256  # articles tokenised per chunking call: bounds memory, drives progress
 
 _log = logging.getLogger(__name__)
@@ -134,17 +137,20 @@ def write_generation(
     vectors = _assemble(hashes, new_texts, fresh, old_vectors, old_by_text, dimension)
 
     with staging_dir(index_dir) as temp_dir:
+        writer: StoreWriter | DeltaWriter
         with clock("writing"):
             if delta and previous is not None:
-                built, total = _write_delta(
-                    temp_dir, previous, prior, records, kept, chunks, vectors, config
-                )
+                writer = _write_delta(temp_dir, previous, prior, records, kept, chunks, vectors)
             else:
                 writer = StoreWriter(temp_dir, dimension)
                 for record in records.values():
                     writer.add_article(record)
                 writer.add_chunks(chunks, vectors)
-                built, total = writer.finish(config.faiss_index_type), len(chunks)
+        with clock("sentence analysis"):
+            analysis = _analyse(writer, previous, config, progress)
+        with clock("writing"):
+            total = writer.chunk_count
+            built = writer.finish(config.faiss_index_type)
         kinds = [r.dup_kind for r in records.values()]
         counts = Counts(
             articles=len(records),
@@ -165,6 +171,7 @@ def write_generation(
             counts=counts,
             checksums=checksums,
             input_fingerprint=fingerprint,
+            sentence_analysis=analysis,
         )
         (temp_dir / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
         with clock("fsync and publish"):
@@ -182,9 +189,8 @@ def _write_delta(
     kept: set[str],
     chunks: Sequence[Chunk],
     vectors: FloatMatrix,
-    config: IndexConfig,
-) -> tuple[str, int]:
-    """Copy the live generation and apply the change; (FAISS type built, chunk count)."""
+) -> DeltaWriter:
+    """Copy the live generation and apply the change; the writer, ready to finish."""
     writer = DeltaWriter(temp_dir, previous.directory, previous.dimension)
     writer.delete_chunks_of(
         i for i, old in prior.items() if old.canonical_id is None and i not in kept
@@ -197,8 +203,45 @@ def _write_delta(
         elif old != record:
             writer.update_article(record)
     writer.add_chunks(chunks, vectors)
-    total = writer.chunk_count
-    return writer.finish(config.faiss_index_type), total
+    return writer
+
+
+def _analyse(
+    writer: StoreWriter | DeltaWriter,
+    previous: Store | None,
+    config: IndexConfig,
+    progress: bool,
+) -> str | None:
+    """Tag the sentences of every chunk text not already tagged; the analyzer's name or None.
+
+    A generation's analyses all come from one analyzer: the previous generation's are kept
+    (a delta) or copied (a rebuild) only where the same analyzer made them.
+    """
+    analyzer = load_analyzer() if config.sentence_analysis else None
+    same = (
+        analyzer is not None
+        and previous is not None
+        and previous.manifest.sentence_analysis == analyzer.name
+    )
+    if isinstance(writer, DeltaWriter):
+        if not same:
+            writer.drop_analyses()
+    elif same and previous is not None:
+        writer.reuse_analyses(previous.directory)
+    if analyzer is None:
+        if config.sentence_analysis:
+            _log.warning("no spaCy English model installed: sentences are not tagged")
+        return None
+    missing = writer.texts_without_analysis()
+    with ProgressBar(progress, "tagging sentences", len(missing)) as advance:
+        for start in range(0, len(missing), ANALYSIS_BATCH_CHUNKS):
+            batch = missing[start : start + ANALYSIS_BATCH_CHUNKS]
+            analyses = analyzer.analyse([text for _, text in batch])
+            writer.add_analyses(
+                (digest, encode(found)) for (digest, _), found in zip(batch, analyses, strict=True)
+            )
+            advance(len(batch))
+    return analyzer.name
 
 
 def _chunk(

@@ -15,7 +15,7 @@ import queue
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -70,6 +70,9 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_article ON chunks(article_id);
 CREATE INDEX chunks_source ON chunks(source COLLATE NOCASE);
 CREATE INDEX chunks_published ON chunks(published_at);
+CREATE TABLE chunk_analysis (          -- indexer.analysis; one row per distinct chunk text
+    text_sha256 TEXT PRIMARY KEY, analysis TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
     title, text, content='chunks', content_rowid='position',
     tokenize='porter unicode61 remove_diacritics 2'
@@ -78,8 +81,12 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(
 
 _CHUNK_COLUMNS = (
     "c.id, c.article_id, c.ordinal, c.text, c.start_char, c.end_char, c.token_count, "
-    "c.title, c.source, c.url, c.published_at"
+    "c.title, c.source, c.url, c.published_at, "
+    "(SELECT a.analysis FROM chunk_analysis a WHERE a.text_sha256 = c.text_sha256)"
 )
+# Generations written before sentence analysis existed have no chunk_analysis table.
+_CHUNK_COLUMNS_WITHOUT_ANALYSIS = _CHUNK_COLUMNS.rsplit(", (", 1)[0] + ", NULL"
+_CHUNK_FIELDS = 12  # columns of _CHUNK_COLUMNS
 _ARTICLE_COLUMNS = "id, text, title, source, url, published_at, author, partial, origin"
 
 # English function words; left out of keyword queries so they do not dilute bm25.
@@ -154,6 +161,10 @@ class StoreWriter:
         self._vectors: list[FloatMatrix] = []
         self._positions = 0
 
+    @property
+    def chunk_count(self) -> int:
+        return self._positions
+
     def add_article(self, record: ArticleRecord) -> None:
         self._db.execute(
             "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", article_row(record)
@@ -171,6 +182,30 @@ class StoreWriter:
         self._db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         self._vectors.append(np.ascontiguousarray(vectors, dtype=np.float32))
         self._positions += len(chunks)
+
+    def reuse_analyses(self, previous: Path) -> None:
+        """Copies the previous generation's analyses of chunk texts this one holds."""
+        self._db.execute("ATTACH DATABASE ? AS previous", (str(previous / SQLITE_NAME),))
+        try:
+            if self._db.execute(
+                "SELECT 1 FROM previous.sqlite_master WHERE name = 'chunk_analysis'"
+            ).fetchone():
+                self._db.execute(
+                    "INSERT OR IGNORE INTO chunk_analysis SELECT text_sha256, analysis "
+                    "FROM previous.chunk_analysis "
+                    "WHERE text_sha256 IN (SELECT text_sha256 FROM chunks)"
+                )
+            self._db.commit()
+        finally:
+            self._db.execute("DETACH DATABASE previous")
+
+    def texts_without_analysis(self) -> list[tuple[str, str]]:
+        """(sha256, text) of each distinct chunk text that has no analysis yet."""
+        return missing_analyses(self._db)
+
+    def add_analyses(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """(chunk text sha256, indexer.analysis.encode output) pairs."""
+        self._db.executemany("INSERT OR REPLACE INTO chunk_analysis VALUES (?, ?)", pairs)
 
     def finish(self, faiss_type: str) -> str:
         """Build the keyword index, write every file; returns the FAISS type actually built."""
@@ -191,6 +226,28 @@ class StoreWriter:
         if built != "flat":
             write_faiss(built, vectors, self.directory / FAISS_NAME)
         return built
+
+
+def missing_analyses(
+    db: sqlite3.Connection, pending: Iterable[Chunk] = ()
+) -> list[tuple[str, str]]:
+    """(sha256, text) of the distinct chunk texts, stored or `pending`, without an analysis."""
+    rows = db.execute(
+        "SELECT c.text_sha256, min(c.text) FROM chunks c WHERE NOT EXISTS "
+        "(SELECT 1 FROM chunk_analysis a WHERE a.text_sha256 = c.text_sha256) "
+        "GROUP BY c.text_sha256"
+    ).fetchall()
+    found: dict[str, str] = {str(digest): str(text) for digest, text in rows}
+    for chunk in pending:
+        digest = text_sha256(chunk.text)
+        if (
+            digest not in found
+            and not db.execute(
+                "SELECT 1 FROM chunk_analysis WHERE text_sha256 = ?", (digest,)
+            ).fetchone()
+        ):
+            found[digest] = chunk.text
+    return list(found.items())
 
 
 def article_row(record: ArticleRecord) -> tuple[object, ...]:
@@ -301,6 +358,8 @@ class Store:
         self._closed = False
         self._term_counts: LockedLRU[str, int] = LockedLRU(TERM_COUNT_CACHE_SIZE)  # term: chunks
         self._sources: list[str] | None = None  # distinct outlets, read on first use
+        analysed = self._query("SELECT 1 FROM sqlite_master WHERE name = 'chunk_analysis'")
+        self._columns = _CHUNK_COLUMNS if analysed else _CHUNK_COLUMNS_WITHOUT_ANALYSIS
         self._index = self._load_faiss()
         self._check_counts()
 
@@ -463,7 +522,7 @@ class Store:
             # Ranked inside FTS5 first, then only the top k rows are joined: joining every
             # match before sorting took 12 ms a query against 7 (p50, 200 questions, 12k chunks).
             rows = self._query(
-                f"SELECT {_CHUNK_COLUMNS}, r.rank FROM ("
+                f"SELECT {self._columns}, r.rank FROM ("
                 "SELECT rowid, bm25(chunks_fts, ?, 1.0) AS rank FROM chunks_fts "
                 "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?"
                 ") r JOIN chunks c ON c.position = r.rowid ORDER BY r.rank",
@@ -473,12 +532,14 @@ class Store:
             # Filters must apply before the limit, or a selective one would empty the result.
             where, params = _filter_sql(filters)
             rows = self._query(
-                f"SELECT {_CHUNK_COLUMNS}, bm25(chunks_fts, ?, 1.0) AS rank "
+                f"SELECT {self._columns}, bm25(chunks_fts, ?, 1.0) AS rank "
                 "FROM chunks_fts JOIN chunks c ON c.position = chunks_fts.rowid "
                 f"WHERE chunks_fts MATCH ? AND {where} ORDER BY rank LIMIT ?",
                 [TITLE_WEIGHT, expression, *params, k],
             )
-        return [ScoredChunk(_chunk(row[:11]), -float(row[11])) for row in rows]
+        return [
+            ScoredChunk(_chunk(row[:_CHUNK_FIELDS]), -float(row[_CHUNK_FIELDS])) for row in rows
+        ]
 
     def warm_term_counts(self, words: int = WARM_TERM_WORDS) -> None:
         """Counts the most frequent words of (a sample of) the chunks ahead of queries.
@@ -522,7 +583,7 @@ class Store:
             batch = ids[start : start + 500]
             marks = ",".join("?" * len(batch))
             for row in self._query(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE c.id IN ({marks})", batch
+                f"SELECT {self._columns} FROM chunks c WHERE c.id IN ({marks})", batch
             ):
                 found[row[0]] = _chunk(row)
         return [found[i] for i in chunk_ids if i in found]
@@ -532,7 +593,7 @@ class Store:
             return {}
         marks = ",".join("?" * len(positions))
         rows = self._query(
-            f"SELECT c.position, {_CHUNK_COLUMNS} FROM chunks c WHERE c.position IN ({marks})",
+            f"SELECT c.position, {self._columns} FROM chunks c WHERE c.position IN ({marks})",
             list(positions),
         )
         return {row[0]: _chunk(row[1:]) for row in rows}
@@ -580,7 +641,7 @@ class Store:
         """article id -> [(vector position, chunk)] in ordinal order."""
         out: dict[str, list[tuple[int, Chunk]]] = {}
         rows = self._query(
-            f"SELECT c.position, {_CHUNK_COLUMNS} FROM chunks c ORDER BY c.article_id, c.ordinal"
+            f"SELECT c.position, {self._columns} FROM chunks c ORDER BY c.article_id, c.ordinal"
         )
         for row in rows:
             out.setdefault(row[2], []).append((row[0], _chunk(row[1:])))
@@ -618,6 +679,7 @@ def _chunk(row: Sequence[Any]) -> Chunk:
     return Chunk(
         id=row[0], article_id=row[1], ordinal=row[2], text=row[3], start=row[4], end=row[5],
         token_count=row[6], title=row[7], source=row[8], url=row[9], published_at=_date(row[10]),
+        analysis=row[11],
     )  # fmt: skip
 
 

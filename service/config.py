@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     near_duplicate_threshold: float = Field(0.85, gt=0, le=1, description="MinHash Jaccard.")
     feed_timeout_s: float = Field(10.0, gt=0, description="Timeout for fetching a feed URL.")
     feed_max_bytes: int = Field(10_000_000, gt=0, description="Largest feed fetched.")
+    sentence_analysis: bool = Field(
+        True,
+        description="Tag every chunk's sentences (spaCy) when indexing, so answers need no "
+        "tagging; false indexes faster and the reader tags what it reads.",
+    )
 
     # HTTP service
     host: str = Field("127.0.0.1", description="Address `newsqa serve` binds.")

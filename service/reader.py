@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from indexer.analysis import SentenceTags, decode
 from indexer.lru import LockedLRU
 from indexer.protocols import Embedder, FloatMatrix
 from indexer.sentences import split_sentences
@@ -28,6 +30,7 @@ from service.calibration import Calibration, load_calibration
 from service.candidates import (
     EntityTagger,
     Span,
+    Tagged,
     asks_about_role,
     content_terms,
     load_entity_tagger,
@@ -37,6 +40,7 @@ from service.candidates import (
     question_words,
     role_bonus,
     rule_spans,
+    to_tagged,
     type_fit,
 )
 from service.types import Answer, Citation, Reader, RetrievalHit, SentenceVectors
@@ -59,6 +63,8 @@ FEATURES = (
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
 SENTENCE_CACHE_SIZE = 4096
 
+_log = logging.getLogger(__name__)
+
 
 @dataclass
 class _Sentence:
@@ -66,6 +72,7 @@ class _Sentence:
     chunk: Chunk
     start: int  # offsets into chunk.text
     end: int
+    stored: SentenceTags | None = None  # the index's tags for this sentence, where it has them
     keyword: float = 0.0
     dense: float = 0.0
     score: float = 0.0
@@ -73,6 +80,23 @@ class _Sentence:
     @property
     def text(self) -> str:
         return self.chunk.text[self.start : self.end]
+
+
+def _sentences_of(rank: int, chunk: Chunk, *, use_stored: bool) -> list[_Sentence]:
+    """A passage's sentences, with the index's tags where it stored a usable analysis.
+
+    A reader built without a tagger ignores stored tags, so that "patterns only" stays that.
+    """
+    if use_stored and chunk.analysis is not None:
+        try:
+            analyses = decode(chunk.analysis)
+        except ValueError as exc:
+            _log.warning("chunk %s: unreadable sentence analysis (%s); tagging", chunk.id, exc)
+        else:
+            if all(0 <= a.start <= a.end <= len(chunk.text) for a in analyses):
+                return [_Sentence(rank, chunk, a.start, a.end, a.tags) for a in analyses]
+            _log.warning("chunk %s: sentence analysis does not fit its text; tagging", chunk.id)
+    return [_Sentence(rank, chunk, start, end) for start, end in split_sentences(chunk.text)]
 
 
 @dataclass
@@ -160,12 +184,10 @@ class ExtractiveReader:
         read = sentences[: self._read_sentences]
         q_words = question_words(question)
         asks_role = expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question)
-        tags = self._tagger.tag([s.text for s in read]) if self._tagger is not None else None
+        tags = self._tags(read)
         by_key: dict[str, Candidate] = {}
         for rank, sentence in enumerate(read):
-            spans = merge_spans(
-                sentence.text, tags[rank] if tags else None, rule_spans(sentence.text)
-            )
+            spans = merge_spans(sentence.text, tags[rank], rule_spans(sentence.text))
             for span in spans:
                 self._add(by_key, expected, (q_terms, q_words), asks_role, sentence, rank, span)
         _count_support(by_key, sentences)
@@ -212,11 +234,23 @@ class ExtractiveReader:
         ):
             by_key[key] = candidate
 
+    def _tags(self, sentences: Sequence[_Sentence]) -> list[Tagged | None]:
+        """Each sentence's tags: stored in the index, else tagged now (None: no tagger)."""
+        out: list[Tagged | None] = [
+            None if s.stored is None else to_tagged(s.text, s.stored) for s in sentences
+        ]
+        untagged = [i for i, s in enumerate(sentences) if s.stored is None]
+        if untagged and self._tagger is not None:
+            fresh = self._tagger.tag([sentences[i].text for i in untagged])
+            for i, tagged in zip(untagged, fresh, strict=True):
+                out[i] = tagged
+        return out
+
     def _select_sentences(self, question: str, hits: Sequence[RetrievalHit]) -> list[_Sentence]:
         sentences = [
-            _Sentence(rank, hit.chunk, start, end)
+            sentence
             for rank, hit in enumerate(hits[: self._max_passages])
-            for start, end in split_sentences(hit.chunk.text)
+            for sentence in _sentences_of(rank, hit.chunk, use_stored=self._tagger is not None)
         ]
         if not sentences:
             return []

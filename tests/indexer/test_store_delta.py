@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from indexer import publish
+from indexer.analysis import SentenceAnalysis, decode, load_analyzer
 from indexer.config import FaissIndexType, IndexConfig
 from indexer.pipeline import add_to_index, build_index, delete_from_index
-from indexer.store import SQLITE_NAME, open_index
+from indexer.sentences import split_sentences
+from indexer.store import SQLITE_NAME, open_index, text_sha256
 from tests.indexer.test_crash_safety import HashEmbedder
 from tests.indexer.test_pipeline import _article, write_jsonl
 
@@ -51,18 +55,34 @@ def _snapshot(index: Path) -> dict[str, Any]:
             assert store.dense_search(vector, 1)[0].chunk.id == row[1]
         counts = store.manifest.counts
         faiss_type = store.manifest.faiss_type
+        analyser = store.manifest.sentence_analysis
+        # Every chunk carries the analysis of its own text, or none where none was made.
+        stored = {c.id: c.analysis for c in store.get_chunks([row[1] for row in chunks])}
     db = sqlite3.connect(index / (index / "CURRENT").read_text().strip() / SQLITE_NAME)
     try:  # the keyword index agrees with the chunk rows it indexes
         db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES('integrity-check', 1)")
         fts_rows = db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+        analyses = db.execute("SELECT text_sha256, analysis FROM chunk_analysis").fetchall()
     finally:
         db.close()
     assert fts_rows == len(chunks) == counts.chunks == counts.vectors
+    # One analysis per distinct chunk text, none for text no chunk holds.
+    assert {digest for digest, _ in analyses} == (
+        {text_sha256(row[4]) for row in chunks} if analyser else set()
+    )
+    for row in chunks:
+        analysis = stored[row[1]]
+        assert (analysis is not None) == (analyser is not None)
+        if analysis is not None:
+            spans = [(a.start, a.end) for a in decode(analysis)]
+            assert spans == split_sentences(row[4])
     return {
         "chunks": sorted(row[1:] for row in chunks),
         "articles": articles,
         "counts": counts,
         "faiss": faiss_type,
+        "analyses": sorted(analyses),
+        "analyser": analyser,
     }
 
 
@@ -134,3 +154,65 @@ def test_an_add_that_only_grows_the_index_keeps_every_old_position(tmp_path: Pat
         after = store._query("SELECT position, id FROM chunks ORDER BY position")
     assert after[: len(before)] == before and len(after) > len(before)
     _snapshot(index)
+
+
+class _CountingAnalyzer:
+    """The real analyzer, recording every chunk text it is asked to tag."""
+
+    def __init__(self) -> None:
+        real = load_analyzer()
+        if real is None:
+            pytest.skip("no packaged spaCy English model installed")
+        self._real = real
+        self.name = real.name
+        self.seen: list[str] = []
+
+    def analyse(self, texts: Sequence[str]) -> list[list[SentenceAnalysis]]:
+        self.seen.extend(texts)
+        return self._real.analyse(texts)
+
+
+def test_sentences_are_tagged_once_per_text_across_generations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counting = _CountingAnalyzer()
+    monkeypatch.setattr(publish, "load_analyzer", lambda: counting)
+    config = IndexConfig(chunk_target_tokens=24, chunk_overlap_tokens=4)
+    index = tmp_path / "index"
+    embedder = HashEmbedder()
+    first = [_story(n) for n in range(4)]
+    build_index([write_jsonl(tmp_path / "a.jsonl", first)], index, config, embedder=embedder)
+    with open_index(index) as store:
+        texts = {row[0] for row in store._query("SELECT text FROM chunks")}
+    assert sorted(counting.seen) == sorted(texts)  # each distinct text once
+
+    counting.seen.clear()
+    add_to_index([write_jsonl(tmp_path / "b.jsonl", [_story(7)])], index, config, embedder=embedder)
+    with open_index(index) as store:
+        new = {row[0] for row in store._query("SELECT text FROM chunks")} - texts
+        assert store.manifest.sentence_analysis == counting.name
+    assert new and sorted(counting.seen) == sorted(new)  # only the added story's text
+
+    counting.seen.clear()  # a rebuild of the same inputs copies every analysis it can
+    build_index(
+        [write_jsonl(tmp_path / "c.jsonl", [*first, _story(7)])], index, config, embedder=embedder
+    )
+    assert counting.seen == []
+    _snapshot(index)
+
+
+def test_turning_sentence_analysis_off_and_on(tmp_path: Path) -> None:
+    if load_analyzer() is None:
+        pytest.skip("no packaged spaCy English model installed")
+    index = tmp_path / "index"
+    embedder = HashEmbedder()
+    stories = write_jsonl(tmp_path / "a.jsonl", [_story(n) for n in range(3)])
+    off = IndexConfig(chunk_target_tokens=24, chunk_overlap_tokens=4, sentence_analysis=False)
+    build_index([stories], index, off, embedder=embedder, progress=False)
+    assert _snapshot(index)["analyser"] is None
+    on = IndexConfig(chunk_target_tokens=24, chunk_overlap_tokens=4)
+    # An incremental add onto an untagged generation tags every chunk, old and new.
+    add_to_index([write_jsonl(tmp_path / "b.jsonl", [_story(5)])], index, on, embedder=embedder)
+    assert _snapshot(index)["analyser"] is not None
+    delete_from_index(["s0"], index, config=off, embedder=embedder)
+    assert _snapshot(index)["analyser"] is None

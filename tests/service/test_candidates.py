@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
+from indexer.analysis import SentenceTags, load_analyzer
 from service.answer_types import AnswerType
 from service.candidates import (
     EntityTagger,
@@ -167,13 +170,15 @@ def test_entity_tagger_reuses_what_it_tagged_before() -> None:
     if tagger is None:
         pytest.skip("no packaged spaCy English model installed (the rule fallback is used)")
     seen: list[str] = []
-    nlp = tagger._nlp
+    analyzer = load_analyzer()
+    assert analyzer is not None
 
-    def pipe(texts: list[str], batch_size: int) -> object:
-        seen.extend(texts)
-        return nlp.pipe(texts, batch_size=batch_size)
+    class Counting:
+        def tag(self, sentences: Sequence[str]) -> list[SentenceTags]:
+            seen.extend(sentences)
+            return analyzer.tag(sentences)
 
-    counting = EntityTagger(type("Counting", (), {"pipe": staticmethod(pipe)})(), cache_size=2)
+    counting = EntityTagger(Counting(), cache_size=2)
     first = ["Tomas Ferreira opened a bakery in Lisbon.", "Rain fell on Tuesday."]
     fresh = counting.tag(first)
     again = counting.tag([first[1], "Mila Horvat sold 40 bikes.", first[1]])

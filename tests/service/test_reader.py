@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from indexer.analysis import encode, load_analyzer
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.protocols import FloatMatrix
 from service.calibration import DEFAULT_PATH, Calibration, load_calibration
+from service.candidates import EntityTagger, Tagged
 from service.reader import FEATURES, ExtractiveReader, build_reader, normalize_answer
-from service.types import Answer
+from service.types import Answer, RetrievalHit
 from tests.service.conftest import article_texts, make_hits
 
 PREFIX = "Earlier paragraph of the article that the chunk does not include.\n\n"
@@ -252,3 +254,51 @@ def test_an_unknown_sentence_vector_source_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="sentence_vectors must be 'passage' or 'transformer'"):
         ExtractiveReader(embedder, sentence_vectors="static")  # type: ignore[arg-type]
+
+
+def _with_stored_analysis(
+    hits: list[RetrievalHit], analysis: str | None = None
+) -> list[RetrievalHit]:
+    """The hits as an index with sentence analysis returns them (or with `analysis` instead)."""
+    analyzer = load_analyzer()
+    assert analyzer is not None
+    stored = [encode(found) for found in analyzer.analyse([h.chunk.text for h in hits])]
+    return [
+        replace(h, chunk=replace(h.chunk, analysis=analysis if analysis is not None else text))
+        for h, text in zip(hits, stored, strict=True)
+    ]
+
+
+class _CountingTagger(EntityTagger):
+    def __init__(self) -> None:
+        analyzer = load_analyzer()
+        assert analyzer is not None
+        super().__init__(analyzer, cache_size=1)
+        self.sentences: list[str] = []
+
+    def tag(self, sentences: Sequence[str]) -> list[Tagged]:
+        self.sentences.extend(sentences)
+        return super().tag(sentences)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question", ["Who leads Quillfeather?", "How much did Quillfeather raise?"]
+)
+def test_stored_sentence_analysis_replaces_tagging_and_changes_nothing(
+    embedder: SentenceTransformerEmbedder, question: str
+) -> None:
+    if load_analyzer() is None:
+        pytest.skip("no packaged spaCy English model installed")
+    hits = make_hits(FUNDING, FUNDING_ELSEWHERE, UNRELATED, prefix=PREFIX)
+    tagger = _CountingTagger()
+    reader = ExtractiveReader(embedder, abstain_threshold=0.0, tagger=tagger)
+    live = reader.read(question, hits)
+    assert tagger.sentences  # plain chunks: the reader tags what it reads
+    tagger.sentences.clear()
+    stored = reader.read(question, _with_stored_analysis(hits))
+    assert tagger.sentences == []  # stored analysis: nothing is tagged at question time
+    assert stored == live
+    # An analysis that cannot be read is not trusted: the reader tags instead.
+    broken = reader.read(question, _with_stored_analysis(hits, analysis="[[0, 99999, [], [], []]]"))
+    assert tagger.sentences and broken == live
