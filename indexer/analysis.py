@@ -15,6 +15,7 @@ the sentence text. Each sentence is tagged on its own, exactly as the reader wou
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import threading
 from collections.abc import Sequence
@@ -144,6 +145,11 @@ def decode(text: str) -> list[SentenceAnalysis]:
 
 _loaded: SentenceAnalyzer | None = None
 _load_lock = threading.Lock()
+
+
+def analyzer_installed() -> bool:
+    """Whether `load_analyzer` would find a model, without loading spaCy (~1 s, ~100 MB)."""
+    return any(importlib.util.find_spec(package) is not None for package in MODEL_PACKAGES)
 
 
 def load_analyzer() -> SentenceAnalyzer | None:

@@ -5,16 +5,24 @@ a dozen tokens on one core); ONNX Runtime runs the same graph in ~8 ms. The ONNX
 exported once from the local model (never downloaded), checked against torch's output on probe
 texts, and cached under a key of the model's files and the library versions; an export that
 fails or disagrees is logged and torch is used instead.
+
+Beside the export lies a sidecar (`.json`): the tokenizer, the model's shape, and torch's vectors
+for the probe texts. With both files in the cache, `load_cached_encoder` checks the export
+against those stored vectors and serves queries without importing torch at all: a service
+process is then a third of the memory and starts seconds sooner.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import logging
 import os
 import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -93,32 +101,124 @@ def load_onnx_encoder(
             with _export_lock:
                 if not target.exists():
                     _export(model, target)
-            encoder = OnnxEncoder(_session(target, num_threads), _tokenizer(model), max_length)
+            tokenizer_json = _plain_tokenizer_json(model)
+            encoder = OnnxEncoder(
+                _session(target, num_threads), _tokenizer_from(tokenizer_json), max_length
+            )
             probes = list(PROBE_TEXTS)
-            error = float(np.abs(encoder.encode(probes) - reference(probes)).max())
+            expected = reference(probes)
+            error = float(np.abs(encoder.encode(probes) - expected).max())
         except Exception as exc:  # an optional speed-up must never stop the service
             problem = f"cannot use {target}: {exc}"
         else:
             if error <= MAX_EXPORT_ERROR:
                 log.info("short embedding calls use ONNX Runtime (%s, error %.1g)", target, error)
+                sidecar = EncoderSidecar(
+                    tokenizer_json=tokenizer_json,
+                    max_length=max_length,
+                    dimension=int(expected.shape[1]),
+                    special_tokens=int(model.tokenizer.num_special_tokens_to_add(pair=False)),
+                    reference=expected.tolist(),
+                )
+                _write_atomic(_sidecar_path(target), sidecar.to_json())
                 return encoder
             problem = f"{target} differs from torch by {error:.2g}"
         log.warning("ONNX encoder: %s%s", problem, "; exporting again" if attempt == 0 else "")
         target.unlink(missing_ok=True)
+        _sidecar_path(target).unlink(missing_ok=True)
     log.warning("ONNX encoder unavailable; short embedding calls use torch")
     return None
 
 
-def _cache_key(model_path: str) -> str:
-    import onnxruntime
-    import torch
-    import transformers
+@dataclass(frozen=True)
+class EncoderSidecar:
+    """What serving an export needs besides the graph, written once torch has vouched for it."""
 
+    tokenizer_json: str
+    max_length: int
+    dimension: int
+    special_tokens: int
+    reference: list[list[float]]  # torch's vectors for PROBE_TEXTS
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "probes": list(PROBE_TEXTS),
+                "tokenizer": self.tokenizer_json,
+                "max_length": self.max_length,
+                "dimension": self.dimension,
+                "special_tokens": self.special_tokens,
+                "reference": self.reference,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> EncoderSidecar:
+        data = json.loads(text)
+        if data["probes"] != list(PROBE_TEXTS):
+            raise ValueError("the sidecar was written for other probe texts")
+        return cls(
+            tokenizer_json=str(data["tokenizer"]),
+            max_length=int(data["max_length"]),
+            dimension=int(data["dimension"]),
+            special_tokens=int(data["special_tokens"]),
+            reference=[[float(x) for x in row] for row in data["reference"]],
+        )
+
+
+def load_cached_encoder(
+    model_path: str, cache_dir: Path, *, num_threads: int | None
+) -> tuple[OnnxEncoder, EncoderSidecar] | None:
+    """The cached export and its sidecar, checked against the stored torch vectors; or None.
+
+    None (with the reason logged at debug level) where either file is missing, unreadable or
+    disagrees: the caller then loads the model with torch, which exports and checks afresh.
+    """
+    try:
+        target = cache_dir / f"encoder-{_cache_key(model_path)}.onnx"
+        sidecar = EncoderSidecar.from_json(_sidecar_path(target).read_text(encoding="utf-8"))
+        if not target.exists():
+            raise FileNotFoundError(target)
+        encoder = OnnxEncoder(
+            _session(target, num_threads),
+            _tokenizer_from(sidecar.tokenizer_json),
+            sidecar.max_length,
+        )
+        expected = np.array(sidecar.reference, dtype=np.float32)
+        error = float(np.abs(encoder.encode(list(PROBE_TEXTS)) - expected).max())
+    except Exception as exc:  # ImportError (no onnxruntime), OSError, ValueError, ORT errors
+        log.debug("no usable cached ONNX encoder for %s: %s", model_path, exc)
+        return None
+    if error > MAX_EXPORT_ERROR:
+        log.warning("cached ONNX encoder %s differs from torch by %.2g; reloading", target, error)
+        return None
+    log.info("queries use the cached ONNX encoder %s (error %.1g), without torch", target, error)
+    return encoder, sidecar
+
+
+def _sidecar_path(target: Path) -> Path:
+    return target.with_suffix(".json")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _cache_key(model_path: str) -> str:
+    # Installed versions from package metadata: importing torch just to read its version would
+    # cost the torch-free path what it saves.
+    versions = {
+        name: importlib.metadata.version(name) for name in ("torch", "transformers", "onnxruntime")
+    }
     return derived_model_key(
         model_path,
-        f"torch {torch.__version__}",
-        f"transformers {transformers.__version__}",
-        f"onnxruntime {onnxruntime.__version__}",
+        *(f"{name} {version}" for name, version in versions.items()),
         f"opset {OPSET}",
     )
 
@@ -170,10 +270,18 @@ def _session(path: Path, num_threads: int | None) -> Any:
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _tokenizer(model: SentenceTransformer) -> Tokenizer:
+def _plain_tokenizer_json(model: SentenceTransformer) -> str:
+    """The model's tokenizer without the truncation and padding its last call left set."""
+    tokenizer = _tokenizer_from(model.tokenizer.backend_tokenizer.to_str())
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return str(tokenizer.to_str())
+
+
+def _tokenizer_from(tokenizer_json: str) -> Tokenizer:
     from tokenizers import Tokenizer
 
-    return Tokenizer.from_str(model.tokenizer.backend_tokenizer.to_str())
+    return Tokenizer.from_str(tokenizer_json)
 
 
 def _last_hidden_state(transformer: Any) -> Any:

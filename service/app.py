@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,9 +17,30 @@ from service.errors import install_error_handlers
 from service.metrics import Metrics, MetricsMiddleware
 from service.reload import reloading
 from service.routes import router
-from service.security import BodyLimitMiddleware, GuardMiddleware, TokenBucketLimiter
+from service.security import (
+    BodyLimitMiddleware,
+    GuardMiddleware,
+    RateLimiter,
+    SharedTokenBucketLimiter,
+    TokenBucketLimiter,
+)
 
 log = logging.getLogger(__name__)
+
+
+def create_worker_app() -> FastAPI:
+    """The app of one of `newsqa serve`'s worker processes (uvicorn calls this in each)."""
+    level = os.environ.get("NEWSQA_LOG_LEVEL", "info").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app()
+
+
+def _limiter(settings: Settings) -> RateLimiter:
+    """Buckets in a file every worker shares where there are several, else in memory."""
+    if settings.shared_state_dir is not None:
+        path = settings.shared_state_dir / "rate-limits.sqlite"
+        return SharedTokenBucketLimiter(path, settings.rate_limit_per_minute)
+    return TokenBucketLimiter(settings.rate_limit_per_minute)
 
 
 def create_app(settings: Settings | None = None, *, engine: QAEngine | None = None) -> FastAPI:
@@ -63,7 +85,7 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     app.add_middleware(
         GuardMiddleware,
         api_keys=settings.api_keys,
-        limiter=TokenBucketLimiter(settings.rate_limit_per_minute),
+        limiter=_limiter(settings),
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -24,6 +24,8 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from service.config import Settings
+
 _SERVE = "from service.cli import main; main()"
 
 
@@ -81,6 +83,8 @@ def run_service_benchmark(
             "warmup": warmup,
             "requests": requests,
             "top_k": top_k,
+            # `newsqa serve` reads this from the environment, as the servers above did.
+            "workers": Settings().workers,
             "machine": {
                 "cpus": os.cpu_count(),
                 "platform": platform.platform(),
@@ -284,18 +288,49 @@ def _summary(latencies_ms: list[float], errors: int) -> dict[str, Any]:
 
 
 def _rss_mib(pid: int) -> tuple[float | None, float | None]:
-    """Current and peak resident memory of `pid`, from /proc (None where there is no /proc)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
+    """Resident memory of `pid` and every process under it (its workers), now and at peak.
+
+    Summed per process from /proc, so pages the workers share count once per worker: an upper
+    bound. None where there is no /proc.
+    """
+    pids = [pid, *_descendants(pid)]
+    now: list[float] = []
+    peak: list[float] = []
+    for member in pids:
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        for name, into in (("VmRSS", now), ("VmHWM", peak)):
+            value = fields.get(name, "").split()
+            if value:
+                into.append(int(value[0]) / 1024)  # kB
+    if not now:
         return None, None
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return round(sum(now), 1), round(sum(peak), 1)
 
-    def mib(name: str) -> float | None:
-        value = fields.get(name, "").split()
-        return round(int(value[0]) / 1024, 1) if value else None  # kB
 
-    return mib("VmRSS"), mib("VmHWM")
+def _descendants(pid: int) -> list[int]:
+    """Children, grandchildren, ... of `pid`, from the parent ids in /proc/*/stat."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: fields follow the last ")".
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        current = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == current]
+        found.extend(children)
+        frontier.extend(children)
+    return found
 
 
 def _free_port() -> int:
@@ -319,7 +354,10 @@ def _print(console: Console, result: dict[str, Any]) -> None:
             f"{concurrent['answers_per_s']:.2f} ({concurrent['errors']} errors)",
         ),
         (f"/ask p50 / p95 ({concurrent['clients']} clients)", _pair(concurrent["latency_ms"])),
-        ("server RSS / peak", f"{result['rss_mib']} / {result['peak_rss_mib']} MiB"),
+        (
+            "server RSS / peak (all processes)",
+            f"{result['rss_mib']} / {result['peak_rss_mib']} MiB, {result['workers']} workers",
+        ),
         ("index", f"{result['index_articles']} articles, {result['index_chunks']} chunks"),
     ]
     for row in rows:

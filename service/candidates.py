@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from indexer.analysis import SentenceTags, load_analyzer
+from indexer.analysis import SentenceTags, analyzer_installed, load_analyzer
 from indexer.lru import LockedLRU
 from service.answer_types import AnswerType
 
@@ -401,7 +401,20 @@ class EntityTagger:
         return [found[text] for text in sentences]
 
 
+class _OnFirstUse:
+    """The process's analyzer, loaded when a sentence first needs tagging.
+
+    Over an index with stored sentence analysis nothing needs tagging, so the service never
+    loads spaCy (about a second and a hundred MB).
+    """
+
+    def tag(self, sentences: Sequence[str]) -> list[SentenceTags]:
+        analyzer = load_analyzer()
+        if analyzer is None:  # installed a moment ago, unloadable now: tag nothing, loudly
+            raise RuntimeError("the spaCy English model could not be loaded")
+        return analyzer.tag(sentences)
+
+
 def load_entity_tagger() -> EntityTagger | None:
-    """The NER model from an installed package (never downloaded), or None where absent."""
-    analyzer = load_analyzer()
-    return EntityTagger(analyzer) if analyzer is not None else None
+    """A tagger over the NER model of an installed package (never downloaded), or None."""
+    return EntityTagger(_OnFirstUse()) if analyzer_installed() else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,20 +40,49 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind [settings: 127.0.0.1].")] = None,
     port: Annotated[int | None, typer.Option(help="Port [settings: 8000].")] = None,
     index: Annotated[Path | None, typer.Option(help="Index directory [settings].")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes [settings: 2].")] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
-    """Serve the HTTP API (one worker); new index generations are picked up without restart."""
+    """Serve the HTTP API; new index generations are picked up without restart."""
     import uvicorn
 
-    from service.app import create_app
+    settings = _settings(host=host, port=port, index_dir=index, workers=workers)
+    _configure_logging(log_level)
+    if settings.workers == 1:
+        from service.app import create_app
 
-    settings = _settings(host=host, port=port, index_dir=index)
+        app = create_app(settings)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
+        return
+    # Workers are fresh interpreters: they read their settings from the environment, so the
+    # command line's options travel there, with where they share metrics and rate limits.
+    with tempfile.TemporaryDirectory(prefix="newsqa-serve-") as shared:
+        metrics_dir = Path(shared) / "metrics"
+        metrics_dir.mkdir()
+        os.environ.update(
+            {
+                "NEWSQA_HOST": settings.host,
+                "NEWSQA_PORT": str(settings.port),
+                "NEWSQA_INDEX_DIR": str(settings.index_dir),
+                "NEWSQA_SHARED_STATE_DIR": shared,
+                "NEWSQA_LOG_LEVEL": log_level,
+                "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            }
+        )
+        uvicorn.run(
+            "service.app:create_worker_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=log_level,
+        )
+
+
+def _configure_logging(level: str) -> None:
     logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = create_app(settings)
-    # One worker: the model and the index are loaded once and shared by the thread pool.
-    uvicorn.run(app, host=settings.host, port=settings.port, workers=1, log_level=log_level)
 
 
 def ask(

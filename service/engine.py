@@ -246,9 +246,10 @@ class QAEngine:
 
     def _get_embedder(self) -> Embedder:
         if self._embedder is None:
-            from indexer.embedding import load_embedder
+            # Torch-free where a checked ONNX export is cached (see indexer/query_embedder.py).
+            from indexer.query_embedder import load_query_embedder
 
-            self._embedder = load_embedder(
+            self._embedder = load_query_embedder(
                 self.settings.embedding_model,
                 self.settings.embedding_batch_size,
                 num_threads=TORCH_THREADS,

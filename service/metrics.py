@@ -1,9 +1,17 @@
-"""Prometheus metrics, in a registry of the app's own (so several apps can live in one process)."""
+"""Prometheus metrics, in a registry of the app's own (so several apps can live in one process).
+
+Under several worker processes (`newsqa serve --workers N`), each worker writes its samples to
+files in PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode, chosen by that
+variable, which `newsqa serve` sets before the workers start) and a scrape of any worker sums
+them, so /metrics counts every request whichever worker served it.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
+from typing import Literal
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -12,6 +20,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,36 +34,50 @@ class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        # In multiprocess mode samples live in files; the registry is built at each scrape.
+        own: CollectorRegistry | None = None if self.multiprocess else CollectorRegistry()
+        self.registry = own
+        # Index gauges: the value the most recently reporting live worker set.
+        gauge_mode: Literal["livemostrecent"] = "livemostrecent"
         self.requests = Counter(
             "newsqa_http_requests",
             "HTTP requests by route template, method and status.",
             ["route", "method", "status"],
-            registry=self.registry,
+            registry=own,
         )
         self.latency = Histogram(
             "newsqa_http_request_duration_seconds",
             "Time to the end of the response, by route template.",
             ["route"],
-            registry=self.registry,
+            registry=own,
         )
         self.index_articles = Gauge(
-            "newsqa_index_articles", "Articles in the served index.", registry=self.registry
+            "newsqa_index_articles",
+            "Articles in the served index.",
+            registry=own,
+            multiprocess_mode=gauge_mode,
         )
         self.index_chunks = Gauge(
-            "newsqa_index_chunks", "Chunks in the served index.", registry=self.registry
+            "newsqa_index_chunks",
+            "Chunks in the served index.",
+            registry=own,
+            multiprocess_mode=gauge_mode,
         )
         self.index_ready = Gauge(
-            "newsqa_index_ready", "1 while an index is served, else 0.", registry=self.registry
+            "newsqa_index_ready",
+            "1 while an index is served, else 0.",
+            registry=own,
+            multiprocess_mode=gauge_mode,
         )
         self.answers = Counter(
-            "newsqa_answers", "Questions answered, by mode used.", ["mode"], registry=self.registry
+            "newsqa_answers", "Questions answered, by mode used.", ["mode"], registry=own
         )
         self.abstentions = Counter(
-            "newsqa_abstentions", "Questions the reader declined to answer.", registry=self.registry
+            "newsqa_abstentions", "Questions the reader declined to answer.", registry=own
         )
         self.reloads = Counter(
-            "newsqa_index_reloads", "New index generations swapped in.", registry=self.registry
+            "newsqa_index_reloads", "New index generations swapped in.", registry=own
         )
 
     def render(self, engine: QAEngine) -> bytes:
@@ -63,7 +86,11 @@ class Metrics:
         self.index_ready.set(1 if index is not None else 0)
         self.index_articles.set(index.article_count if index is not None else 0)
         self.index_chunks.set(index.chunk_count if index is not None else 0)
-        return bytes(generate_latest(self.registry))
+        if self.registry is not None:
+            return bytes(generate_latest(self.registry))
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(registry))
 
 
 class MetricsMiddleware:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hmac
 import math
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +22,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.errors import error_response
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+class RateLimiter(Protocol):
+    capacity: float  # requests a client may make in one burst (the per-minute limit)
+
+    def take(self, key: str) -> float:
+        """0 where the request may go ahead, else the seconds until it may."""
+        ...
+
+
+def _refill(
+    tokens: float, last: float, now: float, capacity: float, rate: float
+) -> tuple[float, float]:
+    """(tokens left after this request, seconds to wait: 0 where it may go ahead)."""
+    tokens = min(capacity, tokens + max(0.0, now - last) * rate)
+    if tokens >= 1:
+        return tokens - 1, 0.0
+    return tokens, (1 - tokens) / rate
 
 
 class TokenBucketLimiter:
@@ -48,22 +69,75 @@ class TokenBucketLimiter:
         now = self._clock()
         with self._lock:
             tokens, last = self._buckets.pop(key, (self.capacity, now))
-            tokens = min(self.capacity, tokens + (now - last) * self.rate)
-            wait = 0.0
-            if tokens >= 1:
-                tokens -= 1
-            else:
-                wait = (1 - tokens) / self.rate
+            tokens, wait = _refill(tokens, last, now, self.capacity, self.rate)
             self._buckets[key] = (tokens, now)
             while len(self._buckets) > self._max_clients:
                 self._buckets.popitem(last=False)
             return wait
 
 
+class SharedTokenBucketLimiter:
+    """The same buckets, kept in a SQLite file that every worker process of a server shares.
+
+    With several workers, a limit kept per process would let a client through once per worker.
+    Each `take` is one short write transaction (WAL, no fsync: the buckets are disposable);
+    buckets idle long enough to be full again are pruned now and then.
+    """
+
+    PRUNE_EVERY = 1000  # takes between prunes, per process
+
+    def __init__(
+        self, path: Path, per_minute: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        # time.monotonic is one clock for every process on a machine (CLOCK_MONOTONIC).
+        if per_minute < 1:
+            raise ValueError(f"per_minute must be at least 1. Currently, it is {per_minute}")
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self._path = path
+        self._clock = clock
+        self._local = threading.local()
+        self._takes = 0
+        with self._connection() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS buckets "
+                "(key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated REAL NOT NULL)"
+            )
+
+    def _connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path, timeout=5.0, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=OFF")
+            self._local.db = db
+        return db
+
+    def take(self, key: str) -> float:
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")  # one writer at a time across processes
+        try:
+            now = self._clock()
+            row = db.execute("SELECT tokens, updated FROM buckets WHERE key = ?", (key,)).fetchone()
+            tokens, last = row if row is not None else (self.capacity, now)
+            tokens, wait = _refill(tokens, last, now, self.capacity, self.rate)
+            db.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?, ?)", (key, tokens, now))
+            self._takes += 1
+            if self._takes % self.PRUNE_EVERY == 0:  # a bucket idle this long is full again
+                db.execute(
+                    "DELETE FROM buckets WHERE updated < ?", (now - self.capacity / self.rate,)
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return wait
+
+
 class GuardMiddleware:
     """Bearer API keys (when any are configured) and the rate limit, per key or client address."""
 
-    def __init__(self, app: ASGIApp, *, api_keys: Sequence[str], limiter: TokenBucketLimiter):
+    def __init__(self, app: ASGIApp, *, api_keys: Sequence[str], limiter: RateLimiter):
         self.app = app
         self._keys = [key.encode() for key in api_keys]
         self._limiter = limiter

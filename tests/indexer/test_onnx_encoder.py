@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +13,8 @@ import numpy as np
 import pytest
 
 from indexer.embedding import SentenceTransformerEmbedder, load_embedder
+from indexer.protocols import Embedder
+from indexer.query_embedder import OnnxQueryEmbedder, load_query_embedder
 
 TEXTS = [
     "Who leads Superintelligence Labs?",
@@ -73,3 +78,69 @@ def test_without_a_cache_dir_or_onnxruntime_torch_answers(
     np.testing.assert_allclose(
         missing.embed_documents(TEXTS), plain.embed_documents(TEXTS), atol=1e-6
     )
+
+
+@pytest.mark.slow
+def test_the_query_embedder_needs_only_the_cached_export(
+    embedder: SentenceTransformerEmbedder, model_cache_dir: Path
+) -> None:
+    assert len(list(model_cache_dir.glob("encoder-*.json"))) == 1  # beside the checked export
+    served = load_query_embedder("all-MiniLM-L6-v2", num_threads=1, cache_dir=model_cache_dir)
+    assert isinstance(served, OnnxQueryEmbedder) and isinstance(served, Embedder)
+    assert served.runtime == "onnxruntime" and served.model_name == embedder.model_name
+    assert (served.dimension, served.max_seq_length) == (embedder.dimension, 256)
+    assert served.count_tokens(TEXTS) == embedder.count_tokens(TEXTS)
+    plain = embedder.model.encode(TEXTS, normalize_embeddings=True)
+    np.testing.assert_allclose(served.embed_documents(TEXTS), plain, atol=1e-5)
+    np.testing.assert_allclose(served.embed_query(TEXTS[2]), plain[2], atol=1e-5)
+    assert served.embed_documents([]).shape == (0, embedder.dimension)
+
+
+_TORCH_FREE = """
+import sys
+from pathlib import Path
+from indexer.query_embedder import OnnxQueryEmbedder, load_query_embedder
+served = load_query_embedder("all-MiniLM-L6-v2", num_threads=1, cache_dir=Path(sys.argv[1]))
+assert isinstance(served, OnnxQueryEmbedder), type(served)
+served.embed_query("Who leads Superintelligence Labs?")
+assert "torch" not in sys.modules and "sentence_transformers" not in sys.modules
+print("ok")
+"""
+
+
+@pytest.mark.slow
+def test_the_query_embedder_never_imports_torch(
+    embedder: SentenceTransformerEmbedder, model_cache_dir: Path
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _TORCH_FREE, str(model_cache_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["garbage", "other vectors", "no export"])
+def test_a_bad_sidecar_means_the_full_embedder_checks_again(
+    embedder: SentenceTransformerEmbedder, model_cache_dir: Path, tmp_path: Path, damage: str
+) -> None:
+    (exported,) = model_cache_dir.glob("encoder-*.onnx")
+    sidecar = exported.with_suffix(".json")
+    shutil.copy(exported, tmp_path / exported.name)
+    if damage == "garbage":
+        (tmp_path / sidecar.name).write_text("{not json", encoding="utf-8")
+    elif damage == "other vectors":
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+        data["reference"] = [[x + 0.01 for x in row] for row in data["reference"]]
+        (tmp_path / sidecar.name).write_text(json.dumps(data), encoding="utf-8")
+    else:
+        shutil.copy(sidecar, tmp_path / sidecar.name)
+        (tmp_path / exported.name).unlink()
+    loaded = load_query_embedder("all-MiniLM-L6-v2", num_threads=1, cache_dir=tmp_path)
+    assert isinstance(loaded, SentenceTransformerEmbedder)
+    assert loaded.runtime == "onnxruntime"  # checked against torch, and the sidecar rewritten
+    assert json.loads((tmp_path / sidecar.name).read_text()) == json.loads(sidecar.read_text())
+    again = load_query_embedder("all-MiniLM-L6-v2", num_threads=1, cache_dir=tmp_path)
+    assert isinstance(again, OnnxQueryEmbedder)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -302,3 +304,33 @@ def test_stored_sentence_analysis_replaces_tagging_and_changes_nothing(
     # An analysis that cannot be read is not trusted: the reader tags instead.
     broken = reader.read(question, _with_stored_analysis(hits, analysis="[[0, 99999, [], [], []]]"))
     assert tagger.sentences and broken == live
+
+
+_NO_SPACY_SCRIPT = """
+import sys
+from dataclasses import replace
+from service.reader import ExtractiveReader
+from tests.service.conftest import make_hits
+text = "The company, led by Ines Calloway, builds warehouse arms."
+# What the indexer stores for this sentence: one PERSON entity, one noun phrase.
+analysis = '[[0, 57, [[20, 33, "PERSON"]], [[42, 56]], [20, 25]]]'
+hits = [replace(h, chunk=replace(h.chunk, analysis=analysis)) for h in make_hits(text)]
+reader = ExtractiveReader(object(), abstain_threshold=0.0)  # passage vectors: no embedder calls
+answer = reader.read("Who leads the company?", hits)
+assert answer.text == "Ines Calloway", answer
+assert "spacy" not in sys.modules, "spaCy was loaded"
+print("ok")
+"""
+
+
+def test_stored_analysis_means_spacy_is_never_loaded() -> None:
+    if load_analyzer() is None:
+        pytest.skip("no packaged spaCy English model installed")
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_SPACY_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,7 +17,7 @@ from rich.console import Console
 
 from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
-from service.bench import run_service_benchmark
+from service.bench import _free_port, run_service_benchmark
 from service.config import Settings
 from service.engine import QAEngine
 from tests.service.test_app_support import running_server
@@ -108,6 +112,7 @@ def test_service_benchmark_measures_a_real_server(index_dir: Path, tmp_path: Pat
     assert result["concurrent"]["errors"] == 0
     assert result["concurrent"]["answers_per_s"] > 0
     assert result["rss_mib"] > 50  # the model alone is bigger than this
+    assert result["workers"] == 2  # the default: every worker's memory is counted
     assert result["index_articles"] == 6
     assert result["fresh_questions_per_phase"] is (len(QUESTIONS) >= 1 + 3 * 3)
     # Two fresh servers; the headline figures are their medians, errors their sum.
@@ -119,3 +124,66 @@ def test_service_benchmark_measures_a_real_server(index_dir: Path, tmp_path: Pat
         sum(run["search_ms"]["p50"] for run in runs) / 2, abs=1e-3
     )
     assert result["concurrent"]["errors"] == sum(run["concurrent"]["errors"] for run in runs)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _requests_counted(url: str) -> float:
+    text = httpx.get(f"{url}/metrics").text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("newsqa_http_requests_total{") and 'route="/ask"' in line
+    )
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="counts worker processes through /proc")
+def test_two_workers_share_metrics_and_rate_limits(index_dir: Path) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "NEWSQA_INDEX_DIR": str(index_dir), "NEWSQA_RATE_LIMIT_PER_MINUTE": "12"}
+    command = [sys.executable, "-c", "from service.cli import main; main()", "serve"]
+    command += ["--port", str(port), "--workers", "2", "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the server was not ready in 120 s")
+        workers = [pid for pid in _children(server.pid)
+                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]  # fmt: skip
+        assert len(workers) == 2
+        # A new connection per request, so the kernel spreads them over both workers.
+        statuses = [
+            httpx.get(f"{url}/ask", params={"q": QUESTIONS[0]}).status_code for _ in range(6)
+        ]
+        assert statuses == [200] * 6
+        deadline = time.monotonic() + 5  # a worker counts a request once its response is sent
+        while _requests_counted(url) < 6 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _requests_counted(url) == 6  # whichever worker served each and the scrape
+        # 12 a minute per client across the server: 6 asks and 2 scrapes so far, 4 left.
+        later = [httpx.get(f"{url}/ask", params={"q": QUESTIONS[1]}) for _ in range(5)]
+        assert [r.status_code for r in later] == [200, 200, 200, 200, 429]
+        assert int(later[-1].headers["Retry-After"]) >= 1
+        assert later[-1].json()["error"]["code"] == "rate_limited"
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output.decode(errors="replace")[-2000:]

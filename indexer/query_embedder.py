@@ -1,0 +1,106 @@
+"""An `Embedder` for serving: the cached ONNX export alone, with no torch in the process.
+
+The service embeds one question at a time (and, with `sentence_vectors=transformer`, a few
+sentences); for that the ONNX export and its tokenizer are all that is needed. Loading torch and
+sentence-transformers besides costs ~500 MB and seconds of start-up per process, which decides
+whether two worker processes fit the memory budget. Where no checked export is cached yet, the
+full `SentenceTransformerEmbedder` is loaded instead (it exports one for the next start).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from indexer.embedding import (
+    DIRECT_BATCH,
+    QUERY_CACHE_SIZE,
+    SentenceTransformerEmbedder,
+    load_embedder,
+    resolve_model_path,
+)
+from indexer.lru import LockedLRU
+from indexer.onnx_encoder import EncoderSidecar, OnnxEncoder, load_cached_encoder
+from indexer.protocols import FloatMatrix
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+log = logging.getLogger(__name__)
+
+
+class OnnxQueryEmbedder:
+    """`indexer.protocols.Embedder` over a checked ONNX export; thread-safe."""
+
+    runtime = "onnxruntime"
+
+    def __init__(self, name: str, encoder: OnnxEncoder, sidecar: EncoderSidecar) -> None:
+        from tokenizers import Tokenizer
+
+        self._name = name
+        self._encoder = encoder
+        self._sidecar = sidecar
+        counter: Tokenizer = Tokenizer.from_str(sidecar.tokenizer_json)
+        counter.no_truncation()
+        counter.no_padding()
+        self._counter = counter
+        self._query_cache: LockedLRU[str, FloatMatrix] = LockedLRU(QUERY_CACHE_SIZE)
+
+    @property
+    def model_name(self) -> str:
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        return self._sidecar.dimension
+
+    @property
+    def max_seq_length(self) -> int:
+        return self._sidecar.max_length
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Model tokens of each text, special tokens excluded (never truncated)."""
+        encodings = self._counter.encode_batch(list(texts), add_special_tokens=False)
+        return [len(encoding.ids) for encoding in encodings]
+
+    def embed_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> FloatMatrix:
+        """(n, dim) float32, L2-normalised, in length-sorted batches (little padding)."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        lengths = self.count_tokens(texts) if texts else []
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
+        for start in range(0, len(order), DIRECT_BATCH):
+            rows = order[start : start + DIRECT_BATCH]
+            out[rows] = self._encoder.encode([texts[i] for i in rows])
+        return out
+
+    def embed_query(self, text: str) -> FloatMatrix:
+        """(dim,) float32, L2-normalised; recent queries come from a small cache (read-only)."""
+        cached = self._query_cache.get(text)
+        if cached is not None:
+            return cached
+        row: FloatMatrix = self._encoder.encode([text])[0]
+        row.flags.writeable = False  # shared between callers through the cache
+        self._query_cache.put(text, row)
+        return row
+
+
+def load_query_embedder(
+    name: str,
+    batch_size: int = 64,
+    *,
+    num_threads: int | None = None,
+    cache_dir: Path | None = None,
+) -> OnnxQueryEmbedder | SentenceTransformerEmbedder:
+    """The torch-free embedder where a checked export is cached, else the full one.
+
+    Without a cache_dir (ONNX switched off) the full embedder runs on torch, as before.
+    """
+    if cache_dir is not None:
+        loaded = load_cached_encoder(resolve_model_path(name), cache_dir, num_threads=num_threads)
+        if loaded is not None:
+            return OnnxQueryEmbedder(name, *loaded)
+    return load_embedder(name, batch_size, num_threads=num_threads, cache_dir=cache_dir)
