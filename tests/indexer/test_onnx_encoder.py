@@ -7,7 +7,10 @@ import logging
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -144,3 +147,47 @@ def test_a_bad_sidecar_means_the_full_embedder_checks_again(
     assert json.loads((tmp_path / sidecar.name).read_text()) == json.loads(sidecar.read_text())
     again = load_query_embedder("all-MiniLM-L6-v2", num_threads=1, cache_dir=tmp_path)
     assert isinstance(again, OnnxQueryEmbedder)
+
+
+class _RecordingSession:
+    """Stands in for an ONNX Runtime session: records calls, can hold one until released."""
+
+    def __init__(self, name: str, calls: list[str], gate: threading.Event | None = None) -> None:
+        self.name, self.calls, self.gate = name, calls, gate
+        self.entered = threading.Event()
+
+    def get_inputs(self) -> list[Any]:
+        return [SimpleNamespace(name=n) for n in ("input_ids", "attention_mask", "token_type_ids")]
+
+    def run(self, outputs: object, feed: dict[str, Any]) -> list[Any]:
+        self.calls.append(self.name)
+        self.entered.set()
+        if self.gate is not None:
+            self.gate.wait(10)
+        return [np.ones((*feed["input_ids"].shape, 4), dtype=np.float32)]
+
+
+@pytest.mark.slow
+def test_a_lone_call_takes_the_solo_session_and_concurrent_ones_the_shared_one(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    from tokenizers import Tokenizer
+
+    from indexer.onnx_encoder import OnnxEncoder
+
+    tokenizer_json = embedder.model.tokenizer.backend_tokenizer.to_str()
+    calls: list[str] = []
+    gate = threading.Event()
+    shared = _RecordingSession("shared", calls)
+    solo = _RecordingSession("solo", calls, gate)
+    encoder = OnnxEncoder(shared, Tokenizer.from_str(tokenizer_json), 256, solo=solo)
+    first = threading.Thread(target=encoder.encode, args=(["a lone question"],))
+    first.start()
+    assert solo.entered.wait(10)  # running alone: the solo session
+    encoder.encode(["a second question while the first runs"])
+    gate.set()
+    first.join(10)
+    encoder.encode(["alone again"])
+    assert calls == ["solo", "shared", "solo"]
+    vectors = encoder.encode(["x", "a longer text"])
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-6)
