@@ -69,6 +69,7 @@ class UpdateSummary:
     problems: tuple[IngestProblem, ...] = ()
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    chunks_tagged: int = 0  # distinct chunk texts whose sentences were tagged (indexer.analysis)
     seconds_total: float = 0.0
     seconds_embedding: float = 0.0
     generation: str | None = None  # the live generation afterwards
@@ -473,6 +474,7 @@ def _write(
         written.reused,
         written.embed_seconds,
         started,
+        written.tagged,
     )
 
 
@@ -484,6 +486,7 @@ def _summary(
     reused: int,
     embed_seconds: float,
     started: float,
+    tagged: int = 0,
 ) -> UpdateSummary:
     return UpdateSummary(
         articles_read=plan.read,
@@ -496,6 +499,7 @@ def _summary(
         problems=tuple(plan.problems),
         chunks_embedded=embedded,
         chunks_reused=reused,
+        chunks_tagged=tagged,
         seconds_total=time.perf_counter() - started,
         seconds_embedding=embed_seconds,
         generation=generation,

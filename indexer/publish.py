@@ -68,6 +68,7 @@ class Written:
     embedded: int  # distinct chunk texts embedded
     reused: int  # chunks of the generation whose vector was not computed now
     embed_seconds: float
+    tagged: int = 0  # distinct chunk texts whose sentences were tagged now
 
 
 def write_generation(
@@ -147,7 +148,7 @@ def write_generation(
                     writer.add_article(record)
                 writer.add_chunks(chunks, vectors)
         with clock("sentence analysis"):
-            analysis = _analyse(writer, previous, config, progress)
+            analysis, tagged = _analyse(writer, previous, config, progress)
         with clock("writing"):
             total = writer.chunk_count
             built = writer.finish(config.faiss_index_type)
@@ -178,7 +179,7 @@ def write_generation(
             name = publish(index_dir, temp_dir, manifest.generation)
     _log.debug("%s: %s", name, ", ".join(f"{k} {v:.2f}s" for k, v in clock.stages.items()))
     fresh_rows = sum(1 for digest in hashes if digest in new_texts)
-    return Written(name, len(new_texts), total - fresh_rows, embed_seconds)
+    return Written(name, len(new_texts), total - fresh_rows, embed_seconds, tagged)
 
 
 def _write_delta(
@@ -211,8 +212,8 @@ def _analyse(
     previous: Store | None,
     config: IndexConfig,
     progress: bool,
-) -> str | None:
-    """Tag the sentences of every chunk text not already tagged; the analyzer's name or None.
+) -> tuple[str | None, int]:
+    """Tag the sentences of every chunk text not already tagged: (analyzer name, texts tagged).
 
     A generation's analyses all come from one analyzer: the previous generation's are kept
     (a delta) or copied (a rebuild) only where the same analyzer made them.
@@ -231,7 +232,7 @@ def _analyse(
     if analyzer is None:
         if config.sentence_analysis:
             _log.warning("no spaCy English model installed: sentences are not tagged")
-        return None
+        return None, 0
     missing = writer.texts_without_analysis()
     with ProgressBar(progress, "tagging sentences", len(missing)) as advance:
         for start in range(0, len(missing), ANALYSIS_BATCH_CHUNKS):
@@ -241,7 +242,7 @@ def _analyse(
                 (digest, encode(found)) for (digest, _), found in zip(batch, analyses, strict=True)
             )
             advance(len(batch))
-    return analyzer.name
+    return analyzer.name, len(missing)
 
 
 def _chunk(

@@ -42,7 +42,8 @@ def bench_index(
     def report(number: int, run: IndexBenchRun) -> None:
         console.print(
             f"run {number + 1}/{repeats}: {run.chunks} chunks in {run.seconds_total:.1f} s "
-            f"(embedding {run.seconds_embedding:.1f} s, ceiling {run.seconds_ceiling:.1f} s)"
+            f"(embedding {run.seconds_embedding:.1f} s, tagging {run.seconds_tagging:.1f} s, "
+            f"ceiling {run.seconds_ceiling:.1f} s)"
         )
 
     try:
@@ -85,11 +86,13 @@ def _table(result: dict[str, Any]) -> Table:
         ("embedding tokens/s", f"{med['embedding_tokens_per_s']:.0f}"),
         ("share of time embedding", f"{med['embedding_share']:.1%}"),
         ("ceiling (plain encode) chunks/s", f"{med['ceiling_chunks_per_s']:.1f}"),
+        ("share of time tagging sentences", f"{med['tagging_share']:.1%}"),
         (
-            "pipeline / ceiling (goal >= 0.9)",
-            f"{med['ratio_pipeline_to_ceiling']:.2f} "
+            "pipeline without tagging / ceiling (goal >= 0.9)",
+            f"{med['ratio_untagged_pipeline_to_ceiling']:.2f} "
             + ("ok" if goals["pipeline_vs_ceiling"]["met"] else "MISSED"),
         ),
+        ("whole pipeline / ceiling", f"{med['ratio_pipeline_to_ceiling']:.2f}"),
         ("embedding step / ceiling", f"{med['ratio_embedding_to_ceiling']:.2f}"),
         (
             f"add {med['add_articles']:.0f} articles: seconds",

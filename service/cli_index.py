@@ -81,8 +81,10 @@ def _report(summary: UpdateSummary, action: str) -> None:
         f"deleted {summary.articles_deleted}\n"
         f"  duplicates exact {summary.duplicates_exact}, near {summary.duplicates_near}; "
         f"problems {len(summary.problems)}\n"
-        f"  chunks embedded {summary.chunks_embedded}, reused {summary.chunks_reused}; "
-        f"{summary.seconds_total:.1f} s total, {summary.seconds_embedding:.1f} s embedding",
+        f"  chunks embedded {summary.chunks_embedded}, reused {summary.chunks_reused}, "
+        f"tagged {summary.chunks_tagged}; {summary.seconds_total:.1f} s total, "
+        f"{summary.seconds_embedding:.1f} s embedding, "
+        f"{summary.stages.get('sentence analysis', 0.0):.1f} s tagging",
         highlight=False,
     )
 

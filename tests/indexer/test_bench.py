@@ -62,6 +62,9 @@ def test_bench_runs_end_to_end(
     assert result["machine"]["cores"] >= 1
     assert result["peak_rss_mib"] > 0
     assert set(result["goals"]) == {"pipeline_vs_ceiling", "add_10"}
+    # Sentence tagging is timed on its own and left out of the embedding ratio only.
+    assert 0 < median["seconds_tagging"] < median["seconds_total"]
+    assert median["ratio_untagged_pipeline_to_ceiling"] > median["ratio_pipeline_to_ceiling"]
     out = tmp_path / "out" / "index.json"
     write_json(result, out)
     assert json.loads(out.read_text())["config"]["repeats"] == 2
