@@ -210,6 +210,15 @@ def load_cached_encoder(
     return encoder, sidecar
 
 
+def cached_export_exists(model_path: str, cache_dir: Path) -> bool:
+    """Whether an export and its sidecar are cached for this model (not checked: cheap)."""
+    try:
+        target = cache_dir / f"encoder-{_cache_key(model_path)}.onnx"
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return target.exists() and _sidecar_path(target).exists()
+
+
 def _sidecar_path(target: Path) -> Path:
     return target.with_suffix(".json")
 

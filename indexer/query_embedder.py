@@ -24,7 +24,12 @@ from indexer.embedding import (
     resolve_model_path,
 )
 from indexer.lru import LockedLRU
-from indexer.onnx_encoder import EncoderSidecar, OnnxEncoder, load_cached_encoder
+from indexer.onnx_encoder import (
+    EncoderSidecar,
+    OnnxEncoder,
+    cached_export_exists,
+    load_cached_encoder,
+)
 from indexer.protocols import FloatMatrix
 
 if TYPE_CHECKING:
@@ -104,3 +109,17 @@ def load_query_embedder(
         if loaded is not None:
             return OnnxQueryEmbedder(name, *loaded)
     return load_embedder(name, batch_size, num_threads=num_threads, cache_dir=cache_dir)
+
+
+def query_encoder_cached(name: str, cache_dir: Path) -> bool:
+    """Whether `load_query_embedder` will find an export to check (without loading anything)."""
+    return cached_export_exists(resolve_model_path(name), cache_dir)
+
+
+def prepare_query_encoder(name: str, cache_dir: str) -> None:
+    """Export and check the query encoder (torch is loaded for that, in this process only).
+
+    `newsqa serve` runs this in a short-lived process before starting several workers, so
+    that they do not each load torch and export the same model at once.
+    """
+    load_embedder(name, num_threads=1, cache_dir=Path(cache_dir))

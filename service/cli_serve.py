@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +56,7 @@ def serve(
         app = create_app(settings)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
         return
+    _prepare_query_encoder(settings)
     # Workers are fresh interpreters: they read their settings from the environment, so the
     # command line's options travel there, with where they share metrics and rate limits.
     with tempfile.TemporaryDirectory(prefix="newsqa-serve-") as shared:
@@ -77,6 +80,28 @@ def serve(
             workers=settings.workers,
             log_level=log_level,
         )
+
+
+def _prepare_query_encoder(settings: Settings) -> None:
+    """Export the query encoder once, in a short-lived process, where none is cached yet.
+
+    Otherwise every worker would load torch and export the same model at the same time; and
+    the parent must not load torch itself (it would keep the memory while it supervises).
+    """
+    from indexer.query_embedder import query_encoder_cached
+
+    if not settings.onnx_encoder or query_encoder_cached(
+        settings.embedding_model, settings.cache_dir
+    ):
+        return
+    err.print(f"exporting the embedding model for queries once (into {settings.cache_dir})")
+    script = "import sys; from indexer.query_embedder import prepare_query_encoder as p; " + (
+        "p(*sys.argv[1:])"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script, settings.embedding_model, str(settings.cache_dir)],
+        check=False,  # a failed export is not fatal: the workers fall back to torch
+    )
 
 
 def _configure_logging(level: str) -> None:

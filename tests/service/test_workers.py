@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
+from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
 from service.cli import app as cli
 from service.config import Settings
@@ -147,3 +148,32 @@ def test_serve_hands_its_settings_to_the_workers(
     assert seen["dirs_exist"]
     assert env["PROMETHEUS_MULTIPROC_DIR"].startswith(env["NEWSQA_SHARED_STATE_DIR"])
     assert not Path(env["NEWSQA_SHARED_STATE_DIR"]).exists()  # removed when serving ends
+
+
+@pytest.mark.slow
+def test_serve_exports_the_query_encoder_once_before_starting_workers(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    ran: list[list[str]] = []
+    real_run = subprocess.run
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: ran.append(list(args)))
+    for name in ("NEWSQA_HOST", "NEWSQA_PORT", "NEWSQA_SHARED_STATE_DIR", "NEWSQA_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    empty = tmp_path / "cache"
+    monkeypatch.setenv("NEWSQA_CACHE_DIR", str(empty))
+    serve = ["serve", "--index", str(tmp_path / "index"), "--workers", "2"]
+    assert CliRunner().invoke(cli, serve).exit_code == 0
+    assert len(ran) == 1 and ran[0][-2:] == ["all-MiniLM-L6-v2", str(empty)]
+    # The command it would have run does the export ...
+    real_run(ran[0], check=True, timeout=300, cwd=ROOT)
+    assert {p.suffix for p in empty.iterdir()} == {".onnx", ".json"}
+    # ... after which workers start straight away.
+    assert CliRunner().invoke(cli, serve).exit_code == 0
+    assert len(ran) == 1
+    for name in ("NEWSQA_HOST", "NEWSQA_PORT", "NEWSQA_SHARED_STATE_DIR", "NEWSQA_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
