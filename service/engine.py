@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from indexer.protocols import Embedder, IndexReader
@@ -323,7 +323,7 @@ class QAEngine:
         with self.lease() as generation:
             reader = self._get_reader()
             hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
-            answer = reader.read(question, hits)
+            answer = reader.read(question, with_analysis(generation.index, hits))
             return AskResult(
                 answer=answer,
                 mode_used="extractive",
@@ -352,6 +352,13 @@ class QAEngine:
 def _check_top_k(top_k: int) -> None:
     if top_k < 1:
         raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
+
+
+def with_analysis(index: IndexReader, hits: Sequence[RetrievalHit]) -> list[RetrievalHit]:
+    """The hits with their chunks as `get_chunks` returns them: with the stored sentence
+    analysis, which search legs leave out (the reader needs it for a few passages only)."""
+    chunks = {chunk.id: chunk for chunk in index.get_chunks([hit.chunk.id for hit in hits])}
+    return [replace(hit, chunk=chunks.get(hit.chunk.id, hit.chunk)) for hit in hits]
 
 
 def _ms_since(started: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from indexer.generations import current_generation_dir
 from indexer.types import SearchFilters
 from service.config import Settings
 from service.engine import IndexUnavailableError, ModeUnavailableError, QAEngine
+from service.types import Answer, RetrievalHit
 from tests.service.test_app_support import index_copy, publish_later_article
 
 
@@ -114,3 +116,29 @@ def test_a_corrupt_new_generation_is_skipped_and_the_old_one_keeps_serving(
     assert engine.maybe_reload() is False  # but again after a while
     assert caplog.text.count("cannot open index generation") == 2
     engine.close()
+
+
+@pytest.mark.slow
+def test_the_reader_gets_the_stored_sentence_analysis_that_search_leaves_out(
+    small_index: Path, embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    seen: list[RetrievalHit] = []
+
+    class Recording:
+        def read(self, question: str, hits: Sequence[RetrievalHit]) -> Answer:
+            seen.extend(hits)
+            return Answer(text=None, abstained=True, confidence=0.0)
+
+    index_dir = index_copy(small_index, tmp_path / "index")
+    qa = QAEngine(
+        Settings(index_dir=index_dir), embedder=embedder, reader_factory=lambda _: Recording()
+    )
+    qa.warm_up()
+    found = qa.search("Where is Orbital Labs based?", top_k=3)
+    assert found.hits and all(hit.chunk.analysis is None for hit in found.hits)
+    seen.clear()
+    result = qa.ask("Where is Orbital Labs based?", top_k=3)
+    assert [hit.chunk.id for hit in seen] == [hit.chunk.id for hit in result.passages]
+    assert all(hit.chunk.analysis is not None for hit in seen)
+    assert [h.score for h in seen] == [h.score for h in result.passages]
+    qa.close()
