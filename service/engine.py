@@ -158,11 +158,12 @@ class QAEngine:
                 log.warning("no index in %s yet; not ready until one is published", self._dir)
                 return
             self._swap(generation)
-            # One throwaway question pays for the first forward pass, the first FTS5 query and
-            # spaCy's first call, so the first real request is as fast as the rest.
+            # One throwaway question pays for the first forward pass and the first FTS5 query
+            # (and loads spaCy where the index holds no sentence analysis), so the first real
+            # request is as fast as the rest. It reads as `ask` does, stored analysis included.
             reader = self._get_reader()
             hits = generation.retriever.search(WARM_UP_QUESTION, top_k=3)
-            reader.read(WARM_UP_QUESTION, hits)
+            reader.read(WARM_UP_QUESTION, with_analysis(generation.index, hits))
             log.info("serving index %s from %s", generation.version, self._dir)
 
     def maybe_reload(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -142,3 +144,33 @@ def test_the_reader_gets_the_stored_sentence_analysis_that_search_leaves_out(
     assert all(hit.chunk.analysis is not None for hit in seen)
     assert [h.score for h in seen] == [h.score for h in result.passages]
     qa.close()
+
+
+_LEAN_ENGINE = """
+import sys
+from pathlib import Path
+from service.config import Settings
+from service.engine import QAEngine
+engine = QAEngine(Settings(index_dir=Path(sys.argv[1]), cache_dir=Path(sys.argv[2])))
+engine.warm_up()
+result = engine.ask("Where is Orbital Labs based?")
+assert result.answer.text, result
+loaded = [name for name in ("torch", "spacy", "sentence_transformers") if name in sys.modules]
+assert not loaded, loaded
+print("ok")
+"""
+
+
+@pytest.mark.slow
+def test_serving_an_analysed_index_loads_neither_torch_nor_spacy(
+    small_index: Path, embedder: SentenceTransformerEmbedder, model_cache_dir: Path
+) -> None:
+    # The session embedder has exported and checked the query encoder into model_cache_dir.
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAN_ENGINE, str(small_index), str(model_cache_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
