@@ -224,19 +224,8 @@ def add_to_index(
                 plan.updated += 1
                 dedup.remove(article.id)
             plan.records[article.id] = _classify(article, dedup, plan)
-        if plan.added == 0 and plan.updated == 0 and previous is not None:
-            return _summary(plan, previous.version, False, 0, 0, 0.0, started)
-        return _write(
-            index_dir,
-            plan,
-            previous,
-            config,
-            embedders,
-            None,
-            progress,
-            started,
-            incremental=True,
-        )
+        changed = plan.added > 0 or plan.updated > 0
+        return _write_if(changed, index_dir, plan, previous, config, embedders, progress, started)
 
 
 def delete_from_index(
@@ -263,6 +252,8 @@ def delete_from_index(
             chunk_target_tokens=manifest.chunking["target_tokens"],
             chunk_overlap_tokens=manifest.chunking["overlap_tokens"],
             faiss_index_type=cast(FaissIndexType, manifest.faiss_type),
+            # A delete keeps the index as it is: tagged sentences only where it has them.
+            sentence_analysis=manifest.sentence_analysis is not None,
         )
         embedders = LazyEmbedder(config, embedder)
         _check_compatible(manifest, config, embedders.model_name)
@@ -276,19 +267,8 @@ def delete_from_index(
                 )
             else:
                 plan.deleted += 1
-        if plan.deleted == 0:
-            return _summary(plan, previous.version, False, 0, 0, 0.0, started)
-        return _write(
-            index_dir,
-            plan,
-            previous,
-            config,
-            embedders,
-            None,
-            progress,
-            started,
-            incremental=True,
-        )
+        changed = plan.deleted > 0
+        return _write_if(changed, index_dir, plan, previous, config, embedders, progress, started)
 
 
 def index_status(index_dir: Path | str) -> IndexStatus:
@@ -475,6 +455,24 @@ def _write(
         written.embed_seconds,
         started,
         written.tagged,
+    )
+
+
+def _write_if(
+    changed: bool,
+    index_dir: Path,
+    plan: _Plan,
+    previous: Store | None,
+    config: IndexConfig,
+    embedders: LazyEmbedder,
+    progress: bool,
+    started: float,
+) -> UpdateSummary:
+    """An incremental write where the plan changed something; else the live generation stays."""
+    if not changed and previous is not None:
+        return _summary(plan, previous.version, False, 0, 0, 0.0, started)
+    return _write(
+        index_dir, plan, previous, config, embedders, None, progress, started, incremental=True
     )
 
 

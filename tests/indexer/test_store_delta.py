@@ -210,6 +210,9 @@ def test_turning_sentence_analysis_off_and_on(tmp_path: Path) -> None:
     off = IndexConfig(chunk_target_tokens=24, chunk_overlap_tokens=4, sentence_analysis=False)
     build_index([stories], index, off, embedder=embedder, progress=False)
     assert _snapshot(index)["analyser"] is None
+    # A delete with no config of its own keeps the index untagged (it tags nothing).
+    delete_from_index(["s1"], index, embedder=embedder)
+    assert _snapshot(index)["analyser"] is None
     on = IndexConfig(chunk_target_tokens=24, chunk_overlap_tokens=4)
     # An incremental add onto an untagged generation tags every chunk, old and new.
     add_to_index([write_jsonl(tmp_path / "b.jsonl", [_story(5)])], index, on, embedder=embedder)
