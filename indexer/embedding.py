@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +25,41 @@ DEFAULT_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-
 DIRECT_MAX_TEXTS = 64
 DIRECT_BATCH = 8  # texts per forward pass in the direct path, sorted by length to pad little
 QUERY_CACHE_SIZE = 512  # the same question is embedded by retrieval and again by the reader
+
+
+class QueryVectorCache:
+    """Recent query vectors: the same question is embedded by retrieval and again by the reader.
+
+    Vectors are returned read-only, since every caller of a text shares one array.
+    """
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
+        self._vectors: LockedLRU[str, FloatMatrix] = LockedLRU(size)
+
+    def get_or_embed(self, text: str, embed: Callable[[str], FloatMatrix]) -> FloatMatrix:
+        cached = self._vectors.get(text)
+        if cached is not None:
+            return cached
+        row = embed(text)
+        row.flags.writeable = False
+        self._vectors.put(text, row)
+        return row
+
+
+def embed_length_sorted(
+    texts: Sequence[str],
+    lengths: Sequence[int],
+    dimension: int,
+    encode: Callable[[list[str]], FloatMatrix],
+) -> FloatMatrix:
+    """(n, dimension) from `encode` over batches of DIRECT_BATCH texts sorted by token length,
+    so few pad tokens are computed; rows come back in the order of `texts`."""
+    order = sorted(range(len(texts)), key=lambda i: lengths[i])
+    out = np.zeros((len(texts), dimension), dtype=np.float32)
+    for start in range(0, len(order), DIRECT_BATCH):
+        rows = order[start : start + DIRECT_BATCH]
+        out[rows] = encode([texts[i] for i in rows])
+    return out
 
 
 def resolve_model_path(name: str) -> str:
@@ -72,7 +107,7 @@ class SentenceTransformerEmbedder:
         self._special_tokens = 0
         self._direct = False  # whether the model is plain mean pooling that we can run directly
         self._lock = threading.Lock()
-        self._query_cache: LockedLRU[str, FloatMatrix] = LockedLRU(QUERY_CACHE_SIZE)
+        self._query_cache = QueryVectorCache()
 
     def warm_up(self) -> None:
         """Load the model (idempotent, thread-safe); other methods call it on first use."""
@@ -192,13 +227,7 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> FloatMatrix:
         """(dim,) float32, L2-normalised; recent queries come from a small cache (read-only)."""
-        cached = self._query_cache.get(text)
-        if cached is not None:
-            return cached
-        row: FloatMatrix = self.embed_documents([text])[0]
-        row.flags.writeable = False  # shared between callers through the cache
-        self._query_cache.put(text, row)
-        return row
+        return self._query_cache.get_or_embed(text, lambda t: self.embed_documents([t])[0])
 
     def _direct_path(self) -> bool:
         self.warm_up()
@@ -212,14 +241,12 @@ class SentenceTransformerEmbedder:
         """
         onnx = self._onnx
         model = self.model
-        lengths = self.count_tokens(texts)
-        order = sorted(range(len(texts)), key=lambda i: lengths[i])
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), DIRECT_BATCH):
-            rows = order[start : start + DIRECT_BATCH]
-            batch = [texts[i] for i in rows]
-            out[rows] = onnx.encode(batch) if onnx else self._torch_forward(model, batch)
-        return out
+        return embed_length_sorted(
+            texts,
+            self.count_tokens(texts),
+            self.dimension,
+            onnx.encode if onnx else lambda batch: self._torch_forward(model, batch),
+        )
 
     def _torch_forward(self, model: SentenceTransformer, texts: list[str]) -> FloatMatrix:
         """One padded batch through the Hugging Face model inside `model`."""

@@ -14,16 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from indexer.embedding import (
-    DIRECT_BATCH,
-    QUERY_CACHE_SIZE,
+    QueryVectorCache,
     SentenceTransformerEmbedder,
+    embed_length_sorted,
     load_embedder,
     resolve_model_path,
 )
-from indexer.lru import LockedLRU
 from indexer.onnx_encoder import (
     EncoderSidecar,
     OnnxEncoder,
@@ -53,7 +50,7 @@ class OnnxQueryEmbedder:
         counter.no_truncation()
         counter.no_padding()
         self._counter = counter
-        self._query_cache: LockedLRU[str, FloatMatrix] = LockedLRU(QUERY_CACHE_SIZE)
+        self._query_cache = QueryVectorCache()
 
     @property
     def model_name(self) -> str:
@@ -74,23 +71,12 @@ class OnnxQueryEmbedder:
 
     def embed_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> FloatMatrix:
         """(n, dim) float32, L2-normalised, in length-sorted batches (little padding)."""
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         lengths = self.count_tokens(texts) if texts else []
-        order = sorted(range(len(texts)), key=lambda i: lengths[i])
-        for start in range(0, len(order), DIRECT_BATCH):
-            rows = order[start : start + DIRECT_BATCH]
-            out[rows] = self._encoder.encode([texts[i] for i in rows])
-        return out
+        return embed_length_sorted(texts, lengths, self.dimension, self._encoder.encode)
 
     def embed_query(self, text: str) -> FloatMatrix:
         """(dim,) float32, L2-normalised; recent queries come from a small cache (read-only)."""
-        cached = self._query_cache.get(text)
-        if cached is not None:
-            return cached
-        row: FloatMatrix = self._encoder.encode([text])[0]
-        row.flags.writeable = False  # shared between callers through the cache
-        self._query_cache.put(text, row)
-        return row
+        return self._query_cache.get_or_embed(text, lambda t: self._encoder.encode([t])[0])
 
 
 def load_query_embedder(
