@@ -17,7 +17,7 @@ from rich.console import Console
 
 from indexer.embedding import SentenceTransformerEmbedder
 from service.app import create_app
-from service.bench import _free_port, run_service_benchmark
+from service.bench import _descendants, _free_port, run_service_benchmark
 from service.config import Settings
 from service.engine import QAEngine
 from tests.service.test_app_support import running_server
@@ -126,19 +126,6 @@ def test_service_benchmark_measures_a_real_server(index_dir: Path, tmp_path: Pat
     assert result["concurrent"]["errors"] == sum(run["concurrent"]["errors"] for run in runs)
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
 def _requests_counted(url: str) -> float:
     text = httpx.get(f"{url}/metrics").text
     return sum(
@@ -166,7 +153,7 @@ def test_two_workers_share_metrics_and_rate_limits(index_dir: Path) -> None:
                 time.sleep(0.2)
         else:
             pytest.fail("the server was not ready in 120 s")
-        workers = [pid for pid in _children(server.pid)
+        workers = [pid for pid in _descendants(server.pid)
                    if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]  # fmt: skip
         assert len(workers) == 2
         # A new connection per request, so the kernel spreads them over both workers.

@@ -112,8 +112,21 @@ def test_the_app_shares_its_limiter_only_where_told_to(tmp_path: Path) -> None:
     assert isinstance(_limiter_of(alone), TokenBucketLimiter)
 
 
+@pytest.fixture
+def worker_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve` writes its workers' settings into os.environ; these are unset again after."""
+    for name in (*_WORKER_VARIABLES, "PROMETHEUS_MULTIPROC_DIR"):
+        # Set, then deleted: monkeypatch records a variable only where it existed, and must
+        # remember to remove what `serve` will add.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+
+
+_WORKER_VARIABLES = ("NEWSQA_HOST", "NEWSQA_PORT", "NEWSQA_SHARED_STATE_DIR", "NEWSQA_LOG_LEVEL")
+
+
 def test_serve_hands_its_settings_to_the_workers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_environ: None
 ) -> None:
     seen: dict[str, Any] = {}
 
@@ -123,17 +136,10 @@ def test_serve_hands_its_settings_to_the_workers(
         seen["dirs_exist"] = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).is_dir()
 
     monkeypatch.setattr(uvicorn, "run", run)
-    for name in ("NEWSQA_HOST", "NEWSQA_PORT", "NEWSQA_SHARED_STATE_DIR", "NEWSQA_LOG_LEVEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     index = tmp_path / "index"
     result = CliRunner().invoke(
         cli, ["serve", "--port", "8765", "--index", str(index), "--workers", "3"]
     )
-    # The workers must not outlive the command's environment in this test process.
-    for name in ("NEWSQA_HOST", "NEWSQA_PORT", "NEWSQA_SHARED_STATE_DIR", "NEWSQA_LOG_LEVEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     assert result.exit_code == 0, result.output
     assert seen["app"] == "service.app:create_worker_app"
     assert seen["kwargs"] == {
@@ -155,14 +161,12 @@ def test_serve_exports_the_query_encoder_once_before_starting_workers(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     embedder: SentenceTransformerEmbedder,
+    worker_environ: None,
 ) -> None:
     ran: list[list[str]] = []
     real_run = subprocess.run
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
     monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: ran.append(list(args)))
-    for name in ("NEWSQA_HOST", "NEWSQA_PORT", "NEWSQA_SHARED_STATE_DIR", "NEWSQA_LOG_LEVEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
     empty = tmp_path / "cache"
     monkeypatch.setenv("NEWSQA_CACHE_DIR", str(empty))
     serve = ["serve", "--index", str(tmp_path / "index"), "--workers", "2"]
@@ -174,6 +178,3 @@ def test_serve_exports_the_query_encoder_once_before_starting_workers(
     # ... after which workers start straight away.
     assert CliRunner().invoke(cli, serve).exit_code == 0
     assert len(ran) == 1
-    for name in ("NEWSQA_HOST", "NEWSQA_PORT", "NEWSQA_SHARED_STATE_DIR", "NEWSQA_LOG_LEVEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
