@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from indexer.types import Article, Chunk, ScoredChunk, SearchFilters
+from indexer.types import Article, Chunk, ChunkRef, ScoredChunk, ScoredRef, SearchFilters
 
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -76,6 +76,22 @@ class IndexReader(Protocol):
         self, query: str, k: int, filters: SearchFilters | None = None
     ) -> list[ScoredChunk]:
         """Top k chunks by bm25 (higher score is better); free text in, no query syntax."""
+        ...
+
+    def dense_refs(
+        self, query_vector: FloatMatrix, k: int, filters: SearchFilters | None = None
+    ) -> list[ScoredRef]:
+        """dense_search's ranking without reading the chunks' texts."""
+        ...
+
+    def keyword_refs(
+        self, query: str, k: int, filters: SearchFilters | None = None
+    ) -> list[ScoredRef]:
+        """keyword_search's ranking without reading the chunks' texts."""
+        ...
+
+    def chunks_at(self, refs: Sequence[ChunkRef]) -> list[Chunk]:
+        """The chunks referred to, in the order asked (analysis left out)."""
         ...
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:

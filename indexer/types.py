@@ -82,6 +82,28 @@ class SearchFilters:
         return not self.sources and self.published_after is None and self.published_before is None
 
 
+@dataclass(frozen=True, slots=True)
+class ChunkRef:
+    """What ranking needs of a chunk before its text: its id, article, outlet and date.
+
+    Search legs return these so that only the chunks that survive fusion are read in full.
+    """
+
+    position: int  # the chunk's place in its generation (its vector's position)
+    id: str
+    article_id: str
+    source: str | None = None
+    published_at: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredRef:
+    """A chunk reference with the score one retrieval leg gave it (higher is better)."""
+
+    ref: ChunkRef
+    score: float
+
+
 @dataclass(frozen=True)
 class ScoredChunk:
     """A chunk with the score one retrieval leg gave it (higher is better)."""

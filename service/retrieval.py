@@ -8,7 +8,7 @@ against as_of (or today): explicit periods filter, relative phrases boost (see t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -16,7 +16,7 @@ from typing import Literal
 
 from indexer.errors import IndexMismatchError
 from indexer.protocols import Embedder, FloatMatrix, IndexReader
-from indexer.types import Chunk, ScoredChunk, SearchFilters
+from indexer.types import Chunk, ChunkRef, ScoredRef, SearchFilters
 from service.fusion import Normalisation, mmr, reciprocal_rank_fusion, score_fusion
 from service.outlets import OutletMatcher
 from service.timeframes import (
@@ -43,6 +43,7 @@ _STOPWORDS = frozenset(
 )
 _RECENCY_POOL = 10  # how many of the best candidates "latest" looks at for the newest date
 _MAX_FETCH_ROUNDS = 3  # over-fetch doublings when collapsing leaves fewer than top_k
+_READ_AHEAD = 4  # chunks read beyond top_k at once, for the few that de-duplication drops
 # Keyword legs of concurrent requests; more workers than cores only queue inside SQLite.
 _LEGS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-leg")
 
@@ -152,16 +153,16 @@ class HybridRetriever:
             # The keyword leg (SQLite) runs beside the embedding and FAISS (which release the
             # GIL too), so a lone request waits for the slower leg rather than for both.
             pending = (
-                _LEGS.submit(self._index.keyword_search, keyword_text, fetch, merged)
+                _LEGS.submit(self._index.keyword_refs, keyword_text, fetch, merged)
                 if keyword_text
                 else None
             )
-            dense: list[ScoredChunk] = []
+            dense: list[ScoredRef] = []
             try:
                 if mode != "keyword":
                     if vector is None:
                         vector = self._embedder.embed_query(query)
-                    dense = self._index.dense_search(vector, fetch, merged)
+                    dense = self._index.dense_refs(vector, fetch, merged)
             finally:
                 keyword = pending.result() if pending is not None else []
             hits = self._rank(keyword, dense, hints, top_k)
@@ -173,22 +174,24 @@ class HybridRetriever:
 
     def _rank(
         self,
-        keyword: list[ScoredChunk],
-        dense: list[ScoredChunk],
+        keyword: list[ScoredRef],
+        dense: list[ScoredRef],
         hints: QueryHints,
         top_k: int,
     ) -> list[RetrievalHit]:
-        chunks = {hit.chunk.id: hit.chunk for hit in [*keyword, *dense]}
+        refs = {hit.ref.id: hit.ref for hit in [*keyword, *dense]}
         legs = [leg for leg in (keyword, dense) if leg]
         weights = [w for leg, w in zip((keyword, dense), self._weights, strict=True) if leg]
         if self._fusion == "rrf":
-            rankings = [[hit.chunk.id for hit in leg] for leg in legs]
+            rankings = [[hit.ref.id for hit in leg] for leg in legs]
             scores = reciprocal_rank_fusion(rankings, k=self._rrf_k, weights=weights)
         else:
-            pairs = [[(hit.chunk.id, hit.score) for hit in leg] for leg in legs]
+            pairs = [[(hit.ref.id, hit.score) for hit in leg] for leg in legs]
             scores = score_fusion(pairs, weights=weights, method=self._normalisation)
-        scores = self._boost(scores, chunks, hints)
+        scores = self._boost(scores, refs, hints)
         ordered = sorted(scores, key=lambda key: (-scores[key], key))
+        # Texts are read only for the best few, in batches, as de-duplication reaches them.
+        chunks = _ChunksOnDemand(self._index, refs, ordered, batch=top_k + _READ_AHEAD)
         words = _LazyWords(chunks)
         # MMR picks from a pool a few times top_k deep; without it top_k is all that is needed.
         limit = top_k if self._mmr_lambda is None else 4 * top_k
@@ -201,9 +204,9 @@ class HybridRetriever:
                 lambda_=self._mmr_lambda,
                 k=top_k,
             )
-        keyword_ranks = {hit.chunk.id: rank for rank, hit in enumerate(keyword, start=1)}
-        dense_ranks = {hit.chunk.id: rank for rank, hit in enumerate(dense, start=1)}
-        dense_scores = {hit.chunk.id: hit.score for hit in dense}
+        keyword_ranks = {hit.ref.id: rank for rank, hit in enumerate(keyword, start=1)}
+        dense_ranks = {hit.ref.id: rank for rank, hit in enumerate(dense, start=1)}
+        dense_scores = {hit.ref.id: hit.score for hit in dense}
         return [
             RetrievalHit(
                 chunk=chunks[key],
@@ -216,7 +219,7 @@ class HybridRetriever:
         ]
 
     def _boost(
-        self, scores: dict[str, float], chunks: dict[str, Chunk], hints: QueryHints
+        self, scores: dict[str, float], chunks: Mapping[str, ChunkRef], hints: QueryHints
     ) -> dict[str, float]:
         """Adds bonuses for closeness in time and for outlets and days the question names.
 
@@ -298,8 +301,8 @@ def keyword_query(question: str) -> str:
 
 def collapse_duplicates(
     ordered: Sequence[str],
-    chunks: dict[str, Chunk],
-    words: dict[str, frozenset[str]],
+    chunks: Mapping[str, Chunk],
+    words: Mapping[str, frozenset[str]],
     threshold: float,
     *,
     limit: int | None = None,
@@ -332,15 +335,40 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+class _ChunksOnDemand(dict[str, Chunk]):
+    """Chunks by id, read from the index on first use, with the next few in `ordered`."""
+
+    def __init__(
+        self, index: IndexReader, refs: dict[str, ChunkRef], ordered: list[str], *, batch: int
+    ) -> None:
+        super().__init__()
+        self._index = index
+        self._refs = refs
+        self._ordered = ordered
+        self._place = {key: i for i, key in enumerate(ordered)}
+        self._batch = batch
+
+    def __missing__(self, key: str) -> Chunk:
+        start = self._place.get(key)
+        wanted = [key] if start is None else self._ordered[start : start + self._batch]
+        wanted = [k for k in wanted if k == key or k not in self]
+        for chunk in self._index.chunks_at([self._refs[k] for k in wanted]):
+            self[chunk.id] = chunk
+        if key not in self:
+            raise KeyError(f"the index returned no chunk {key!r}")
+        return self[key]
+
+
 class _LazyWords(dict[str, frozenset[str]]):
     """Word sets of chunk texts, computed on first use: most candidates are never compared."""
 
-    def __init__(self, chunks: dict[str, Chunk]) -> None:
+    def __init__(self, chunks: Mapping[str, Chunk]) -> None:
         super().__init__()
         self._chunks = chunks
 
     def __missing__(self, key: str) -> frozenset[str]:
-        value = frozenset(w.lower() for w in _WORD.findall(self._chunks[key].text))
+        # One lower() of the text, not one per word: a third of the time.
+        value = frozenset(_WORD.findall(self._chunks[key].text.lower()))
         self[key] = value
         return value
 

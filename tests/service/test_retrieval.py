@@ -18,7 +18,8 @@ import pytest
 
 from indexer.errors import IndexMismatchError
 from indexer.protocols import Embedder, FloatMatrix, IndexReader
-from indexer.types import Article, Chunk, ScoredChunk, SearchFilters
+from indexer.types import Article, Chunk, ChunkRef, ScoredChunk, ScoredRef, SearchFilters
+from service import retrieval
 from service.fusion import score_fusion
 from service.retrieval import HybridRetriever, keyword_query, merge_filters
 from service.types import RetrievalHit
@@ -56,6 +57,7 @@ class MemoryIndex:
     embedder: HashEmbedder = field(default_factory=HashEmbedder)
     keyword_calls: list[tuple[str, int, SearchFilters | None]] = field(default_factory=list)
     dense_calls: list[tuple[int, SearchFilters | None]] = field(default_factory=list)
+    texts_read: list[str] = field(default_factory=list)  # chunk ids read in full (chunks_at)
     # Optional fixed rankings (chunk ids), to pin down the fusion arithmetic exactly.
     keyword_order: list[str] | None = None
     dense_order: list[str] | None = None
@@ -102,6 +104,27 @@ class MemoryIndex:
         scored = [(float(self.embedder.embed_query(c.text) @ query_vector), c) for c in allowed]
         scored.sort(key=lambda sc: (-sc[0], sc[1].id))
         return [ScoredChunk(c, s) for s, c in scored[:k]]
+
+    def keyword_refs(
+        self, query: str, k: int, filters: SearchFilters | None = None
+    ) -> list[ScoredRef]:
+        return [
+            ScoredRef(self._ref(h.chunk), h.score) for h in self.keyword_search(query, k, filters)
+        ]
+
+    def dense_refs(
+        self, query_vector: FloatMatrix, k: int, filters: SearchFilters | None = None
+    ) -> list[ScoredRef]:
+        hits = self.dense_search(query_vector, k, filters)
+        return [ScoredRef(self._ref(h.chunk), h.score) for h in hits]
+
+    def chunks_at(self, refs: Sequence[ChunkRef]) -> list[Chunk]:
+        self.texts_read.extend(ref.id for ref in refs)
+        return [self.chunks[ref.position] for ref in refs]
+
+    def _ref(self, chunk: Chunk) -> ChunkRef:
+        position = self.chunks.index(chunk)
+        return ChunkRef(position, chunk.id, chunk.article_id, chunk.source, chunk.published_at)
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         by_id = {c.id: c for c in self.chunks}
@@ -447,6 +470,27 @@ def test_collapsing_over_fetches_so_top_k_results_remain() -> None:
     assert len(hits) == 5
     assert len({h.chunk.text for h in hits}) == 5
     assert len(index.keyword_calls) > 1  # fetched again, deeper
+
+
+def test_only_the_chunks_that_survive_fusion_are_read_in_full() -> None:
+    chunks = [chunk(f"story{i}", f"Lumen Corp merger note number {i}") for i in range(40)]
+    index = MemoryIndex(chunks)
+    hits = retriever(index).search("Lumen Corp merger", 3)
+    assert len(hits) == 3
+    # Both legs ranked all 40; the top three and a short read-ahead were read, once each.
+    assert len(index.texts_read) == len(set(index.texts_read)) <= 3 + retrieval._READ_AHEAD
+    assert {h.chunk.id for h in hits} <= set(index.texts_read)
+
+
+def test_reading_goes_deeper_where_copies_are_dropped() -> None:
+    story = "Lumen Corp announced a merger with Halo Inc in a deal worth two billion dollars."
+    chunks = [chunk(f"dup{i}", story) for i in range(10)]
+    chunks += [chunk(f"distinct{i}", f"Lumen Corp merger note {i} {'x' * i}") for i in range(4)]
+    order = [c.id for c in chunks]
+    index = MemoryIndex(chunks, keyword_order=order, dense_order=order)
+    hits = retriever(index).search("Lumen Corp merger", 3)
+    assert [h.chunk.id for h in hits] == ["dup0#0", "distinct0#0", "distinct1#0"]
+    assert len(index.texts_read) == len(set(index.texts_read)) > 3 + retrieval._READ_AHEAD
 
 
 def test_mmr_trades_a_second_copy_of_a_story_for_a_different_one() -> None:
