@@ -57,11 +57,16 @@ class ExactFlatIndex:
             return np.zeros((1, 0), dtype=np.float32), np.zeros((1, 0), dtype=np.int64)
         margin = 2 * (_FP16_RELATIVE_ERROR * float(np.linalg.norm(vector)) * self._max_norm)
         margin += 2 * _ABSOLUTE_SLACK
-        params = (
-            None
-            if allowed is None
-            else _faiss.SearchParameters(sel=_faiss.IDSelectorBatch(allowed))
-        )
+        params = None
+        if allowed is not None:
+            # A bitmap is one bit test per vector; IDSelectorBatch hashes the whole list first.
+            # The selector points into `bitmap`, which this frame keeps alive while it searches.
+            admitted = np.zeros(self.ntotal, dtype=bool)
+            admitted[allowed] = True
+            bitmap = np.packbits(admitted, bitorder="little")
+            params = _faiss.SearchParameters(
+                sel=_faiss.IDSelectorBitmap(self.ntotal, _faiss.swig_ptr(bitmap))
+            )
         fetch = min(available, max(2 * k, k + 32))
         while True:
             approximate, labels = self._coarse.search(vector, fetch, params=params)

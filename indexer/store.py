@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from indexer.bm25_postings import Bm25Postings
+from indexer.chunk_filter import ChunkFilter
 from indexer.errors import IndexCorruptError, IndexMismatchError
 from indexer.flat_index import ExactFlatIndex
 from indexer.generations import current_generation_dir
@@ -382,6 +383,7 @@ class Store:
         # Every chunk's id, article, outlet and date by position (~2 MB for 12k chunks): the
         # search legs rank with these and read texts only for what survives fusion.
         self._refs = self._load_refs()
+        self._filter = ChunkFilter(self._refs)
 
     # --- IndexReader properties
     @property
@@ -537,9 +539,7 @@ class Store:
         return exact[order][None, :].astype(np.float32), allowed[order][None, :]
 
     def _allowed_positions(self, filters: SearchFilters) -> npt.NDArray[np.int64]:
-        where, params = _filter_sql(filters)
-        rows = self._query(f"SELECT c.position FROM chunks c WHERE {where}", params)
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+        return self._filter.positions(filters)
 
     def keyword_search(
         self, query: str, k: int, filters: SearchFilters | None = None
