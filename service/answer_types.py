@@ -48,10 +48,15 @@ _HEAD_NOUNS: dict[AnswerType, tuple[str, ...]] = {
         "capital county province town village destination location territory area "
         "neighborhood airport park venue stadium river mountain ocean sea lake volcano border"
     ),
-    AnswerType.DATE: _words("year date day month decade century season week"),
-    AnswerType.NUMBER: _words("number total figure count toll"),
-    AnswerType.PERCENT: _words("percent percentage share rate"),
-    AnswerType.MONEY: _words("price cost amount fee salary valuation fine"),
+    AnswerType.DATE: _words("year date day month decade century season week cutoff deadline"),
+    AnswerType.NUMBER: _words(
+        "number total figure count toll score speed size length distance height weight "
+        "temperature capacity duration latency accuracy population age window modulus"
+    ),
+    AnswerType.PERCENT: _words("percent percentage share rate fraction proportion portion"),
+    AnswerType.MONEY: _words(
+        "price cost amount fee salary valuation fine penalty budget revenue profit wage"
+    ),
     AnswerType.NAME: _words(
         "app product model chatbot film movie show series song album book game event award "
         "name title law bill program project device phone vehicle storm hurricane festival "
@@ -67,6 +72,32 @@ _MONEY_HINTS = re.compile(
     re.IGNORECASE,
 )
 _DETERMINER = r"(?:which|what|this|these|whose)"
+# "How quickly does it respond" asks for a duration, even where "when running ..." follows.
+_HOW_MEASURE = (
+    r"\bhow (old|long|far|big|large|tall|high|fast|quickly|soon|often|heavy|wide|deep|close)\b"
+)
+# "What is the total parameter count of ...": the copula's subject names what is asked for.
+_WHAT_IS = r"what(?:'s| is| was| are| were| will be)(?: the| its| their| his| her| a| an)?"
+# "What did training it cost?", "What did the model score?": the verb names the quantity.
+_WHAT_VERB: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
+    (
+        re.compile(
+            r"^(?:.*\b)?what (?:do|does|did|will|would|could|can)\b.*\b(?:cost|pay|charge|"
+            r"spend|earn|raise|fetch|sell for|go for)\b"
+        ),
+        AnswerType.MONEY,
+    ),
+    (
+        re.compile(
+            r"^(?:.*\b)?what (?:do|does|did|will|would|could|can)\b.*\b(?:score|reach|"
+            r"measure|weigh|total|number)\b"
+        ),
+        AnswerType.NUMBER,
+    ),
+)
+_NUMERIC_TYPES = frozenset(
+    (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT, AnswerType.DATE)
+)
 _STOP = frozenset(
     _words(
         "a an the in of on at for to with from by as and or is was are were be been did does do "
@@ -85,7 +116,7 @@ def expected_answer_type(question: str) -> AnswerType:
         if re.search(r"\bhow many (dollars|euros|pounds)\b", q):
             return AnswerType.MONEY
         return AnswerType.NUMBER
-    if re.search(r"\b(how old|how long|how far|how big|how tall|how fast)\b", q):
+    if re.search(_HOW_MEASURE, q):
         return AnswerType.NUMBER
     if re.search(r"\bwhat (percentage|percent|share|proportion)\b", q):
         return AnswerType.PERCENT
@@ -96,6 +127,9 @@ def expected_answer_type(question: str) -> AnswerType:
     head = _head_noun(q)
     if head is not None:
         return head
+    verb = _what_verb(q)
+    if verb is not None:
+        return verb
     if re.search(r"\b(who|whom)\b", q):
         return AnswerType.PERSON
     if re.search(r"\bwhose\b", q):
@@ -109,25 +143,50 @@ _TIME_WORDS = frozenset(
 
 
 def _head_noun(q: str) -> AnswerType | None:
-    """Type of the last known noun in the short phrase after which/what (then this/these).
+    """Type of the noun phrase that which/what (then this/these) governs.
 
-    The last one wins so that "which state official" is a person and "which company's CEO" too;
-    "this week" and the like are times the question is set in, not what it asks for.
+    The last known noun wins, so "which state official" is a person, except that an owner
+    wins outright: "which city's mayor" asks for the city (as the news quizzes answer it).
+    "What is the <noun> of" counts as "what <noun>", but there an owner is only a modifier:
+    "what is the chatbot's fee" asks for the fee. "This week" and the like are times the
+    question is set in, not what it asks for.
     """
-    for determiners in (r"which|what|whose", r"this|these"):
+    for determiners in (rf"(?P<copula>{_WHAT_IS})|which|what|whose", r"this|these"):
         for match in re.finditer(rf"\b(?:{determiners})\b", q):
             words = _WORD.findall(q[match.end() : match.end() + 60])[:4]
             if words and words[0] in _TIME_WORDS:
                 continue
-            found: AnswerType | None = None
-            for word in words:
-                if word in _STOP:
-                    break
-                stem = word.removesuffix("'s")
-                kind = _HEAD_TO_TYPE.get(stem) or (
-                    _HEAD_TO_TYPE.get(stem[:-1]) if stem.endswith("s") else None
-                )
-                found = kind or found
+            owned = match.groupdict().get("copula") is not None
+            found = _phrase_type(words, owner_wins=not owned)
             if found is not None:
                 return found
+    return None
+
+
+def _phrase_type(words: list[str], *, owner_wins: bool) -> AnswerType | None:
+    found: AnswerType | None = None
+    for word in words:
+        if word in _STOP:
+            break
+        owner = word.endswith(("'s", "s'"))
+        stem = word.removesuffix("'s").removesuffix("'")
+        if owner and not owner_wins:
+            continue
+        kind = _HEAD_TO_TYPE.get(stem)
+        if kind is None and stem.endswith("s"):
+            plural = _HEAD_TO_TYPE.get(stem[:-1])
+            # After a noun, "counts", "costs", "rates" are verbs ("which developer counts ..."),
+            # while "officials" is still a noun.
+            if plural is not None and not (found is not None and plural in _NUMERIC_TYPES):
+                kind = plural
+        if kind is not None and owner:
+            return kind
+        found = kind or found
+    return found
+
+
+def _what_verb(q: str) -> AnswerType | None:
+    for pattern, kind in _WHAT_VERB:
+        if pattern.search(q):
+            return kind
     return None
