@@ -237,7 +237,9 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
     # A title or "led by" before a name outweighs the small NER model's guess at its type.
     people = {(s.start, s.end) for s in rules if s.kind == AnswerType.PERSON}
     merged = [
-        Span(s.start, s.end, s.text, AnswerType.PERSON, True) if (s.start, s.end) in people else s
+        Span(s.start, s.end, s.text, AnswerType.PERSON, True)
+        if (s.start, s.end) in people
+        else _exact_amount(s, rules)
         for s in tagged.entities
     ]
     taken = [(span.start, span.end) for span in merged]
@@ -254,6 +256,55 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
     texts = {span.text.lower() for span in merged}
     merged.extend(span for span in tagged.nouns if span.text.lower() not in texts)
     return merged
+
+
+def _exact_amount(entity: Span, rules: Sequence[Span]) -> Span:
+    """An amount's bounds from the patterns, which the small NER model blurs: it leaves the
+    currency sign out ("19.99" of "$19.99") and takes rates in ("$150 per million")."""
+    if entity.kind not in (AnswerType.MONEY, AnswerType.PERCENT):
+        return entity
+    for rule in rules:
+        if rule.kind == entity.kind and rule.start < entity.end and entity.start < rule.end:
+            return Span(rule.start, rule.end, rule.text, entity.kind, True)
+    return entity
+
+
+# Units a measured answer carries ("50 milliseconds", "10 million tokens"), as the questions'
+# answers do; counts ("how many languages": "23") and ages ("how old": "96") stay bare.
+_UNITS = frozenset(
+    _words(
+        """second seconds millisecond milliseconds minute minutes hour hours day days week weeks
+    month months year years decade decades century centuries token tokens word words page pages
+    byte bytes kilobytes megabytes gigabytes terabytes petabytes kb mb gb tb meter meters metre
+    metres kilometer kilometers kilometre kilometres km mile miles foot feet inch inches yard
+    yards kilogram kilograms kg gram grams ton tons tonne tonnes degree degrees pascal pascals
+    gigapascals watt watts kilowatts megawatts gigawatts volt volts liter liters litre litres
+    gallon gallons acre acres hectare hectares mph"""
+    )
+)
+_COUNT_OR_AGE = re.compile(r"\bhow (?:many|old)\b|\bwhat age\b|\bat what age\b", re.IGNORECASE)
+_NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
+
+
+def with_unit(sentence: str, span: Span, question: str, question_words: frozenset[str]) -> Span:
+    """A number followed by its unit, where the question asks for a measure, not a count.
+
+    The unit joins unless the question names it already ("what is the parameter count": the
+    answer is "400 billion", not "400 billion parameters").
+    """
+    if span.kind != AnswerType.NUMBER or _COUNT_OR_AGE.search(question):
+        return span
+    match = _NEXT_WORD.match(sentence, span.end)
+    if match is None or match.group(1).lower() not in _UNITS:
+        return span
+    unit = match.group(1).lower()
+    if stem(unit) in question_words or (
+        unit == "years" and sentence[match.end() :].startswith(" old")
+    ):
+        return span
+    return Span(
+        span.start, match.end(), sentence[span.start : match.end()], span.kind, span.from_ner
+    )
 
 
 def _opens_sentence(sentence: str, span: Span) -> bool:

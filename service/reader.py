@@ -42,6 +42,7 @@ from service.candidates import (
     rule_spans,
     to_tagged,
     type_fit,
+    with_unit,
 )
 from service.types import Answer, Citation, Reader, RetrievalHit, SentenceVectors
 
@@ -189,6 +190,8 @@ class ExtractiveReader:
         for rank, sentence in enumerate(read):
             spans = merge_spans(sentence.text, tags[rank], rule_spans(sentence.text))
             for span in spans:
+                if expected == AnswerType.NUMBER:
+                    span = with_unit(sentence.text, span, question, q_words)
                 self._add(by_key, expected, (q_terms, q_words), asks_role, sentence, rank, span)
         _count_support(by_key, sentences)
         ranked = list(by_key.values())

@@ -15,7 +15,7 @@ from service.answer_types import AnswerType, expected_answer_type
         ("Which state senator proposed the chip subsidy bill?", AnswerType.PERSON),
         # The owner is what is asked for: "which city's mayor" is answered with a city.
         ("Which company's CEO resigned after the outage?", AnswerType.ORG),
-        ("Which country’s leaders met in Oslo?", AnswerType.PLACE),
+        ("Which country\u2019s leaders met in Oslo?", AnswerType.PLACE),
         ("Which labs' researchers wrote the safety report?", AnswerType.ORG),
         ("Which state officials signed the pledge?", AnswerType.PERSON),  # plural noun
         ("Which cloud provider counts the lab as a customer?", AnswerType.ORG),  # verb "counts"

@@ -22,6 +22,7 @@ from service.candidates import (
     rule_spans,
     stem,
     type_fit,
+    with_unit,
 )
 
 SENTENCE = (
@@ -92,6 +93,57 @@ def test_merge_keeps_ner_spans_and_fills_gaps_with_rules() -> None:
     # "Critics" opens the sentence and holds no proper noun: an opener, not a name.
     assert [s.text for s in merged] == ["Orbital Lab", "Quist", "Crocs", "bubonic plague"]
     assert merge_spans(sentence, None, rules) == rules
+
+
+def test_amounts_take_the_patterns_bounds_inside_ner_entities() -> None:
+    sentence = "The plan costs $19.99 a month, and the API charges $150 per million tokens."
+    tagged = Tagged(
+        entities=[
+            Span(16, 21, "19.99", AnswerType.MONEY, from_ner=True),  # the sign left out
+            Span(51, 67, "$150 per million", AnswerType.MONEY, from_ner=True),  # a rate taken in
+        ],
+        nouns=[],
+        proper_starts=frozenset(),
+    )
+    merged = merge_spans(sentence, tagged, rule_spans(sentence))
+    amounts = [s for s in merged if s.kind == AnswerType.MONEY]
+    assert [(s.text, s.from_ner) for s in amounts] == [("$19.99", True), ("$150", True)]
+    assert all(sentence[s.start : s.end] == s.text for s in amounts)
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (
+            "How quickly does it reply?",
+            "It replies in about 50 milliseconds on a laptop.",
+            "50 milliseconds",
+        ),
+        (
+            "How long a context can it read?",
+            "It reads 10 million tokens at once.",
+            "10 million tokens",
+        ),
+        ("How long did the trial run?", "The trial ran for 28 days in spring.", "28 days"),
+        # Counts and ages stay bare; so does a unit the question already names.
+        ("How many languages does it speak?", "It speaks 23 languages fluently.", "23"),
+        ("How old was the pianist?", "The pianist was 96 years old.", "96"),
+        ("What is its parameter count?", "It has 400 billion parameters in all.", "400 billion"),
+        ("How long was the ban?", "The ban lasted five years in all.", "five years"),
+        ("What did the model score?", "It scored 79 points on the test.", "79"),  # not a unit
+    ],
+)
+def test_a_measure_takes_its_unit(question: str, sentence: str, expected: str) -> None:
+    number = next(s for s in rule_spans(sentence) if s.kind == AnswerType.NUMBER)
+    span = with_unit(sentence, number, question, question_words(question))
+    assert span.text == expected == sentence[span.start : span.end]
+    assert span.kind == AnswerType.NUMBER
+
+
+def test_only_numbers_take_units() -> None:
+    sentence = "It cost $5 million years ago."
+    money = next(s for s in rule_spans(sentence) if s.kind == AnswerType.MONEY)
+    assert with_unit(sentence, money, "How long ago?", question_words("How long ago?")) == money
 
 
 def test_type_fit_prefers_the_expected_type() -> None:
