@@ -65,6 +65,16 @@ _HEAD_NOUNS: dict[AnswerType, tuple[str, ...]] = {
 }
 _HEAD_TO_TYPE = {noun: kind for kind, nouns in _HEAD_NOUNS.items() for noun in nouns}
 
+
+def head_noun_type(word: str) -> AnswerType | None:
+    """The type a noun names ("lab": an organisation), singular or plural; None if unknown."""
+    word = word.lower()
+    kind = _HEAD_TO_TYPE.get(word)
+    if kind is None and word.endswith("s"):
+        kind = _HEAD_TO_TYPE.get(word[:-1])
+    return kind
+
+
 _MONEY_HINTS = re.compile(
     r"\b(cost|costs|pay|paid|pays|price|raise[sd]?|raising|worth|valu(ed|ation)|spend|spent|"
     r"fund(ing|ed)?|invest(ed|ment)?|sold|sell|revenue|fine[sd]?|dollars?|money|salary|budget|"

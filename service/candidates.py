@@ -9,7 +9,7 @@ from typing import Protocol
 
 from indexer.analysis import SentenceTags, analyzer_installed, load_analyzer
 from indexer.lru import LockedLRU
-from service.answer_types import AnswerType
+from service.answer_types import AnswerType, head_noun_type
 
 
 def _words(text: str) -> list[str]:
@@ -155,11 +155,15 @@ _ORG_SUFFIX = re.compile(
     r"Department|Committee|Council|Party|Times|News|Post)\.?$"
 )
 _PERSON_TITLE = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Pres|Prof|Sir|Dame|Lord|President|CEO|Chancellor|"
-    r"Minister|Secretary|Judge|Justice|King|Queen|Prince|Princess|Pope|Senator|Governor|"
-    r"Mayor|founder|executive|chief|officer|director|head|star|singer|actor|actress|rapper)"
-    r"\.?\s+|\b(?:led|founded|headed|run|helmed|chaired) by\s+)$"
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Pres|Prof|Sir|Dame|Lord|(?i:president|ceo|chancellor|"
+    r"minister|secretary|judge|justice|king|queen|prince|princess|pope|senator|governor|mayor|"
+    r"representative|congressman|congresswoman|lawmaker|legislator|founder|co-founder|"
+    r"executive|chief|officer|director|head|chair|chairman|chairwoman|professor|researcher|"
+    r"scientist|engineer|analyst|economist|author|investor|entrepreneur|star|singer|actor|"
+    r"actress|rapper))\.?\s+|\b(?:led|founded|headed|run|helmed|chaired) by\s+)$"
 )
+# An apposition that says what a name is: "Kyutai, the lab behind ...", "X, a startup".
+_APPOSITION = re.compile(r"\s*,\s*(?:the|a|an)\s+((?:[\w-]+\s+){0,2}[\w-]+)")
 
 
 def rule_spans(sentence: str) -> list[Span]:
@@ -239,7 +243,7 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
     merged = [
         Span(s.start, s.end, s.text, AnswerType.PERSON, True)
         if (s.start, s.end) in people
-        else _exact_amount(s, rules)
+        else _retyped(sentence, _exact_amount(s, rules))
         for s in tagged.entities
     ]
     taken = [(span.start, span.end) for span in merged]
@@ -256,6 +260,36 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
     texts = {span.text.lower() for span in merged}
     merged.extend(span for span in tagged.nouns if span.text.lower() not in texts)
     return merged
+
+
+def _retyped(sentence: str, entity: Span) -> Span:
+    """A name's type from what the sentence says of it, over the small NER model's guess.
+
+    In order: a title before it ("Representative Giovanni Capriglione"), an organisation's
+    suffix in it ("Superintelligence Labs"), an apposition after it ("Kyutai, the lab ...").
+    """
+    if entity.kind not in _PROPER:
+        return entity
+    kind = entity.kind
+    if _PERSON_TITLE.search(sentence[max(0, entity.start - 30) : entity.start]):
+        kind = AnswerType.PERSON
+    elif _ORG_SUFFIX.search(entity.text):
+        kind = AnswerType.ORG
+    else:
+        apposition = _APPOSITION.match(sentence, entity.end)
+        if apposition is not None:
+            kind = _apposition_type(apposition.group(1)) or kind
+    if kind == entity.kind:
+        return entity
+    return Span(entity.start, entity.end, entity.text, kind, entity.from_ner)
+
+
+def _apposition_type(words: str) -> AnswerType | None:
+    for word in words.lower().split():
+        kind = head_noun_type(word)
+        if kind in _PROPER:
+            return kind
+    return None
 
 
 def _exact_amount(entity: Span, rules: Sequence[Span]) -> Span:
@@ -339,7 +373,11 @@ _ROLE_WORDS = (
     r"chair(?:man|woman|person)?|director|boss|owner|spokes(?:man|woman|person)|minister|"
     r"secretary|governor|senator|mayor|chief)"
 )
-_ROLE_AFTER = re.compile(rf"^\s*,?\s*(?:the|a|an|its|who is|who was)?\s*(?:\w+\s+)?{_ROLE_WORDS}\b")
+_ROLE_AFTER = re.compile(
+    rf"^\s*,?\s*(?:(?:who\s+)?(?:is|was|has been|became|remains)\s+)?(?:the|a|an|its)?\s*"
+    rf"(?:\w+\s+)?{_ROLE_WORDS}\b|^\s+(?:now\s+)?(?:leads|led|runs|ran|heads|headed|founded|"
+    r"co-founded|chairs|oversees|helms)\b"
+)
 _ROLE_BEFORE = re.compile(
     rf"(?:{_ROLE_WORDS}|led by|run by|founded by|headed by|leadership of|helmed by)"
     r"(?:\s+of\s+[\w'\u2019 .&-]{1,40})?[,:]?\s*$",

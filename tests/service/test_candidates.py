@@ -21,6 +21,7 @@ from service.candidates import (
     role_bonus,
     rule_spans,
     stem,
+    to_tagged,
     type_fit,
     with_unit,
 )
@@ -146,6 +147,32 @@ def test_only_numbers_take_units() -> None:
     assert with_unit(sentence, money, "How long ago?", question_words("How long ago?")) == money
 
 
+@pytest.mark.parametrize(
+    ("sentence", "entity", "ner_kind", "expected"),
+    [
+        # A title before the name: a person, whatever the NER model guessed.
+        ("State Representative Tomas Reyes filed the bill.", "Tomas Reyes", "ORG", "person"),
+        ("The bill's author, researcher Lena Osei, spoke.", "Lena Osei", "GPE", "person"),
+        # An organisation's suffix inside the name.
+        ("Mara Quist is the head of Heron Labs, a new group.", "Heron Labs", "PERSON", "org"),
+        # An apposition that says what the name is.
+        ("Vellum, the lab behind the Parley model, spoke.", "Vellum", "PERSON", "org"),
+        ("Quillon, a startup in Lisbon, hired.", "Quillon", "GPE", "org"),
+        ("Ilves, the chief executive, said so.", "Ilves", "ORG", "person"),
+        # Nothing said: the NER model's type stands.
+        ("Vellum released Parley on Monday.", "Vellum", "PERSON", "person"),
+    ],
+)
+def test_what_a_sentence_says_of_a_name_outweighs_the_ner_guess(
+    sentence: str, entity: str, ner_kind: str, expected: str
+) -> None:
+    start = sentence.index(entity)
+    tags = SentenceTags(((start, start + len(entity), ner_kind),), (), frozenset({start}))
+    merged = merge_spans(sentence, to_tagged(sentence, tags), rule_spans(sentence))
+    (span,) = [s for s in merged if s.text == entity]
+    assert (span.kind, span.from_ner) == (AnswerType(expected), True)
+
+
 def test_type_fit_prefers_the_expected_type() -> None:
     assert type_fit(AnswerType.PERSON, AnswerType.PERSON, from_ner=True) == 1.0
     assert type_fit(AnswerType.PERSON, AnswerType.NAME, from_ner=False) > type_fit(
@@ -163,6 +190,8 @@ def test_type_fit_prefers_the_expected_type() -> None:
         "Orbital Labs chief executive Mara Quist raised money.",
         "Under the leadership of Mara Quist, Orbital Labs raised money.",
         "Mara Quist, CEO of Orbital Labs, raised money.",
+        "Mara Quist is the head of Orbital Labs, which raised money.",
+        "Mara Quist runs the lab that raised money.",
     ],
 )
 def test_role_patterns(sentence: str) -> None:
