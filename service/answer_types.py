@@ -130,9 +130,9 @@ def expected_answer_type(question: str) -> AnswerType:
         return AnswerType.NUMBER
     if re.search(r"\bwhat (percentage|percent|share|proportion)\b", q):
         return AnswerType.PERCENT
-    if re.search(r"\bwhen\b", q) or re.search(r"\bwhat (year|date|day|month|time)\b", q):
+    if _asks(q, "when") or re.search(r"\bwhat (year|date|day|month|time)\b", q):
         return AnswerType.DATE
-    if re.search(r"\bwhere\b", q):
+    if _asks(q, "where"):
         return AnswerType.PLACE
     head = _head_noun(q)
     if head is not None:
@@ -152,6 +152,28 @@ _TIME_WORDS = frozenset(
 )
 
 
+_AUXILIARY = (
+    r"(?:did|does|do|is|was|were|are|will|would|has|have|had|can|could|should|might|must|'s)"
+)
+
+
+# Words that end a "which <noun>" phrase once its noun is found (past tenses too, by "-ed").
+_PHRASE_ENDS = frozenset(
+    _words("this that these those last next won wins says said made makes will hit hits")
+)
+
+
+def _asks(q: str, wh_word: str) -> bool:
+    """Whether `wh_word` asks the question, rather than joins a clause ("... this week when
+    the trailer came out, which film ..."): it opens a sentence or comes before a verb."""
+    return bool(
+        re.search(rf"(?:^|[.?!;:]\s+|,\s+|\b(?:and|or|but|since|until|by|from)\s+){wh_word}\b", q)
+        or re.search(rf"\b{wh_word}\s+{_AUXILIARY}\b", q)
+        or re.search(rf"\b{wh_word}\s*\?", q)
+        or re.search(rf"\b{wh_word}\s+(?:last|this|next|earlier|recently)\b", q)
+    )
+
+
 def _head_noun(q: str) -> AnswerType | None:
     """Type of the noun phrase that which/what (then this/these) governs.
 
@@ -164,7 +186,7 @@ def _head_noun(q: str) -> AnswerType | None:
     for determiners in (rf"(?P<copula>{_WHAT_IS})|which|what|whose", r"this|these"):
         for match in re.finditer(rf"\b(?:{determiners})\b", q):
             words = _WORD.findall(q[match.end() : match.end() + 60])[:4]
-            if words and words[0] in _TIME_WORDS:
+            if words and words[0] in _TIME_WORDS and determiners == "this|these":
                 continue
             owned = match.groupdict().get("copula") is not None
             found = _phrase_type(words, owner_wins=not owned)
@@ -191,6 +213,8 @@ def _phrase_type(words: list[str], *, owner_wins: bool) -> AnswerType | None:
                 kind = plural
         if kind is not None and owner:
             return kind
+        if kind is None and found is not None and (word in _PHRASE_ENDS or word.endswith("ed")):
+            break  # the noun phrase has ended: "which company announced this week ..."
         found = kind or found
     return found
 

@@ -30,6 +30,13 @@ from service.answer_types import AnswerType, expected_answer_type
         ("What do subscribers to the premium tier pay?", AnswerType.MONEY),
         ("How quickly does the assistant reply when running offline?", AnswerType.NUMBER),
         ("What context window does the model support?", AnswerType.NUMBER),
+        # "when" and "where" that join clauses do not ask; the noun phrase ends at its verb.
+        ("Fans cheered when the trailer came out for which new film?", AnswerType.NAME),
+        ("Which startup announced this week that it will close?", AnswerType.ORG),
+        ("The lab was founded at the university in which year?", AnswerType.DATE),
+        ("Who was in charge when the outage began?", AnswerType.PERSON),
+        ("The minister flew where last month for talks?", AnswerType.PLACE),
+        ("Which party cabinet member's remarks drew criticism?", AnswerType.PERSON),
         ("Which company acquired the speech lab Vellum Audio?", AnswerType.ORG),
         ("Which popular coffee chain closed 200 stores?", AnswerType.ORG),
         ("This streaming service will carry the new cartoon series.", AnswerType.ORG),
