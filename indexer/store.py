@@ -4,8 +4,10 @@ SQLite holds the articles (duplicates too, with their canonical id, content hash
 signature), the chunks (text, offsets, denormalised metadata; the row id is the chunk's vector
 position in FAISS) and the keyword index. The keyword index is SQLite FTS5 with bm25 rather
 than a separate library such as bm25s because it lives in the same file as the chunk rows (one
-checksum, one atomic publish), is built incrementally by plain INSERTs, and filters on source or
-date are exact SQL joins instead of over-fetching and post-filtering.
+checksum, one atomic publish) and is built incrementally by plain INSERTs. A server reads FTS5's
+postings into memory once per generation and scores bm25 with numpy (`bm25_postings.py`, the
+same scores); filters on source or date are exact, tested over the chunks' outlets and dates held
+in memory (`chunk_filter.py`) rather than over-fetching and post-filtering.
 """
 
 from __future__ import annotations
@@ -93,15 +95,14 @@ _CHUNK_COLUMNS = (
 # fetches again by id (`get_chunks`). Generations written before sentence analysis existed
 # have no chunk_analysis table at all.
 _CHUNK_COLUMNS_WITHOUT_ANALYSIS = _CHUNK_COLUMNS.rsplit(", (", 1)[0] + ", NULL"
-_CHUNK_FIELDS = 12  # columns of _CHUNK_COLUMNS
 _ARTICLE_COLUMNS = "id, text, title, source, url, published_at, author, partial, origin"
 
 log = logging.getLogger(__name__)
-_TOKENIZE_OPTION = re.compile(r"tokenize\s*=\s*'((?:[^']|'')*)'")
-# English function words; left out of keyword queries so they do not dilute bm25.
+_TOKENIZE_OPTION = re.compile(r"tokenize\s*=\s*'((?:[^']|'')*)'")  # in FTS5's CREATE statement
 # faiss ships stubs that lag its SWIG API (keyword SearchParameters, SearchParametersHNSW).
 _faiss: Any = _faiss_module
 
+# English function words; left out of keyword queries so they do not dilute bm25.
 _STOPWORD_TEXT = """a about above after again against all am an and any are as at be
     because been before
     being below between both but by can could did do does doing down during each few for from
