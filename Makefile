@@ -45,6 +45,8 @@ bench: venv
 	$(BIN)/newsqa index build $(SHARED)/data/corpus $(CORPUS) --index var/eval-index --if-stale
 	$(BIN)/newsqa bench service --index var/eval-index \
 		--questions $(SHARED)/data/questions/realtimeqa.jsonl
+	$(BIN)/newsqa bench retrieval --index var/eval-index \
+		--questions $(SHARED)/data/questions/realtimeqa.jsonl
 
 eval: venv
 	$(BIN)/newsqa eval run --suite eval/suites/dev.toml

@@ -63,10 +63,8 @@ class IndexBenchRun:
         }
 
 
-def machine_info() -> dict[str, Any]:
-    """CPU model, cores, RAM and library versions, for the JSON next to the figures."""
-    import torch
-
+def host_info() -> dict[str, Any]:
+    """CPU model, cores, RAM, Python and load, without importing torch."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -82,11 +80,23 @@ def machine_info() -> dict[str, Any]:
         "ram_gib": round(ram / 2**30, 1),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "sentence_transformers": metadata.version("sentence-transformers"),
         "load_average": list(os.getloadavg()),  # the machine may be shared: read figures with it
     }
+
+
+def machine_info() -> dict[str, Any]:
+    """host_info plus the versions and threads of torch and sentence-transformers."""
+    import torch
+
+    info = host_info()
+    load = info.pop("load_average")
+    info.update(
+        torch=torch.__version__,
+        torch_threads=torch.get_num_threads(),
+        sentence_transformers=metadata.version("sentence-transformers"),
+        load_average=load,
+    )
+    return info
 
 
 def split_corpus(corpus: Path, work: Path, *, holdout: int, limit: int | None) -> tuple[Path, Path]:

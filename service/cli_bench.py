@@ -148,3 +148,55 @@ def bench_service(
     except (ValueError, RuntimeError) as exc:
         Console().print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
+
+
+@app.command("retrieval")
+def bench_retrieval(
+    index: Annotated[
+        Path | None, typer.Option(help="Index to read (default: NEWSQA_INDEX_DIR).")
+    ] = None,
+    questions: Annotated[
+        Path,
+        typer.Option(
+            exists=True, dir_okay=False, help="Questions file (JSON Lines, `question`, `asked_at`)."
+        ),
+    ] = Path("../shared/data/questions/realtimeqa.jsonl"),
+    per_repeat: Annotated[int, typer.Option(min=1, help="Fresh questions per repeat.")] = 200,
+    repeats: Annotated[int, typer.Option(min=1, help="Passes; figures are medians.")] = 3,
+    out: Annotated[Path, typer.Option(help="Where to write the JSON.")] = Path(
+        "bench/results/retrieval.json"
+    ),
+) -> None:
+    """Time each retrieval stage in process: embedding, each leg, search, answer."""
+    from indexer.bench import write_json
+    from service.bench_retrieval import questions_with_dates, run_retrieval_benchmark
+    from service.config import get_settings
+
+    console = Console()
+
+    def report(number: int, run: dict[str, dict[str, float]]) -> None:
+        console.print(
+            f"run {number + 1}/{repeats}: search p50 {run['search']['p50']:.2f} ms, "
+            f"embedding {run['embed_query']['p50']:.2f} ms, ask {run['ask']['p50']:.2f} ms"
+        )
+
+    index_dir = index or get_settings().index_dir
+    asked = questions_with_dates(questions, per_repeat * repeats)
+    try:
+        result = run_retrieval_benchmark(index_dir, asked, repeats=repeats, on_run=report)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    write_json(result, out)
+    machine = result["machine"]
+    table = Table(
+        title=f"in-process stages, index {result['index_version']} ({result['chunks']} chunks)",
+        caption=f"{result['questions_per_repeat']} questions x {repeats}; {machine['cpu']}, "
+        f"{machine['cores']} cores, load {machine['load_average'][0]:.1f}",
+    )
+    for column in ("stage", "p50 ms", "p95 ms"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for stage, figures in result["stages_ms"].items():
+        table.add_row(stage, f"{figures['p50']:.2f}", f"{figures['p95']:.2f}")
+    console.print(table)
+    console.print(f"wrote {out}")
