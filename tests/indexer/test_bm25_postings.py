@@ -193,5 +193,15 @@ def test_fts5_answers_where_the_postings_cannot_be_read(
     assert store.keyword_search("Kestrel robots", 1)[0].chunk.article_id == "orbital-kestrel"
 
 
+@pytest.mark.slow
+def test_a_large_generation_keeps_its_postings_in_fts5(
+    small_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_index(small_index)
+    monkeypatch.setattr(indexer.store, "MAX_CHUNKS_FOR_MEMORY_POSTINGS", store.chunk_count - 1)
+    assert not store.load_keyword_postings() and store._postings is None
+    assert store.keyword_search("Kestrel robots", 1)[0].chunk.article_id == "orbital-kestrel"
+
+
 def test_the_store_tokenizes_as_its_schema_says() -> None:
     assert FTS_TOKENIZE == _TOKENIZE  # the unit tests above use the store's own tokenizer
