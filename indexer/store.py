@@ -18,7 +18,7 @@ import queue
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -594,11 +594,8 @@ class Store:
         self, postings: Bm25Postings, tokens: list[str], k: int, filters: SearchFilters | None
     ) -> list[tuple[int, float]]:
         if filters is None or filters.is_empty:
-            total = len(postings)
-            if total >= MIN_CHUNKS_TO_PRUNE:  # as _selective_terms, from the postings' counts
-                limit = COMMON_TERM_SHARE * total
-                tokens = [t for t in tokens if postings.document_frequency(t) <= limit] or tokens
-            return postings.search(tokens, k)
+            rare = _selective(tokens, len(postings), postings.document_frequency)
+            return postings.search(rare, k)
         allowed = self._allowed_positions(filters)
         return postings.search(tokens, k, allowed) if len(allowed) else []
 
@@ -650,12 +647,7 @@ class Store:
             self._chunks_holding(term)
 
     def _selective_terms(self, terms: list[str]) -> list[str]:
-        """`terms` less the common ones; all of them where every one is common."""
-        total = self.chunk_count
-        if total < MIN_CHUNKS_TO_PRUNE:
-            return terms  # "common" means little in a small collection, and it is fast anyway
-        rare = [t for t in terms if self._chunks_holding(t) <= COMMON_TERM_SHARE * total]
-        return rare or terms
+        return _selective(terms, self.chunk_count, self._chunks_holding)
 
     def _chunks_holding(self, term: str) -> int:
         """How many chunks hold `term` (FTS5's own tokenisation), cached per generation."""
@@ -756,6 +748,14 @@ class Store:
     def vectors(self) -> FloatMatrix:
         """All vectors, (n, dim) float32, row i at position i."""
         return np.load(self.directory / VECTORS_NAME, allow_pickle=False)  # type: ignore[no-any-return]
+
+
+def _selective(terms: list[str], total: int, chunks_holding: Callable[[str], int]) -> list[str]:
+    """`terms` less the common ones; all of them where every one is common."""
+    if total < MIN_CHUNKS_TO_PRUNE:
+        return terms  # "common" means little in a small collection, and it is fast anyway
+    rare = [t for t in terms if chunks_holding(t) <= COMMON_TERM_SHARE * total]
+    return rare or terms
 
 
 def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
