@@ -102,8 +102,8 @@ def _options(suite: Suite | None, overrides: dict[str, Any]) -> RunOptions:
 
 def _refresh_index(corpus: tuple[Path, ...], index_dir: Path | None) -> None:
     """Builds the suite's index where it is missing or stale (a no-op when up to date)."""
-    from indexer.pipeline import build_index
-    from service.cli_index import index_config
+    from indexer.pipeline.run import build_index
+    from service.cli.index import index_config
     from service.config import Settings
 
     settings = Settings(index_dir=index_dir) if index_dir else Settings()

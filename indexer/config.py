@@ -21,7 +21,7 @@ class IndexConfig:
     near_duplicate_threshold: float = 0.85
     feed_timeout_s: float = 10.0
     feed_max_bytes: int = 10_000_000
-    # Tag every chunk's sentences once (indexer.analysis) so that answering reads them instead.
+    # Tag every chunk's sentences once (indexer.text.analysis) so that answering reads them instead.
     sentence_analysis: bool = True
 
     def __post_init__(self) -> None:

@@ -51,7 +51,7 @@ class Chunk:
     source: str | None = None
     url: str | None = None
     published_at: date | None = None
-    # The sentence analysis stored with the chunk (indexer.analysis.encode), where the index
+    # The sentence analysis stored with the chunk (indexer.text.analysis.encode), where the index
     # has one; derived from `text`, so it takes no part in equality.
     analysis: str | None = field(default=None, compare=False, repr=False)
 

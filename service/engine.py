@@ -143,7 +143,7 @@ class QAEngine:
         configuration should stop a start-up, not surface on the first request.
         """
         from indexer.errors import NoIndexError
-        from indexer.generations import current_version
+        from indexer.store.generations import current_version
 
         with self._load_lock:
             if self._closed or self._generation is not None:
@@ -172,7 +172,7 @@ class QAEngine:
         A generation that cannot be opened is logged and skipped, and tried again only after
         RETRY_FAILED_AFTER_S; the old one keeps serving meanwhile.
         """
-        from indexer.generations import current_version
+        from indexer.store.generations import current_version
 
         latest = current_version(self.settings.index_dir)
         if latest is None or latest == self.index_version:
@@ -219,8 +219,8 @@ class QAEngine:
         return old
 
     def _open_generation(self) -> _Generation:
-        from indexer.store import Store, open_index
-        from service.retrieval import HybridRetriever
+        from indexer.store.reader import Store, open_index
+        from service.retrieval.search import HybridRetriever
 
         embedder = self._get_embedder()
         index = open_index(
@@ -248,7 +248,7 @@ class QAEngine:
     def _get_embedder(self) -> Embedder:
         if self._embedder is None:
             # Torch-free where a checked ONNX export is cached (see indexer/query_embedder.py).
-            from indexer.query_embedder import load_query_embedder
+            from indexer.embedding.query_embedder import load_query_embedder
 
             self._embedder = load_query_embedder(
                 self.settings.embedding_model,
@@ -264,7 +264,7 @@ class QAEngine:
             if self._reader_factory is not None:
                 self._reader = self._reader_factory(embedder)
             else:
-                from service.reader import build_reader
+                from service.reading.reader import build_reader
 
                 self._reader = build_reader(
                     self.settings.reader,

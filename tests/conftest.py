@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.embedding import SentenceTransformerEmbedder, load_embedder
+from indexer.embedding.transformer import SentenceTransformerEmbedder, load_embedder
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("NEWSQA_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -166,7 +166,7 @@ def small_index(
     import json
 
     from indexer.config import IndexConfig
-    from indexer.pipeline import build_index
+    from indexer.pipeline.run import build_index
 
     root = tmp_path_factory.mktemp("small_index")
     source = root / "articles.jsonl"

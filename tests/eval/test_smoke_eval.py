@@ -107,8 +107,8 @@ def questions(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def live_service(small_index: Path) -> Iterator[str]:
-    from service.app import create_app
     from service.config import Settings
+    from service.http.app import create_app
 
     server = uvicorn.Server(
         uvicorn.Config(

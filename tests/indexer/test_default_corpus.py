@@ -80,7 +80,7 @@ def test_every_brief_has_valid_front_matter() -> None:
 
 
 def test_read_sources_reads_the_corpus_cleanly() -> None:
-    from indexer.sources import read_sources
+    from indexer.sources.read import read_sources
 
     report = read_sources([CORPUS_DIR])
     assert [str(p) for p in report.problems] == []

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 import service.engine
-from indexer.embedding import SentenceTransformerEmbedder
-from indexer.generations import current_generation_dir
+from indexer.embedding.transformer import SentenceTransformerEmbedder
+from indexer.store.generations import current_generation_dir
 from indexer.types import SearchFilters
 from service.config import Settings
 from service.engine import IndexUnavailableError, ModeUnavailableError, QAEngine
 from service.types import Answer, RetrievalHit
-from tests.service.test_app_support import index_copy, publish_later_article
+from tests.service.http.test_app_support import index_copy, publish_later_article
 
 
 def test_without_an_index_the_engine_is_alive_but_not_ready(tmp_path: Path) -> None:

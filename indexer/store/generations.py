@@ -1,0 +1,198 @@
+"""Crash-safe publishing of index generations: writer lock, temp dirs, CURRENT pointer, GC.
+
+Layout of an index directory::
+
+    CURRENT        text file naming the live generation, e.g. "gen-000007"
+    LOCK           flock()ed by the one writer, holding its pid
+    gen-000006/    an older generation, kept because a service may still be reading it
+    gen-000007/    manifest.json, vectors.npy, [index.faiss], store.sqlite
+    .tmp-.../      a generation being written; removed by the next writer if left behind
+
+A generation is written whole into a temp dir, fsynced, renamed to gen-N, and only then made
+live by atomically replacing CURRENT. A kill at any moment therefore leaves CURRENT naming a
+complete generation, or no CURRENT at all (no index yet).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from indexer.errors import IndexLockedError, NoIndexError
+from indexer.store.manifest import generation_name
+
+CURRENT = "CURRENT"
+LOCK = "LOCK"
+KEEP_GENERATIONS = 3
+_GEN_RE = re.compile(r"^gen-(\d{6,})$")
+_TMP_PREFIX = ".tmp-"
+_TRASH_PREFIX = ".trash-"
+
+
+def current_version(index_dir: Path) -> str | None:
+    """The live generation's name, reading only CURRENT (cheap; for hot reload)."""
+    try:
+        name = (Path(index_dir) / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def current_generation_dir(index_dir: Path) -> Path:
+    """The live generation's directory; NoIndexError where none has been published."""
+    name = current_version(index_dir)
+    if name is None:
+        raise NoIndexError(
+            f"no index in {index_dir} yet; build one with `newsqa index build PATH...`"
+        )
+    return Path(index_dir) / name
+
+
+def generation_number(name: str) -> int | None:
+    match = _GEN_RE.match(name)
+    return int(match.group(1)) if match else None
+
+
+def _generations(index_dir: Path) -> dict[int, Path]:
+    found: dict[int, Path] = {}
+    for entry in index_dir.iterdir():
+        number = generation_number(entry.name)
+        if number is not None and entry.is_dir():
+            found[number] = entry
+    return found
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's writer lock; a second writer fails at once with the holder's pid."""
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise IndexLockedError(
+                f"index {index_dir} is locked by pid {holder} (another build/add/delete is running)"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        # A kill -9 releases the flock with the process; the stale pid text is harmless.
+        _clean_leftovers(index_dir)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _clean_leftovers(index_dir: Path) -> None:
+    """Remove what a killed writer left: temp dirs, trash, generations never made live."""
+    live = current_version(index_dir)
+    live_number = generation_number(live) if live else None
+    for entry in index_dir.iterdir():
+        if entry.name.startswith((_TMP_PREFIX, _TRASH_PREFIX)):
+            _remove(entry)
+    for number, path in _generations(index_dir).items():
+        # Renamed into place but CURRENT never pointed at it: the writer died in between.
+        if live_number is None or number > live_number:
+            _remove(path)
+    with contextlib.suppress(FileNotFoundError):
+        (index_dir / (CURRENT + ".tmp")).unlink()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def new_temp_dir(index_dir: Path) -> Path:
+    """An empty directory to write the next generation into (call under writer_lock)."""
+    path = Path(index_dir) / f"{_TMP_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
+    path.mkdir()
+    return path
+
+
+@contextlib.contextmanager
+def staging_dir(index_dir: Path) -> Iterator[Path]:
+    """A temp dir for the next generation, removed again if writing it fails."""
+    path = new_temp_dir(index_dir)
+    try:
+        yield path
+    except BaseException:
+        _remove(path)
+        raise
+
+
+def next_generation(index_dir: Path) -> int:
+    numbers = list(_generations(Path(index_dir)))
+    live = current_version(index_dir)
+    if live and (live_number := generation_number(live)) is not None:
+        numbers.append(live_number)
+    return max(numbers, default=0) + 1
+
+
+def _fsync_path(path: Path, *, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(index_dir: Path, temp_dir: Path, generation: int) -> str:
+    """Make a fully written temp dir the live generation, atomically; returns its name."""
+    index_dir = Path(index_dir)
+    for entry in temp_dir.iterdir():
+        _fsync_path(entry)
+    _fsync_path(temp_dir, directory=True)
+    name = generation_name(generation)
+    final = index_dir / name
+    os.rename(temp_dir, final)
+    _fsync_path(index_dir, directory=True)
+    pointer = index_dir / (CURRENT + ".tmp")
+    with pointer.open("w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(pointer, index_dir / CURRENT)
+    _fsync_path(index_dir, directory=True)
+    collect_garbage(index_dir)
+    return name
+
+
+def collect_garbage(index_dir: Path, keep: int = KEEP_GENERATIONS) -> list[str]:
+    """Delete all but the newest `keep` generations (the live one always stays)."""
+    live = current_version(index_dir)
+    live_number = generation_number(live) if live else None
+    removed: list[str] = []
+    numbers = sorted(_generations(index_dir), reverse=True)
+    for number in numbers[keep:]:
+        if number == live_number:
+            continue
+        path = index_dir / generation_name(number)
+        # Rename first so no half-deleted gen-N is ever seen under its real name.
+        trash = index_dir / f"{_TRASH_PREFIX}{path.name}"
+        os.rename(path, trash)
+        _remove(trash)
+        removed.append(path.name)
+    return removed
+
+
+def disk_size(index_dir: Path) -> int:
+    """Bytes used by the live generation's files."""
+    try:
+        gen_dir = current_generation_dir(index_dir)
+    except NoIndexError:
+        return 0
+    return sum(p.stat().st_size for p in gen_dir.iterdir() if p.is_file())

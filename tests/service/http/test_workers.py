@@ -1,0 +1,180 @@
+"""Several worker processes behave as one server: shared rate limits, summed metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from indexer.embedding.transformer import SentenceTransformerEmbedder
+from service.cli.main import app as cli
+from service.config import Settings
+from service.http.app import create_app
+from service.http.security import GuardMiddleware, SharedTokenBucketLimiter, TokenBucketLimiter
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _python(script: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+_TAKE = """
+import json, sys
+from pathlib import Path
+from service.http.security import SharedTokenBucketLimiter
+limiter = SharedTokenBucketLimiter(Path(sys.argv[1]), 6, clock=lambda: 1000.0)
+print(json.dumps([limiter.take("client-a") for _ in range(4)] + [limiter.take("client-b")]))
+"""
+
+
+def test_the_shared_limiter_is_one_limit_across_processes(tmp_path: Path) -> None:
+    path = str(tmp_path / "rate-limits.sqlite")
+    script = _TAKE.replace("sys.argv[1]", repr(path))
+    first = json.loads(_python(script))
+    second = json.loads(_python(script))
+    # 6 a minute for client-a across both processes (the clock stands still: no refill) ...
+    assert first[:4] == [0.0] * 4
+    assert second[:2] == [0.0, 0.0]
+    assert all(wait == pytest.approx(10.0) for wait in second[2:4])  # a token every 10 s
+    # ... and client-b has a bucket of its own.
+    assert first[4] == second[4] == 0.0
+
+
+def test_the_shared_limiter_refills_and_forgets_idle_clients(tmp_path: Path) -> None:
+    now = [0.0]
+    limiter = SharedTokenBucketLimiter(tmp_path / "r.sqlite", 60, clock=lambda: now[0])
+    limiter.PRUNE_EVERY = 3
+    assert [limiter.take("a") for _ in range(60)] == [0.0] * 60
+    assert limiter.take("a") == pytest.approx(1.0)  # one a second
+    now[0] += 2.0
+    assert limiter.take("a") == 0.0
+    now[0] += 120.0  # idle long enough to be full again: pruned at the next prune
+    for _ in range(3):
+        limiter.take("b")
+    with sqlite3.connect(tmp_path / "r.sqlite") as db:
+        assert [row[0] for row in db.execute("SELECT key FROM buckets")] == ["b"]
+    with pytest.raises(ValueError, match="per_minute"):
+        SharedTokenBucketLimiter(tmp_path / "x.sqlite", 0)
+
+
+_COUNT = """
+from service.http.metrics import Metrics
+metrics = Metrics()
+for _ in range(3):
+    metrics.requests.labels(route="/ask", method="GET", status="200").inc()
+"""
+
+_SCRAPE = """
+from types import SimpleNamespace
+from service.http.metrics import Metrics
+print(Metrics().render(SimpleNamespace(index=None)).decode())
+"""
+
+
+def test_metrics_of_several_processes_add_up(tmp_path: Path) -> None:
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    _python(_COUNT, env)
+    _python(_COUNT, env)
+    text = _python(_SCRAPE, env)
+    line = next(x for x in text.splitlines() if x.startswith("newsqa_http_requests_total{"))
+    assert float(line.rsplit(" ", 1)[1]) == 6.0
+    assert "newsqa_index_ready 0.0" in text
+
+
+def _limiter_of(app: Any) -> object:
+    middleware = next(m for m in app.user_middleware if m.cls is GuardMiddleware)
+    return middleware.kwargs["limiter"]
+
+
+def test_the_app_shares_its_limiter_only_where_told_to(tmp_path: Path) -> None:
+    shared = create_app(Settings(index_dir=tmp_path / "index", shared_state_dir=tmp_path))
+    alone = create_app(Settings(index_dir=tmp_path / "index"))
+    assert isinstance(_limiter_of(shared), SharedTokenBucketLimiter)
+    assert (tmp_path / "rate-limits.sqlite").exists()
+    assert isinstance(_limiter_of(alone), TokenBucketLimiter)
+
+
+@pytest.fixture
+def worker_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve` writes its workers' settings into os.environ; these are unset again after."""
+    for name in (*_WORKER_VARIABLES, "PROMETHEUS_MULTIPROC_DIR"):
+        # Set, then deleted: monkeypatch records a variable only where it existed, and must
+        # remember to remove what `serve` will add.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+
+
+_WORKER_VARIABLES = ("NEWSQA_HOST", "NEWSQA_PORT", "NEWSQA_SHARED_STATE_DIR", "NEWSQA_LOG_LEVEL")
+
+
+def test_serve_hands_its_settings_to_the_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_environ: None
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def run(app: object, **kwargs: Any) -> None:
+        seen["app"], seen["kwargs"] = app, kwargs
+        seen["env"] = {k: v for k, v in os.environ.items() if k.startswith(("NEWSQA_", "PROM"))}
+        seen["dirs_exist"] = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).is_dir()
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    index = tmp_path / "index"
+    result = CliRunner().invoke(
+        cli, ["serve", "--port", "8765", "--index", str(index), "--workers", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["app"] == "service.http.app:create_worker_app"
+    assert seen["kwargs"] == {
+        "factory": True,
+        "host": "127.0.0.1",
+        "port": 8765,
+        "workers": 3,
+        "log_level": "info",
+    }
+    env = seen["env"]
+    assert env["NEWSQA_INDEX_DIR"] == str(index) and env["NEWSQA_PORT"] == "8765"
+    assert seen["dirs_exist"]
+    assert env["PROMETHEUS_MULTIPROC_DIR"].startswith(env["NEWSQA_SHARED_STATE_DIR"])
+    assert not Path(env["NEWSQA_SHARED_STATE_DIR"]).exists()  # removed when serving ends
+
+
+@pytest.mark.slow
+def test_serve_exports_the_query_encoder_once_before_starting_workers(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    embedder: SentenceTransformerEmbedder,
+    worker_environ: None,
+) -> None:
+    ran: list[list[str]] = []
+    real_run = subprocess.run
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: ran.append(list(args)))
+    empty = tmp_path / "cache"
+    monkeypatch.setenv("NEWSQA_CACHE_DIR", str(empty))
+    serve = ["serve", "--index", str(tmp_path / "index"), "--workers", "2"]
+    assert CliRunner().invoke(cli, serve).exit_code == 0
+    assert len(ran) == 1 and ran[0][-2:] == ["all-MiniLM-L6-v2", str(empty)]
+    # The command it would have run does the export ...
+    real_run(ran[0], check=True, timeout=300, cwd=ROOT)
+    assert {p.suffix for p in empty.iterdir()} == {".onnx", ".json"}
+    # ... after which workers start straight away.
+    assert CliRunner().invoke(cli, serve).exit_code == 0
+    assert len(ran) == 1

@@ -1,0 +1,336 @@
+"""The built-in extractive reader, with the real embedder, on passages written for these tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from indexer.embedding.transformer import SentenceTransformerEmbedder
+from indexer.protocols import FloatMatrix
+from indexer.text.analysis import encode, load_analyzer
+from service.reading.calibration import DEFAULT_PATH, Calibration, load_calibration
+from service.reading.candidates import EntityTagger, Tagged
+from service.reading.reader import FEATURES, ExtractiveReader, build_reader, normalize_answer
+from service.types import Answer, RetrievalHit
+from tests.service.conftest import article_texts, make_hits
+
+PREFIX = "Earlier paragraph of the article that the chunk does not include.\n\n"
+
+FUNDING = (
+    "Quillfeather is a small robotics startup based in Porto. "
+    "The company, led by Ines Calloway, builds warehouse arms. "
+    "On Monday it said it had raised $48 million in a round that closed on 12 February 2026."
+)
+FUNDING_ELSEWHERE = (
+    "Investors cheered the news. Ines Calloway, the chief executive of Quillfeather, "
+    "said the money would pay for a second factory."
+)
+UNRELATED = (
+    "The city council voted to repave Elm Street next summer. "
+    "Residents complained about the noise from the old tram depot."
+)
+
+
+@pytest.fixture(scope="module", params=["passage", "transformer"])
+def reader(
+    request: pytest.FixtureRequest, embedder: SentenceTransformerEmbedder
+) -> ExtractiveReader:
+    """The reader with either source of dense similarity (the service's default is passage)."""
+    return ExtractiveReader(embedder, abstain_threshold=0.0, sentence_vectors=request.param)
+
+
+def _check_citations(answer: Answer, articles: dict[str, str]) -> None:
+    assert answer.citations
+    for citation in answer.citations:
+        text = articles[citation.article_id]
+        assert text[citation.start : citation.end].lower() == (answer.text or "").lower()
+        assert text[citation.start : citation.end] in citation.quote
+        assert citation.quote in text
+        assert citation.source == "Test Wire"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who leads Quillfeather?", "Ines Calloway"),
+        ("How much did Quillfeather raise?", "$48 million"),
+        ("When did the funding round close?", "12 February 2026"),
+        ("Where is Quillfeather based?", "Porto"),
+    ],
+)
+def test_answers_with_a_typed_span_and_exact_article_offsets(
+    reader: ExtractiveReader, question: str, expected: str
+) -> None:
+    hits = make_hits(UNRELATED, FUNDING, prefix=PREFIX)
+    answer = reader.read(question, hits)
+    assert not answer.abstained
+    assert answer.text == expected
+    assert 0.0 <= answer.confidence <= 1.0
+    _check_citations(answer, article_texts(hits, PREFIX))
+    # The quote is the whole sentence that holds the answer, not the chunk.
+    assert answer.citations[0].quote.endswith(".")
+    assert answer.citations[0].quote.count(". ") == 0
+
+
+@pytest.mark.slow
+def test_never_answers_with_what_the_question_says(reader: ExtractiveReader) -> None:
+    answer = reader.read("Which startup is led by Ines Calloway?", make_hits(FUNDING))
+    assert answer.text is not None
+    assert "calloway" not in answer.text.lower()
+    assert answer.text == "Quillfeather"
+
+
+@pytest.mark.slow
+def test_support_across_articles_is_cited(reader: ExtractiveReader) -> None:
+    hits = make_hits((FUNDING, "a-1"), (UNRELATED, "a-2"), (FUNDING_ELSEWHERE, "a-3"))
+    candidates = reader.candidates("Who is the boss of Quillfeather?", hits)
+    best = candidates[0]
+    assert best.span.text == "Ines Calloway"
+    assert best.features["support"] > 0
+    answer = reader.answer_from(candidates)
+    assert {c.article_id for c in answer.citations} == {"a-1", "a-3"}
+    _check_citations(answer, article_texts(hits))
+
+
+@pytest.mark.slow
+def test_features_are_the_ones_the_calibration_knows(reader: ExtractiveReader) -> None:
+    candidates = reader.candidates("Who leads Quillfeather?", make_hits(FUNDING))
+    assert candidates
+    for candidate in candidates:
+        assert set(candidate.features) == set(FEATURES)
+    scores = [c.score for c in candidates]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.slow
+def test_relevant_passages_give_more_confidence_than_unrelated_ones(
+    reader: ExtractiveReader,
+) -> None:
+    question = "Who leads Quillfeather?"
+    relevant = reader.candidates(question, make_hits(FUNDING))
+    unrelated = reader.candidates(question, make_hits(UNRELATED))
+    assert relevant[0].score > unrelated[0].score
+    # The isotonic map is monotone but flat in places, so confidences may tie, never invert.
+    assert reader.answer_from(relevant).confidence >= reader.answer_from(unrelated).confidence
+
+
+@pytest.mark.slow
+def test_abstains_below_the_threshold(embedder: SentenceTransformerEmbedder) -> None:
+    question, hits = "Who leads Quillfeather?", make_hits(FUNDING)
+    confident = ExtractiveReader(embedder, abstain_threshold=0.0).read(question, hits)
+    assert confident.confidence < 1.0
+    strict = ExtractiveReader(embedder, abstain_threshold=min(1.0, confident.confidence + 1e-6))
+    answer = strict.read(question, hits)
+    assert answer.abstained
+    assert answer.text is None
+    assert answer.citations == ()
+    assert answer.confidence == pytest.approx(confident.confidence)
+
+
+@pytest.mark.slow
+def test_no_passages_means_abstain(reader: ExtractiveReader) -> None:
+    answer = reader.read("Who leads Quillfeather?", [])
+    assert answer == Answer(text=None, abstained=True, confidence=0.0)
+
+
+@pytest.mark.slow
+def test_patterns_alone_still_answer(embedder: SentenceTransformerEmbedder) -> None:
+    rules_only = ExtractiveReader(embedder, abstain_threshold=0.0, tagger=False)
+    hits = make_hits(UNRELATED, FUNDING_ELSEWHERE, FUNDING, prefix=PREFIX)
+    answer = rules_only.read("Who leads Quillfeather?", hits)
+    assert answer.text == "Ines Calloway"
+    _check_citations(answer, article_texts(hits, PREFIX))
+
+
+@pytest.mark.slow
+def test_build_reader(embedder: SentenceTransformerEmbedder, tmp_path: Path) -> None:
+    assert isinstance(build_reader("builtin", embedder), ExtractiveReader)
+    with pytest.raises(ValueError, match="no-such-reader"):
+        build_reader("no-such-reader", embedder)
+    with pytest.raises(ValueError, match="abstain_threshold"):
+        ExtractiveReader(embedder, abstain_threshold=1.5)
+
+
+def test_normalize_answer() -> None:
+    assert normalize_answer("The  Washington Football Team!") == "washington football team"
+    assert normalize_answer("Gotta go to Mo\u2019s") == normalize_answer("gotta go to mo's")
+
+
+def test_calibration_round_trip_and_monotone_confidence() -> None:
+    calibration = Calibration(isotonic_x=(0.0, 0.5, 1.0), isotonic_y=(0.1, 0.4, 0.9))
+    again = Calibration.from_json(calibration.to_json())
+    assert again == calibration
+    features = {"dense": 0.5, "keyword": 0.5, "type_fit": 1.0, "support": 0.0}
+    low = again.confidence(0.0, 0.0, features)
+    high = again.confidence(3.0, -1.0, features)
+    assert 0.0 <= low <= high <= 1.0
+
+
+def test_committed_calibration_covers_every_feature() -> None:
+    assert DEFAULT_PATH.is_file(), "service/calibration.json must be committed"
+    calibration = load_calibration()
+    assert set(calibration.weights) == set(FEATURES)
+    assert list(calibration.isotonic_x) == sorted(calibration.isotonic_x)
+    assert all(0.0 <= y <= 1.0 for y in calibration.isotonic_y)
+
+
+def test_a_broken_calibration_file_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "calibration.json"
+    broken.write_text('{"weights": {}}', encoding="utf-8")
+    with pytest.raises(ValueError, match=str(broken)):
+        load_calibration(broken)
+
+
+class _CountingEmbedder:
+    """The real embedder, counting the texts each call of embed_documents gets."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self.inner = inner
+        self.calls: list[list[str]] = []
+        self.model_name = inner.model_name
+        self.dimension = inner.dimension
+        self.max_seq_length = inner.max_seq_length
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def embed_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> FloatMatrix:
+        self.calls.append(list(texts))
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> FloatMatrix:
+        return self.inner.embed_query(text)
+
+
+@pytest.mark.slow
+def test_sentence_vectors_are_reused_and_change_nothing(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    counting = _CountingEmbedder(embedder)
+    reader = ExtractiveReader(counting, abstain_threshold=0.0, sentence_vectors="transformer")
+    hits = make_hits(UNRELATED, FUNDING_ELSEWHERE, FUNDING, prefix=PREFIX)
+    first = reader.candidates("Who leads Quillfeather?", hits)
+    assert len(counting.calls) == 1 and counting.calls[0]
+    again = reader.candidates("Who leads Quillfeather?", hits)
+    assert len(counting.calls) == 1  # every sentence vector came from the cache
+    assert [(c.key, c.score) for c in again] == [(c.key, c.score) for c in first]
+    # Another question over partly new passages embeds only the sentences not seen before.
+    reader.candidates("Where is Quillfeather based?", make_hits(FUNDING, "Porto is rainy."))
+    assert counting.calls[1:] == [["Porto is rainy."]]
+
+
+@pytest.mark.slow
+def test_dense_similarity_comes_from_the_passage_or_each_sentence(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    hits = make_hits(FUNDING, UNRELATED, FUNDING_ELSEWHERE)
+    # The dense leg missed the last passage: it scores as the lowest cosine the leg reported.
+    hits[2] = replace(hits[2], dense_score=None)
+    question = "Who leads Quillfeather?"
+    passage = ExtractiveReader(embedder, abstain_threshold=0.0)
+    by_passage = {s.text: s.dense for s in passage._select_sentences(question, hits)}
+    assert by_passage["Residents complained about the noise from the old tram depot."] == 0.55
+    assert by_passage["Investors cheered the news."] == 0.55  # the floor
+    assert by_passage["Quillfeather is a small robotics startup based in Porto."] == 0.6
+
+    sentence = ExtractiveReader(embedder, abstain_threshold=0.0, sentence_vectors="transformer")
+    by_sentence = {s.text: s.dense for s in sentence._select_sentences(question, hits)}
+    led_by = "The company, led by Ines Calloway, builds warehouse arms."
+    expected = embedder.embed_documents([led_by])[0] @ embedder.embed_query(question)
+    assert by_sentence[led_by] == pytest.approx(float(expected), abs=1e-5)
+    assert (
+        by_sentence[led_by]
+        > by_sentence["Residents complained about the noise from the old tram depot."]
+    )
+
+
+@pytest.mark.slow
+def test_an_unknown_sentence_vector_source_is_refused(
+    embedder: SentenceTransformerEmbedder,
+) -> None:
+    with pytest.raises(ValueError, match="sentence_vectors must be 'passage' or 'transformer'"):
+        ExtractiveReader(embedder, sentence_vectors="static")  # type: ignore[arg-type]
+
+
+def _with_stored_analysis(
+    hits: list[RetrievalHit], analysis: str | None = None
+) -> list[RetrievalHit]:
+    """The hits as an index with sentence analysis returns them (or with `analysis` instead)."""
+    analyzer = load_analyzer()
+    assert analyzer is not None
+    stored = [encode(found) for found in analyzer.analyse([h.chunk.text for h in hits])]
+    return [
+        replace(h, chunk=replace(h.chunk, analysis=analysis if analysis is not None else text))
+        for h, text in zip(hits, stored, strict=True)
+    ]
+
+
+class _CountingTagger(EntityTagger):
+    def __init__(self) -> None:
+        analyzer = load_analyzer()
+        assert analyzer is not None
+        super().__init__(analyzer, cache_size=1)
+        self.sentences: list[str] = []
+
+    def tag(self, sentences: Sequence[str]) -> list[Tagged]:
+        self.sentences.extend(sentences)
+        return super().tag(sentences)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question", ["Who leads Quillfeather?", "How much did Quillfeather raise?"]
+)
+def test_stored_sentence_analysis_replaces_tagging_and_changes_nothing(
+    embedder: SentenceTransformerEmbedder, question: str
+) -> None:
+    if load_analyzer() is None:
+        pytest.skip("no packaged spaCy English model installed")
+    hits = make_hits(FUNDING, FUNDING_ELSEWHERE, UNRELATED, prefix=PREFIX)
+    tagger = _CountingTagger()
+    reader = ExtractiveReader(embedder, abstain_threshold=0.0, tagger=tagger)
+    live = reader.read(question, hits)
+    assert tagger.sentences  # plain chunks: the reader tags what it reads
+    tagger.sentences.clear()
+    stored = reader.read(question, _with_stored_analysis(hits))
+    assert tagger.sentences == []  # stored analysis: nothing is tagged at question time
+    assert stored == live
+    # An analysis that cannot be read is not trusted: the reader tags instead.
+    broken = reader.read(question, _with_stored_analysis(hits, analysis="[[0, 99999, [], [], []]]"))
+    assert tagger.sentences and broken == live
+
+
+_NO_SPACY_SCRIPT = """
+import sys
+from dataclasses import replace
+from service.reading.reader import ExtractiveReader
+from tests.service.conftest import make_hits
+text = "The company, led by Ines Calloway, builds warehouse arms."
+# What the indexer stores for this sentence: one PERSON entity, one noun phrase.
+analysis = '[[0, 57, [[20, 33, "PERSON"]], [[42, 56]], [20, 25]]]'
+hits = [replace(h, chunk=replace(h.chunk, analysis=analysis)) for h in make_hits(text)]
+reader = ExtractiveReader(object(), abstain_threshold=0.0)  # passage vectors: no embedder calls
+answer = reader.read("Who leads the company?", hits)
+assert answer.text == "Ines Calloway", answer
+assert "spacy" not in sys.modules, "spaCy was loaded"
+print("ok")
+"""
+
+
+def test_stored_analysis_means_spacy_is_never_loaded() -> None:
+    if load_analyzer() is None:
+        pytest.skip("no packaged spaCy English model installed")
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_SPACY_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
