@@ -1,4 +1,4 @@
-"""`newsqa bench ...`: benchmarks that print a table and write JSON."""
+"""`newsqa bench ...` (a `newsqa` plugin): benchmarks that print a table and write JSON."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, help="Benchmarks: print figures and write JSON.")
 
 
 @app.command("index")

@@ -71,7 +71,7 @@ def run_retrieval_benchmark(
 
     from indexer.store.reader import Store, keyword_terms, open_index
     from service.engine import QAEngine
-    from service.retrieval.search import keyword_query
+    from service.retrieval.question import keyword_query
 
     per_run = len(questions) // repeats
     if per_run < 1:

@@ -4,42 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
+from pydantic import ValidationError
 
 from indexer.protocols import IndexReader
-from indexer.types import SearchFilters
-from service.types import AnswerMode, AskResult, RetrievalHit, RetrievalMode
+from service.engine import QAEngine
+from service.types import AnswerMode, AskResult, RetrievalMode, SearchResult
 
-
-@dataclass(frozen=True)
-class Passage:
-    chunk_id: str
-    article_id: str
-    text: str
-    score: float
-
-
-@dataclass(frozen=True)
-class SearchOutcome:
-    passages: tuple[Passage, ...]
-    index_version: str
-    took_ms: float  # wall clock seen by the evaluator, transport included
-
-
-@dataclass(frozen=True)
-class AskOutcome:
-    answer: str | None
-    abstained: bool
-    confidence: float
-    mode_used: str
-    passages: tuple[Passage, ...]
-    index_version: str
-    took_ms: float
+R = TypeVar("R", AskResult, SearchResult)
 
 
 @dataclass(frozen=True)
@@ -55,11 +31,11 @@ class GoldArticle:
 class Backend(Protocol):
     def search(
         self, query: str, *, mode: RetrievalMode, top_k: int, as_of: date | None
-    ) -> SearchOutcome: ...
+    ) -> SearchResult: ...
 
     def ask(
         self, question: str, *, mode: AnswerMode, top_k: int, as_of: date | None
-    ) -> AskOutcome: ...
+    ) -> AskResult: ...
 
     def gold_article(self, article_id: str) -> GoldArticle: ...
 
@@ -68,79 +44,29 @@ class Backend(Protocol):
         ...
 
 
-class _SearchResult(Protocol):
-    @property
-    def hits(self) -> Sequence[RetrievalHit]: ...
-
-    @property
-    def index_version(self) -> str: ...
-
-
-class Engine(Protocol):
-    """The part of service.engine.QAEngine that evaluation uses."""
-
-    @property
-    def index(self) -> IndexReader | None: ...
-
-    def search(
-        self,
-        query: str,
-        top_k: int = 10,
-        filters: SearchFilters | None = None,
-        *,
-        mode: RetrievalMode = "hybrid",
-        as_of: date | None = None,
-    ) -> _SearchResult: ...
-
-    def ask(
-        self,
-        question: str,
-        *,
-        mode: AnswerMode = "auto",
-        top_k: int = 10,
-        filters: SearchFilters | None = None,
-        as_of: date | None = None,
-    ) -> AskResult: ...
-
-
-def _from_hits(hits: Sequence[RetrievalHit]) -> tuple[Passage, ...]:
-    return tuple(Passage(h.chunk.id, h.chunk.article_id, h.chunk.text, h.score) for h in hits)
-
-
 class BackendError(Exception):
     """The system under test failed one call; the question is recorded with this message."""
 
 
 class EngineBackend:
-    """Calls a warmed-up engine in this process."""
+    """Calls a warmed-up engine in this process; `took_ms` is the wall clock seen here."""
 
-    def __init__(self, engine: Engine, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, engine: QAEngine, settings: dict[str, Any] | None = None) -> None:
         self._engine = engine
         self._settings = settings or {}
         self._gold: dict[str, GoldArticle] = {}
 
     def search(
         self, query: str, *, mode: RetrievalMode, top_k: int, as_of: date | None
-    ) -> SearchOutcome:
+    ) -> SearchResult:
         start = time.perf_counter()
         result = self._engine.search(query, top_k, mode=mode, as_of=as_of)
-        took = (time.perf_counter() - start) * 1000
-        return SearchOutcome(_from_hits(result.hits), result.index_version, took)
+        return result.model_copy(update={"took_ms": _ms_since(start)})
 
-    def ask(self, question: str, *, mode: AnswerMode, top_k: int, as_of: date | None) -> AskOutcome:
+    def ask(self, question: str, *, mode: AnswerMode, top_k: int, as_of: date | None) -> AskResult:
         start = time.perf_counter()
         result = self._engine.ask(question, mode=mode, top_k=top_k, as_of=as_of)
-        took = (time.perf_counter() - start) * 1000
-        answer = result.answer
-        return AskOutcome(
-            answer=answer.text,
-            abstained=answer.abstained,
-            confidence=answer.confidence,
-            mode_used=result.mode_used,
-            passages=_from_hits(result.passages),
-            index_version=result.index_version,
-            took_ms=took,
-        )
+        return result.model_copy(update={"took_ms": _ms_since(start)})
 
     def _index(self) -> IndexReader:
         index = self._engine.index
@@ -177,16 +103,8 @@ class EngineBackend:
         }
 
 
-def _passages(items: Sequence[dict[str, Any]]) -> tuple[Passage, ...]:
-    return tuple(
-        Passage(
-            str(p.get("chunk_id", "")),
-            str(p.get("article_id", "")),
-            str(p.get("text", "")),
-            float(p.get("score", 0.0)),
-        )
-        for p in items
-    )
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
 
 
 class HttpBackend:
@@ -197,50 +115,35 @@ class HttpBackend:
         self._gold: dict[str, GoldArticle] = {}
         self._versions: set[str] = set()
 
-    def _post(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    def _post(self, path: str, body: dict[str, Any], result: type[R]) -> R:
         start = time.perf_counter()
         try:
             response = self._client.post(path, json=body)
         except httpx.HTTPError as exc:
             raise BackendError(f"POST {path}: {type(exc).__name__}: {exc}") from exc
-        took = (time.perf_counter() - start) * 1000
+        took = _ms_since(start)
         if response.status_code != 200:
             raise BackendError(f"POST {path}: HTTP {response.status_code}: {response.text[:300]}")
         try:
-            data = response.json()
-        except ValueError as exc:
-            raise BackendError(f"POST {path}: response is not JSON") from exc
-        if not isinstance(data, dict):
-            raise BackendError(f"POST {path}: response is not a JSON object")
-        self._versions.add(str(data.get("index_version", "")))
-        return data, took
+            parsed = result.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise BackendError(f"POST {path}: not a {result.__name__}: {exc}") from exc
+        self._versions.add(parsed.index_version)
+        return parsed.model_copy(update={"took_ms": took})
 
     def search(
         self, query: str, *, mode: RetrievalMode, top_k: int, as_of: date | None
-    ) -> SearchOutcome:
-        body = {"query": query, "top_k": top_k, "mode": mode}
+    ) -> SearchResult:
+        body: dict[str, Any] = {"query": query, "top_k": top_k, "mode": mode}
         if as_of is not None:
             body["as_of"] = as_of.isoformat()
-        data, took = self._post("/search", body)
-        return SearchOutcome(
-            _passages(data.get("results", [])), str(data.get("index_version", "")), took
-        )
+        return self._post("/search", body, SearchResult)
 
-    def ask(self, question: str, *, mode: AnswerMode, top_k: int, as_of: date | None) -> AskOutcome:
+    def ask(self, question: str, *, mode: AnswerMode, top_k: int, as_of: date | None) -> AskResult:
         body: dict[str, Any] = {"question": question, "mode": mode, "top_k": top_k}
         if as_of is not None:
             body["as_of"] = as_of.isoformat()
-        data, took = self._post("/ask", body)
-        answer = data.get("answer")
-        return AskOutcome(
-            answer=answer if isinstance(answer, str) else None,
-            abstained=bool(data.get("abstained", False)),
-            confidence=float(data.get("confidence") or 0.0),
-            mode_used=str(data.get("mode_used", "")),
-            passages=_passages(data.get("passages", [])),
-            index_version=str(data.get("index_version", "")),
-            took_ms=took,
-        )
+        return self._post("/ask", body, AskResult)
 
     def gold_article(self, article_id: str) -> GoldArticle:
         if article_id in self._gold:

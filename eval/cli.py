@@ -1,4 +1,4 @@
-"""`newsqa eval run` and `newsqa eval compare`."""
+"""`newsqa eval run`, `newsqa eval compare` and `newsqa eval calibrate` (a `newsqa` plugin)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from rich.table import Table
 
 from eval import plots, provenance, report, summary
 from eval.backends import Backend, EngineBackend, HttpBackend
+from eval.calibrate import app as calibrate_app
 from eval.compare import compare_runs
 from eval.run import (
     DatasetSpec,
@@ -32,7 +33,8 @@ from eval.run import (
 from eval.suites import Suite, SuiteError, load_suite
 from indexer.errors import IndexError_, IngestError
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, help="Offline evaluation runs and comparisons.")
+app.add_typer(calibrate_app, name="calibrate")
 console = Console(stderr=True)
 
 HEADLINE = (
@@ -103,12 +105,11 @@ def _options(suite: Suite | None, overrides: dict[str, Any]) -> RunOptions:
 def _refresh_index(corpus: tuple[Path, ...], index_dir: Path | None) -> None:
     """Builds the suite's index where it is missing or stale (a no-op when up to date)."""
     from indexer.pipeline.run import build_index
-    from service.cli.index import index_config
     from service.config import Settings
 
     settings = Settings(index_dir=index_dir) if index_dir else Settings()
     _say(f"index {settings.index_dir}: refreshing from {', '.join(map(str, corpus))} if stale")
-    build_index(list(corpus), settings.index_dir, index_config(settings), if_stale=True)
+    build_index(list(corpus), settings.index_dir, settings.index_config(), if_stale=True)
 
 
 def _summary_table(agg: dict[str, Any], title: str) -> Table:

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from eval import datasets
-from eval.backends import AskOutcome, Backend, GoldArticle, SearchOutcome
+from eval.backends import Backend, GoldArticle
 from eval.datasets import Question
 from eval.scoring import build_row
 from indexer.types import IngestProblem
-from service.types import AnswerMode, RetrievalMode
+from service.types import AnswerMode, AskResult, RetrievalMode, SearchResult
 
 ROWS_FILE = "questions.jsonl"
 RETRIEVAL_MODES: tuple[RetrievalMode, ...] = ("keyword", "dense", "hybrid")
@@ -116,12 +116,12 @@ def prepare(specs: Sequence[DatasetSpec], options: RunOptions) -> Prepared:
 def evaluate_question(backend: Backend, question: Question, options: RunOptions) -> dict[str, Any]:
     """Asks one question (three searches and one /ask by default) and scores it."""
     gold: list[GoldArticle] = [backend.gold_article(g) for g in question.gold_ids]
-    searches: dict[str, SearchOutcome] = {}
+    searches: dict[str, SearchResult] = {}
     for mode in options.retrieval_modes:
         searches[mode] = backend.search(
             question.question, mode=mode, top_k=options.search_top_k, as_of=question.asked_at
         )
-    ask: AskOutcome = backend.ask(
+    ask: AskResult = backend.ask(
         question.question, mode=options.answer_mode, top_k=options.top_k, as_of=question.asked_at
     )
     return build_row(question, gold, searches, ask)

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eval import metrics, multihop_metrics
-from eval.backends import AskOutcome, GoldArticle, Passage, SearchOutcome
+from eval.backends import GoldArticle
 from eval.datasets import Question
+from service.types import AskResult, Passage, SearchResult
 
 HIT_KS = (1, 5, 10)
 # MultiHop-RAG's question types: its own metrics are computed for these questions only.
@@ -75,7 +76,7 @@ def score_retrieval(
     return scores
 
 
-def score_answer(question: Question, ask: AskOutcome) -> dict[str, float | None]:
+def score_answer(question: Question, ask: AskResult) -> dict[str, float | None]:
     """EM, F1, contains, yes/no, and `correct` (abstained on unanswerable, else contains gold)."""
     prediction = "" if ask.abstained or ask.answer is None else ask.answer
     scores: dict[str, float | None] = {}
@@ -114,24 +115,24 @@ def snippet(passage: Passage) -> dict[str, Any]:
 def build_row(
     question: Question,
     gold: Sequence[GoldArticle],
-    searches: Mapping[str, SearchOutcome],
-    ask: AskOutcome | None,
+    searches: Mapping[str, SearchResult],
+    ask: AskResult | None,
 ) -> dict[str, Any]:
     """The questions.jsonl row: the question, its gold, what came back, scores and timings."""
     scores: dict[str, float | None] = {}
     retrieval: dict[str, Any] = {}
     for mode, outcome in searches.items():
-        ranks = retrieval_ranks(outcome.passages, gold)
+        ranks = retrieval_ranks(outcome.results, gold)
         retrieval[mode] = {
             "articles": ranks["articles"][:10],
             "gold_ranks": ranks["gold_ranks"],
             "answer_rank": (
-                metrics.first_answer_rank([p.text for p in outcome.passages], question.answers)
+                metrics.first_answer_rank([p.text for p in outcome.results], question.answers)
                 if not question.unanswerable and not is_yes_no(question)
                 else None
             ),
         }
-        scores.update(score_retrieval(mode, ranks, outcome.passages, question))
+        scores.update(score_retrieval(mode, ranks, outcome.results, question))
     if ask is not None:
         scores.update(score_answer(question, ask))
     years = sorted({str(g.published_at.year) for g in gold if g.published_at})

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from indexer.config import IndexConfig
+
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -72,6 +74,9 @@ class Settings(BaseSettings):
         default_factory=list, description="Allowed CORS origins; empty means CORS is off."
     )
     reload_interval_s: float = Field(1.0, gt=0, description="How often to look for a new index.")
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
+        "info", description="How much `newsqa serve` and its workers log."
+    )
     workers: int = Field(
         2,
         ge=1,
@@ -142,6 +147,20 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    def index_config(self) -> IndexConfig:
+        """The indexer's settings, taken from the product's."""
+        return IndexConfig(
+            embedding_model=self.embedding_model,
+            batch_size=self.embedding_batch_size,
+            chunk_target_tokens=self.chunk_target_tokens,
+            chunk_overlap_tokens=self.chunk_overlap_tokens,
+            faiss_index_type=self.faiss_index_type,
+            near_duplicate_threshold=self.near_duplicate_threshold,
+            feed_timeout_s=self.feed_timeout_s,
+            feed_max_bytes=self.feed_max_bytes,
+            sentence_analysis=self.sentence_analysis,
+        )
 
 
 @lru_cache

@@ -11,14 +11,27 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from indexer.protocols import Embedder, IndexReader
-from indexer.types import Article, SearchFilters
+from indexer.types import SearchFilters
 from service.config import Settings
-from service.types import AnswerMode, AskResult, Reader, RetrievalHit, RetrievalMode, Retriever
+from service.reading.tagging import EntityTagger
+from service.types import (
+    AnswerMode,
+    ArticleRef,
+    ArticleResult,
+    AskResult,
+    Passage,
+    Reader,
+    RetrievalHit,
+    RetrievalMode,
+    Retriever,
+    SearchResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +43,9 @@ RETRY_FAILED_AFTER_S = 60.0
 # more threads per call oversubscribe the cores (measured on 2 cores with 8 clients: 1 thread
 # served ~3.5 answers/s, 2 threads far fewer). Set process-wide when the engine loads the model.
 TORCH_THREADS = 1
+# Keyword legs of concurrent requests run beside their dense legs; more threads than cores only
+# queue inside SQLite.
+KEYWORD_LEG_THREADS = 4
 
 
 class IndexUnavailableError(Exception):
@@ -42,23 +58,6 @@ class ArticleNotFoundError(LookupError):
 
 class ModeUnavailableError(Exception):
     """The asked answer mode needs a part that this deployment does not have."""
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    hits: tuple[RetrievalHit, ...]
-    index_version: str
-    took_ms: float
-
-
-@dataclass(frozen=True)
-class ArticleView:
-    """An article with where its story also appeared."""
-
-    article: Article
-    duplicate_of: str | None  # the indexed article standing for this story, if not this one
-    alternative_sources: tuple[Article, ...]
-    index_version: str
 
 
 class _Generation:
@@ -112,6 +111,8 @@ class QAEngine:
         self._embedder = embedder
         self._reader_factory = reader_factory
         self._reader: Reader | None = None
+        self._tagger: EntityTagger | None = None  # spaCy, loaded only if a sentence needs it
+        self._legs: ThreadPoolExecutor | None = None
         self._generation: _Generation | None = None
         self._swap_lock = threading.Lock()  # guards self._generation
         self._load_lock = threading.Lock()  # one loader (warm-up or reload) at a time
@@ -206,6 +207,9 @@ class QAEngine:
                 old, self._generation = self._generation, None
         if old is not None:
             old.retire()
+        if self._legs is not None:
+            self._legs.shutdown(wait=True)  # in-flight legs finish; their requests hold leases
+        self._reader = self._tagger = None
 
     @property
     def _dir(self) -> str:
@@ -219,7 +223,7 @@ class QAEngine:
         return old
 
     def _open_generation(self) -> _Generation:
-        from indexer.store.reader import Store, open_index
+        from indexer.store.reader import open_index
         from service.retrieval.search import HybridRetriever
 
         embedder = self._get_embedder()
@@ -228,8 +232,9 @@ class QAEngine:
             expected_model=embedder.model_name,
             expected_dimension=embedder.dimension,
         )
-        if isinstance(index, Store):
-            index.load_keyword_postings()  # bm25 from memory, ~10x faster than FTS5
+        index.prepare_for_queries()
+        if self._legs is None:
+            self._legs = ThreadPoolExecutor(KEYWORD_LEG_THREADS, thread_name_prefix="keyword-leg")
         retriever = HybridRetriever(
             index,
             embedder,
@@ -241,6 +246,7 @@ class QAEngine:
             weights=(self.settings.keyword_weight, 1.0 - self.settings.keyword_weight),
             outlet_boost=self.settings.outlet_boost,
             day_boost=self.settings.day_boost,
+            executor=self._legs,
         )
         self._get_reader()  # built once, beside the first generation, so no request waits on it
         return _Generation(index, retriever)
@@ -264,13 +270,16 @@ class QAEngine:
             if self._reader_factory is not None:
                 self._reader = self._reader_factory(embedder)
             else:
-                from service.reading.reader import build_reader
+                from service.reading.factory import build_reader
+                from service.reading.tagging import load_entity_tagger
 
+                self._tagger = load_entity_tagger()
                 self._reader = build_reader(
                     self.settings.reader,
                     embedder,
                     abstain_threshold=self.settings.abstain_threshold,
                     sentence_vectors=self.settings.sentence_vectors,
+                    tagger=self._tagger,
                 )
         return self._reader
 
@@ -305,7 +314,11 @@ class QAEngine:
         started = time.perf_counter()
         with self.lease() as generation:
             hits = generation.retriever.search(query, top_k, filters, mode=mode, as_of=as_of)
-            return SearchResult(tuple(hits), generation.version, _ms_since(started))
+            return SearchResult(
+                results=[Passage.from_hit(hit) for hit in hits],
+                index_version=generation.version,
+                took_ms=_ms_since(started),
+            )
 
     def ask(
         self,
@@ -326,14 +339,17 @@ class QAEngine:
             hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
             answer = reader.read(question, with_analysis(generation.index, hits))
             return AskResult(
-                answer=answer,
+                answer=answer.text,
+                abstained=answer.abstained,
+                confidence=min(1.0, max(0.0, answer.confidence)),
                 mode_used="extractive",
-                passages=tuple(hits),
+                citations=list(answer.citations),
+                passages=[Passage.from_hit(hit) for hit in hits],
                 index_version=generation.version,
                 took_ms=_ms_since(started),
             )
 
-    def article(self, article_id: str) -> ArticleView:
+    def article(self, article_id: str) -> ArticleResult:
         """An article by id, with its canonical copy and the other sources of its story."""
         with self.lease() as generation:
             index = generation.index
@@ -347,7 +363,14 @@ class QAEngine:
                 for other in index.alternative_sources(canonical or article_id)
                 if other.id != article_id
             )
-            return ArticleView(article, duplicate_of, alternatives, generation.version)
+            return ArticleResult(
+                **ArticleRef.from_article(article).model_dump(),
+                author=article.author,
+                text=article.text,
+                duplicate_of=duplicate_of,
+                alternative_sources=[ArticleRef.from_article(a) for a in alternatives],
+                index_version=generation.version,
+            )
 
 
 def _check_top_k(top_k: int) -> None:

@@ -1,4 +1,4 @@
-"""What retrieval and reading hand to the HTTP layer, the CLI and eval."""
+"""The service's vocabulary: what retrieval hands to reading, and the results everyone receives."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
-from indexer.types import Chunk, SearchFilters
+from pydantic import BaseModel, ConfigDict, Field
+
+from indexer.types import Article, Chunk, SearchFilters
 
 RetrievalMode = Literal["hybrid", "keyword", "dense"]
 AnswerMode = Literal["auto", "extractive", "generative"]
@@ -28,34 +30,113 @@ class RetrievalHit:
 
 
 @dataclass(frozen=True)
-class Citation:
-    """Where an answer comes from: `article.text[start:end]` is the answer span itself."""
-
-    article_id: str
-    title: str | None
-    source: str | None
-    url: str | None
-    published_at: date | None
-    quote: str  # the whole sentence that holds the answer
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
 class Answer:
+    """The reader's verdict on a question: a span of a passage, or an abstention."""
+
     text: str | None
     abstained: bool
     confidence: float  # 0..1, calibrated on the dev questions
     citations: tuple[Citation, ...] = ()
 
 
-@dataclass(frozen=True)
-class AskResult:
-    answer: Answer
-    mode_used: AnswerMode
-    passages: tuple[RetrievalHit, ...]
+# What a search, an answer and an article look like to everyone who receives one: the engine
+# returns these, the HTTP API serialises them as they are, and eval reads them back from either
+# (in process, or parsed from the API's JSON), so the three never drift apart. Frozen pydantic
+# models: validation keeps a score or an offset from leaving as something the API does not
+# document.
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class _FromArticle(_Result):
+    """Which article something comes from, with what a citation shows of it."""
+
+    article_id: str
+    title: str | None
+    source: str | None
+    url: str | None
+    published_at: date | None
+
+
+class Citation(_FromArticle):
+    """Where an answer comes from: `article.text[start:end]` is the answer span itself."""
+
+    quote: str = Field(description="The whole sentence that holds the answer.")
+    start: int = Field(description="`article.text[start:end]` is the answer span.")
+    end: int
+
+
+class Passage(_FromArticle):
+    """A retrieved chunk of an article, in rank order."""
+
+    chunk_id: str
+    text: str
+    start: int = Field(description="`article.text[start:end] == text`.")
+    end: int
+    score: float
+
+    @classmethod
+    def from_hit(cls, hit: RetrievalHit) -> Passage:
+        chunk = hit.chunk
+        return cls(
+            chunk_id=chunk.id,
+            article_id=chunk.article_id,
+            title=chunk.title,
+            source=chunk.source,
+            url=chunk.url,
+            published_at=chunk.published_at,
+            text=chunk.text,
+            start=chunk.start,
+            end=chunk.end,
+            score=hit.score,
+        )
+
+
+class SearchResult(_Result):
+    results: list[Passage]
     index_version: str
     took_ms: float
+
+
+class AskResult(_Result):
+    answer: str | None
+    abstained: bool
+    confidence: float = Field(ge=0, le=1, description="Calibrated on the dev questions.")
+    mode_used: AnswerMode
+    citations: list[Citation]
+    passages: list[Passage]
+    index_version: str
+    took_ms: float
+
+
+class ArticleRef(_Result):
+    id: str
+    title: str | None
+    source: str | None
+    url: str | None
+    published_at: date | None
+
+    @classmethod
+    def from_article(cls, article: Article) -> ArticleRef:
+        return cls(
+            id=article.id,
+            title=article.title,
+            source=article.source,
+            url=article.url,
+            published_at=article.published_at,
+        )
+
+
+class ArticleResult(ArticleRef):
+    """An article, with the canonical copy of its story and the other outlets that ran it."""
+
+    author: str | None
+    text: str
+    duplicate_of: str | None = Field(description="The indexed copy of this story, if not this.")
+    alternative_sources: list[ArticleRef]
+    index_version: str
 
 
 class Retriever(Protocol):

@@ -603,6 +603,9 @@ class Store:
         chunks = self.chunks_at([hit.ref for hit in hits])
         return [ScoredChunk(chunk, hit.score) for chunk, hit in zip(chunks, hits, strict=True)]
 
+    def prepare_for_queries(self) -> None:
+        self.load_keyword_postings()  # bm25 from memory, ~10x faster than FTS5
+
     def load_keyword_postings(self) -> bool:
         """Holds the keyword postings in memory, so keyword_search skips FTS5 (~0.8 s, ~15 MB
         for 12k chunks); True where loaded. Where they cannot be read, term counts are warmed

@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from indexer.config import IndexConfig
 from indexer.errors import IndexError_, IngestError
 from indexer.pipeline.run import (
     UpdateSummary,
@@ -22,7 +21,7 @@ from indexer.pipeline.run import (
     delete_from_index,
     index_status,
 )
-from service.config import Settings, get_settings
+from service.config import get_settings
 
 app = typer.Typer(no_args_is_help=True)
 _out = Console(soft_wrap=True)
@@ -33,21 +32,6 @@ IndexOpt = Annotated[
     Path | None, typer.Option("--index", help="Index directory (default: NEWSQA_INDEX_DIR).")
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail on any skipped input.")]
-
-
-def index_config(settings: Settings) -> IndexConfig:
-    """The indexer's settings, taken from the product's settings."""
-    return IndexConfig(
-        embedding_model=settings.embedding_model,
-        batch_size=settings.embedding_batch_size,
-        chunk_target_tokens=settings.chunk_target_tokens,
-        chunk_overlap_tokens=settings.chunk_overlap_tokens,
-        faiss_index_type=settings.faiss_index_type,
-        near_duplicate_threshold=settings.near_duplicate_threshold,
-        feed_timeout_s=settings.feed_timeout_s,
-        feed_max_bytes=settings.feed_max_bytes,
-        sentence_analysis=settings.sentence_analysis,
-    )
 
 
 def _index_dir(given: Path | None) -> Path:
@@ -100,7 +84,7 @@ def build(
 ) -> None:
     """Build the index from PATHs: afterwards it holds exactly these inputs."""
     _check_paths(paths)
-    config = index_config(get_settings())
+    config = get_settings().index_config()
     try:
         summary = build_index(
             paths, _index_dir(index), config, strict=strict, if_stale=if_stale, progress=True
@@ -117,7 +101,7 @@ def build(
 def add(paths: PathsArg, index: IndexOpt = None, strict: StrictOpt = False) -> None:
     """Add or update the articles of PATHs (unchanged ones are skipped)."""
     _check_paths(paths)
-    config = index_config(get_settings())
+    config = get_settings().index_config()
     try:
         summary = add_to_index(paths, _index_dir(index), config, strict=strict, progress=True)
     except IngestError as exc:

@@ -1,33 +1,63 @@
-"""The `newsqa` command: index, serve, ask, eval and bench, each in its own module."""
+"""The `newsqa` command: index, serve and ask here; eval, bench and others as plugins.
+
+Plugins are typer apps registered under the `newsqa.commands` entry-point group (see
+pyproject.toml), loaded only when their command is asked for (or the root help is printed):
+eval sits above the service (eval -> service -> indexer), and `newsqa serve` must not load it,
+nor matplotlib with it.
+"""
 
 from __future__ import annotations
 
-import typer
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
-from bench.cli import app as bench_app
+import typer
+from typer.core import TyperGroup
+
+from service.cli.ask import ask
 from service.cli.index import app as index_app
-from service.cli.serve import register as register_serve_commands
+from service.cli.serve import serve
+
+PLUGIN_GROUP = "newsqa.commands"
+
+
+@cache
+def _plugins() -> dict[str, EntryPoint]:
+    return {entry.name: entry for entry in entry_points(group=PLUGIN_GROUP)}
+
+
+class _PluginGroup(TyperGroup):
+    """The root group: its own commands, plus each plugin's, imported on first use.
+
+    (`ctx` and the commands are typer's vendored click classes, which it does not export.)
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_plugins()})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in _plugins():
+            return command
+        plugin = _plugins()[cmd_name].load()
+        if not isinstance(plugin, typer.Typer):
+            raise TypeError(f"plugin {cmd_name!r} is not a typer app: {plugin!r}")
+        loaded = typer.main.get_command(plugin)
+        loaded.name = cmd_name
+        return loaded
+
 
 app = typer.Typer(
     name="newsqa",
+    cls=_PluginGroup,
     help="Question answering over AI-industry news, with exact citations.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 app.add_typer(index_app, name="index", help="Build and update the index.")
-app.add_typer(bench_app, name="bench", help="Benchmarks: print figures and write JSON.")
-register_serve_commands(app)
-
-
-def _add_eval(root: typer.Typer) -> None:
-    # eval sits above service in the dependency order (eval -> service -> indexer); the command
-    # line is the one place that joins them, so the import happens here and nowhere else.
-    from eval.cli import app as eval_app
-
-    root.add_typer(eval_app, name="eval", help="Offline evaluation runs and comparisons.")
-
-
-_add_eval(app)
+app.command("serve")(serve)
+app.command("ask")(ask)
 
 
 def main() -> None:

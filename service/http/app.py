@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,9 +29,11 @@ log = logging.getLogger(__name__)
 
 def create_worker_app() -> FastAPI:
     """The app of one of `newsqa serve`'s worker processes (uvicorn calls this in each)."""
-    level = os.environ.get("NEWSQA_LOG_LEVEL", "info").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return create_app()
+    settings = get_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return create_app(settings)
 
 
 def _limiter(settings: Settings) -> RateLimiter:

@@ -18,17 +18,8 @@ from pydantic import BaseModel
 from service.engine import QAEngine
 from service.http.errors import ApiError
 from service.http.metrics import Metrics
-from service.http.schemas import (
-    ArticleResponse,
-    AskRequest,
-    AskResponse,
-    ErrorResponse,
-    Health,
-    Ready,
-    SearchRequest,
-    SearchResponse,
-)
-from service.types import AskResult
+from service.http.schemas import AskRequest, ErrorResponse, Health, Ready, SearchRequest
+from service.types import ArticleResult, AskResult, SearchResult
 
 VERSION_HEADER = "X-Index-Version"
 
@@ -64,15 +55,15 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 _COMMON = (401, 413, 429, 500, 503)
 
 
-@router.post("/search", response_model=SearchResponse, responses=_errors(*_COMMON))
+@router.post("/search", response_model=SearchResult, responses=_errors(*_COMMON))
 def search(body: SearchRequest, engine: EngineDep) -> Response:
     """Passages for a query, in rank order."""
     filters = body.filters.to_domain() if body.filters else None
     result = engine.search(body.query, body.top_k, filters, mode=body.mode, as_of=body.as_of)
-    return _json(SearchResponse.from_result(result), result.index_version)
+    return _json(result, result.index_version)
 
 
-@router.post("/ask", response_model=AskResponse, responses=_errors(*_COMMON, 501))
+@router.post("/ask", response_model=AskResult, responses=_errors(*_COMMON, 501))
 def ask(body: AskRequest, engine: EngineDep, metrics: MetricsDep) -> Response:
     """An answer with citations, or an abstention where the index does not hold one."""
     filters = body.filters.to_domain() if body.filters else None
@@ -82,7 +73,7 @@ def ask(body: AskRequest, engine: EngineDep, metrics: MetricsDep) -> Response:
     return _answer(result, metrics)
 
 
-@router.get("/ask", response_model=AskResponse, responses=_errors(*_COMMON))
+@router.get("/ask", response_model=AskResult, responses=_errors(*_COMMON))
 def ask_get(
     engine: EngineDep,
     metrics: MetricsDep,
@@ -96,19 +87,18 @@ def ask_get(
 
 def _answer(result: AskResult, metrics: Metrics) -> Response:
     metrics.answers.labels(result.mode_used).inc()
-    if result.answer.abstained:
+    if result.abstained:
         metrics.abstentions.inc()
-    return _json(AskResponse.from_result(result), result.index_version)
+    return _json(result, result.index_version)
 
 
 @router.get(
-    "/articles/{article_id}", response_model=ArticleResponse, responses=_errors(*_COMMON, 404)
+    "/articles/{article_id}", response_model=ArticleResult, responses=_errors(*_COMMON, 404)
 )
-def article(article_id: str, engine: EngineDep, response: Response) -> ArticleResponse:
+def article(article_id: str, engine: EngineDep) -> Response:
     """One article, with the canonical copy of its story and the other outlets that ran it."""
-    view = engine.article(article_id)
-    response.headers[VERSION_HEADER] = view.index_version
-    return ArticleResponse.from_view(view)
+    found = engine.article(article_id)
+    return _json(found, found.index_version)
 
 
 @router.get("/healthz", response_model=Health)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.text.sentences import split_sentences
-from service.reading.reader import citation_for
+from service.reading.citations import citation_for
 from service.types import Answer, RetrievalHit
 
 

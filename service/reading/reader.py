@@ -27,24 +27,12 @@ from indexer.text.sentences import split_sentences
 from indexer.types import Chunk
 from service.reading.answer_types import AnswerType, expected_answer_type
 from service.reading.calibration import Calibration, load_calibration
-from service.reading.candidates import (
-    EntityTagger,
-    Span,
-    Tagged,
-    asks_about_role,
-    content_terms,
-    load_entity_tagger,
-    merge_spans,
-    proximity,
-    question_overlap,
-    question_words,
-    role_bonus,
-    rule_spans,
-    to_tagged,
-    type_fit,
-    with_unit,
-)
-from service.types import Answer, Citation, Reader, RetrievalHit, SentenceVectors
+from service.reading.citations import citation_for
+from service.reading.features import asks_about_role, proximity, role_bonus, type_fit
+from service.reading.spans import Span, Tagged, merge_spans, rule_spans, with_unit
+from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
+from service.reading.terms import content_terms, question_overlap, question_words
+from service.types import Answer, RetrievalHit, SentenceVectors
 
 FEATURES = (
     "dense",  # cosine of the sentence (by default: of its passage) to the question
@@ -212,7 +200,7 @@ class ExtractiveReader:
     ) -> None:
         q_terms, q_words = question_sets
         overlap = question_overlap(span.text, q_words)
-        key = normalize_answer(span.text)
+        key = candidate_key(span.text)
         fit = type_fit(expected, span.kind, from_ner=span.from_ner)
         if overlap >= 1.0 or not key or fit == 0.0:
             return  # never what the question already says, nor a date where a name is asked
@@ -331,48 +319,12 @@ def _count_support(by_key: dict[str, Candidate], sentences: Sequence[_Sentence])
         candidate.features["mentions"] = math.log1p(mentions)
 
 
-def citation_for(chunk: Chunk, sent_start: int, sent_end: int, start: int, end: int) -> Citation:
-    """A citation for chunk-relative offsets, turned into article offsets."""
-    return Citation(
-        article_id=chunk.article_id,
-        title=chunk.title,
-        source=chunk.source,
-        url=chunk.url,
-        published_at=chunk.published_at,
-        quote=chunk.text[sent_start:sent_end],
-        start=chunk.start + start,
-        end=chunk.start + end,
-    )
-
-
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = re.compile(r"[^\w\s]")
 
 
-def normalize_answer(text: str) -> str:
-    """SQuAD's normalisation: lower case, no punctuation, no articles, single spaces."""
+def candidate_key(text: str) -> str:
+    """What makes two candidate strings one answer: lower case, punctuation as spaces, no
+    articles ("GPT-4o" and "GPT 4o" merge). Eval scores with `eval.metrics`' SQuAD rule."""
     text = _PUNCT.sub(" ", text.lower().replace("\u2019", "'"))
     return " ".join(_ARTICLES.sub(" ", text).split())
-
-
-def build_reader(
-    spec: str,
-    embedder: Embedder,
-    *,
-    abstain_threshold: float = 0.2,
-    sentence_vectors: SentenceVectors = "passage",
-) -> Reader:
-    """The reader a spec names: "builtin", or a directory holding a transformers QA model."""
-    from pathlib import Path
-
-    if spec == "builtin":
-        return ExtractiveReader(
-            embedder, abstain_threshold=abstain_threshold, sentence_vectors=sentence_vectors
-        )
-    if Path(spec).is_dir():
-        from service.reading.qa_model_reader import QAModelReader
-
-        return QAModelReader(spec, abstain_threshold=abstain_threshold)
-    raise ValueError(
-        f"reader must be 'builtin' or a directory holding a question-answering model, got {spec!r}"
-    )

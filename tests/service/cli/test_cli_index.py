@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from indexer.store.generations import writer_lock
-from service.cli.index import app, index_config
+from service.cli.index import app
 from service.config import get_settings
 from tests.indexer.pipeline.test_pipeline import ARTICLES, write_jsonl
 
@@ -109,7 +109,7 @@ def test_settings_map_onto_the_index_config(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("NEWSQA_EMBEDDING_BATCH_SIZE", "8")
     monkeypatch.setenv("NEWSQA_NEAR_DUPLICATE_THRESHOLD", "0.9")
     get_settings.cache_clear()
-    config = index_config(get_settings())
+    config = get_settings().index_config()
     assert (config.faiss_index_type, config.batch_size) == ("hnsw", 8)
     assert config.near_duplicate_threshold == 0.9
     assert config.embedding_model == "all-MiniLM-L6-v2"

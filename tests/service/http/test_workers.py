@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
+import service.cli.serve
 from indexer.embedding.transformer import SentenceTransformerEmbedder
 from service.cli.main import app as cli
 from service.config import Settings
@@ -112,48 +112,73 @@ def test_the_app_shares_its_limiter_only_where_told_to(tmp_path: Path) -> None:
     assert isinstance(_limiter_of(alone), TokenBucketLimiter)
 
 
-@pytest.fixture
-def worker_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`serve` writes its workers' settings into os.environ; these are unset again after."""
-    for name in (*_WORKER_VARIABLES, "PROMETHEUS_MULTIPROC_DIR"):
-        # Set, then deleted: monkeypatch records a variable only where it existed, and must
-        # remember to remove what `serve` will add.
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
-
-
-_WORKER_VARIABLES = ("NEWSQA_HOST", "NEWSQA_PORT", "NEWSQA_SHARED_STATE_DIR", "NEWSQA_LOG_LEVEL")
-
-
 def test_serve_hands_its_settings_to_the_workers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, worker_environ: None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: dict[str, Any] = {}
+    before = dict(os.environ)
 
-    def run(app: object, **kwargs: Any) -> None:
-        seen["app"], seen["kwargs"] = app, kwargs
-        seen["env"] = {k: v for k, v in os.environ.items() if k.startswith(("NEWSQA_", "PROM"))}
-        seen["dirs_exist"] = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).is_dir()
+    def run_workers(argv: list[str], env: dict[str, str]) -> int:
+        seen["argv"], seen["env"] = argv, env
+        seen["dirs_exist"] = Path(env["PROMETHEUS_MULTIPROC_DIR"]).is_dir()
+        return 0
 
-    monkeypatch.setattr(uvicorn, "run", run)
+    monkeypatch.setattr(service.cli.serve, "run_workers", run_workers)
     index = tmp_path / "index"
     result = CliRunner().invoke(
         cli, ["serve", "--port", "8765", "--index", str(index), "--workers", "3"]
     )
     assert result.exit_code == 0, result.output
-    assert seen["app"] == "service.http.app:create_worker_app"
-    assert seen["kwargs"] == {
-        "factory": True,
-        "host": "127.0.0.1",
-        "port": 8765,
-        "workers": 3,
-        "log_level": "info",
+    argv = seen["argv"]
+    assert argv[:5] == [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "service.http.app:create_worker_app",
+        "--factory",
+    ]
+    options = dict(zip(argv[5::2], argv[6::2], strict=True))
+    assert options == {
+        "--host": "127.0.0.1",
+        "--port": "8765",
+        "--workers": "3",
+        "--log-level": "info",
     }
     env = seen["env"]
     assert env["NEWSQA_INDEX_DIR"] == str(index) and env["NEWSQA_PORT"] == "8765"
     assert seen["dirs_exist"]
     assert env["PROMETHEUS_MULTIPROC_DIR"].startswith(env["NEWSQA_SHARED_STATE_DIR"])
     assert not Path(env["NEWSQA_SHARED_STATE_DIR"]).exists()  # removed when serving ends
+    assert dict(os.environ) == before  # the workers' settings never enter this process
+
+
+def test_serve_fails_with_the_supervisor_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service.cli.serve, "run_workers", lambda argv, env: 3)
+    result = CliRunner().invoke(cli, ["serve", "--index", str(tmp_path), "--workers", "2"])
+    assert result.exit_code == 3
+
+
+def test_run_workers_passes_a_termination_on(tmp_path: Path) -> None:
+    """SIGTERM to `serve` reaches uvicorn's supervisor, whose exit code comes back."""
+    script = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *a: sys.exit(7))\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = (
+        "import sys\n"
+        "from service.cli.serve import run_workers\n"
+        f"sys.exit(run_workers([sys.executable, '-c', {script!r}], {{}}))\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", parent], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        process.terminate()
+        assert process.wait(timeout=30) == 7
 
 
 @pytest.mark.slow
@@ -161,11 +186,10 @@ def test_serve_exports_the_query_encoder_once_before_starting_workers(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     embedder: SentenceTransformerEmbedder,
-    worker_environ: None,
 ) -> None:
     ran: list[list[str]] = []
     real_run = subprocess.run
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: None)
+    monkeypatch.setattr(service.cli.serve, "run_workers", lambda argv, env: 0)
     monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: ran.append(list(args)))
     empty = tmp_path / "cache"
     monkeypatch.setenv("NEWSQA_CACHE_DIR", str(empty))

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from indexer.embedding.transformer import SentenceTransformerEmbedder
+from service.reading.factory import build_reader
 from service.reading.qa_model_reader import QAModelReader
-from service.reading.reader import build_reader
 from tests.service.conftest import article_texts, make_hits
 
 PREFIX = "A headline the chunk leaves out.\n\n"

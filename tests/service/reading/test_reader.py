@@ -14,8 +14,10 @@ from indexer.embedding.transformer import SentenceTransformerEmbedder
 from indexer.protocols import FloatMatrix
 from indexer.text.analysis import encode, load_analyzer
 from service.reading.calibration import DEFAULT_PATH, Calibration, load_calibration
-from service.reading.candidates import EntityTagger, Tagged
-from service.reading.reader import FEATURES, ExtractiveReader, build_reader, normalize_answer
+from service.reading.factory import build_reader
+from service.reading.reader import FEATURES, ExtractiveReader, candidate_key
+from service.reading.spans import Tagged
+from service.reading.tagging import EntityTagger
 from service.types import Answer, RetrievalHit
 from tests.service.conftest import article_texts, make_hits
 
@@ -157,9 +159,9 @@ def test_build_reader(embedder: SentenceTransformerEmbedder, tmp_path: Path) -> 
         ExtractiveReader(embedder, abstain_threshold=1.5)
 
 
-def test_normalize_answer() -> None:
-    assert normalize_answer("The  Washington Football Team!") == "washington football team"
-    assert normalize_answer("Gotta go to Mo\u2019s") == normalize_answer("gotta go to mo's")
+def test_candidate_key() -> None:
+    assert candidate_key("The  Washington Football Team!") == "washington football team"
+    assert candidate_key("Gotta go to Mo\u2019s") == candidate_key("gotta go to mo's")
 
 
 def test_calibration_round_trip_and_monotone_confidence() -> None:

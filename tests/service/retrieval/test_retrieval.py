@@ -21,7 +21,8 @@ from indexer.protocols import Embedder, FloatMatrix, IndexReader
 from indexer.types import Article, Chunk, ChunkRef, ScoredChunk, ScoredRef, SearchFilters
 from service.retrieval import search as retrieval
 from service.retrieval.fusion import score_fusion
-from service.retrieval.search import HybridRetriever, keyword_query, merge_filters
+from service.retrieval.question import keyword_query
+from service.retrieval.search import HybridRetriever, merge_filters
 from service.types import RetrievalHit
 
 DIM = 64
@@ -141,6 +142,9 @@ class MemoryIndex:
 
     def sources(self) -> list[str]:
         return sorted({c.source for c in self.chunks if c.source})
+
+    def prepare_for_queries(self) -> None:
+        pass
 
     def close(self) -> None:
         pass

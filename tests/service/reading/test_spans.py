@@ -1,4 +1,4 @@
-"""Candidate spans and their features, on sentences written for these tests."""
+"""Candidate spans, their tags and features, on sentences written for these tests."""
 
 from __future__ import annotations
 
@@ -8,23 +8,10 @@ import pytest
 
 from indexer.text.analysis import SentenceTags, load_analyzer
 from service.reading.answer_types import AnswerType
-from service.reading.candidates import (
-    EntityTagger,
-    Span,
-    Tagged,
-    content_terms,
-    load_entity_tagger,
-    merge_spans,
-    proximity,
-    question_overlap,
-    question_words,
-    role_bonus,
-    rule_spans,
-    stem,
-    to_tagged,
-    type_fit,
-    with_unit,
-)
+from service.reading.features import proximity, role_bonus, type_fit
+from service.reading.spans import Span, Tagged, merge_spans, rule_spans, with_unit
+from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
+from service.reading.terms import content_terms, question_overlap, question_words, stem
 
 SENTENCE = (
     "On Tuesday, March 4, 2025, Orbital Labs, led by Mara de la Quist, said it raised "

@@ -5,64 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from indexer.lru import LockedLRU
-from indexer.text.analysis import SentenceTags, analyzer_installed, load_analyzer
 from service.reading.answer_types import AnswerType, head_noun_type
+from service.reading.terms import stem
 
 
 def _words(text: str) -> list[str]:
     return text.split()
-
-
-_STOPWORDS = frozenset(
-    _words(
-        """a an the this that these those is are was were be been being am do does did doing have
-    has had having will would shall should can could may might must of in on at to for from by
-    with about as into onto over under after before during since until than then so such and or
-    but nor not no if while when where which who whom whose what why how it its it's he him his
-    she her hers they them their theirs we us our you your i me my mine there here also just
-    only very more most much many some any all each every other another one said says say
-    according recently this week year new first last according now get got make made"""
-    )
-)
-_WORD = re.compile(r"[\w'\u2019-]+")
-
-
-# Irregular verbs that news questions and answers use in different tenses.
-_IRREGULAR = {
-    "led": "lead", "leads": "lead", "leading": "lead", "ran": "run", "runs": "run",
-    "won": "win", "wins": "win", "bought": "buy", "buys": "buy", "sold": "sell", "sells": "sell",
-    "paid": "pay", "pays": "pay", "made": "make", "makes": "make", "took": "take",
-    "takes": "take", "became": "become", "becomes": "become", "left": "leave",
-    "leaves": "leave", "founded": "found", "founds": "found", "hit": "hit", "hits": "hit",
-}  # fmt: skip
-
-
-def stem(word: str) -> str:
-    """A light, deterministic stem: enough to match "raised" with "raise" and "companies"."""
-    word = word.removesuffix("'s").removesuffix("\u2019s")
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
-    for suffix, repl in (
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("s", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)] + repl
-            break
-    # A silent final e goes too, so "raise", "raised" and "raising" all become "rais".
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
-
-
-def content_terms(text: str) -> frozenset[str]:
-    """Stemmed, lower-cased words of a text, less stop words."""
-    return frozenset(stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS)
 
 
 # spaCy's OntoNotes labels, mapped onto our answer types.
@@ -86,8 +35,8 @@ NER_LABELS: dict[str, AnswerType] = {
     "LAW": AnswerType.NAME,
     "LANGUAGE": AnswerType.NAME,
 }
-_PROPER = frozenset({AnswerType.PERSON, AnswerType.ORG, AnswerType.PLACE, AnswerType.NAME})
-_NUMERIC = frozenset({AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT})
+PROPER = frozenset({AnswerType.PERSON, AnswerType.ORG, AnswerType.PLACE, AnswerType.NAME})
+NUMERIC = frozenset({AnswerType.NUMBER, AnswerType.MONEY, AnswerType.PERCENT})
 
 
 @dataclass(frozen=True)
@@ -99,6 +48,15 @@ class Span:
     text: str
     kind: AnswerType
     from_ner: bool = False
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """What the tagger found in one sentence (offsets into the sentence)."""
+
+    entities: list[Span]
+    nouns: list[Span]  # common-noun phrases ("early spring", "seeds"), typed THING
+    proper_starts: frozenset[int]  # where tokens tagged as proper nouns start
 
 
 _MONTHS = (
@@ -251,7 +209,7 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
         if _overlaps(span.start, span.end, taken):
             continue
         if (
-            span.kind in _PROPER
+            span.kind in PROPER
             and _opens_sentence(sentence, span)
             and not any(span.start <= start < span.end for start in tagged.proper_starts)
         ):
@@ -268,7 +226,7 @@ def _retyped(sentence: str, entity: Span) -> Span:
     In order: a title before it ("Representative Giovanni Capriglione"), an organisation's
     suffix in it ("Superintelligence Labs"), an apposition after it ("Kyutai, the lab ...").
     """
-    if entity.kind not in _PROPER:
+    if entity.kind not in PROPER:
         return entity
     kind = entity.kind
     if _PERSON_TITLE.search(sentence[max(0, entity.start - 30) : entity.start]):
@@ -287,7 +245,7 @@ def _retyped(sentence: str, entity: Span) -> Span:
 def _apposition_type(words: str) -> AnswerType | None:
     for word in words.lower().split():
         kind = head_noun_type(word)
-        if kind in _PROPER:
+        if kind in PROPER:
             return kind
     return None
 
@@ -343,167 +301,3 @@ def with_unit(sentence: str, span: Span, question: str, question_words: frozense
 
 def _opens_sentence(sentence: str, span: Span) -> bool:
     return not sentence[: span.start].strip(" \"'\u201c\u2018([-")
-
-
-def type_fit(expected: AnswerType, kind: AnswerType, *, from_ner: bool) -> float:
-    """How well a candidate's type fits the question's, 0..1 (0: never the answer)."""
-    if kind == expected:
-        return 1.0
-    if kind == AnswerType.NATIONALITY:
-        return 0.3 if expected in (AnswerType.NAME, AnswerType.THING) else 0.1
-    if expected == AnswerType.MONEY and kind == AnswerType.NUMBER:
-        return 0.5
-    if expected == AnswerType.NUMBER and kind in _NUMERIC:
-        return 0.7
-    if expected == AnswerType.THING:
-        return 0.6 if kind in _PROPER else 0.3
-    if expected == AnswerType.NAME and kind == AnswerType.THING:
-        return 0.5
-    if expected in _PROPER and kind in _PROPER:
-        # A pattern-found name is untyped: it may well be the person or company asked for.
-        if expected == AnswerType.NAME or kind == AnswerType.NAME:
-            return 0.6 if from_ner else 0.7
-        return 0.25
-    return 0.0
-
-
-# Role patterns that tie a name to a question's role word: "X, the head of Y", "led by X".
-_ROLE_WORDS = (
-    r"(?:chief executive|chief executive officer|ceo|founder|co-founder|head|leader|president|"
-    r"chair(?:man|woman|person)?|director|boss|owner|spokes(?:man|woman|person)|minister|"
-    r"secretary|governor|senator|mayor|chief)"
-)
-_ROLE_AFTER = re.compile(
-    rf"^\s*,?\s*(?:(?:who\s+)?(?:is|was|has been|became|remains)\s+)?(?:the|a|an|its)?\s*"
-    rf"(?:\w+\s+)?{_ROLE_WORDS}\b|^\s+(?:now\s+)?(?:leads|led|runs|ran|heads|headed|founded|"
-    r"co-founded|chairs|oversees|helms)\b"
-)
-_ROLE_BEFORE = re.compile(
-    rf"(?:{_ROLE_WORDS}|led by|run by|founded by|headed by|leadership of|helmed by)"
-    r"(?:\s+of\s+[\w'\u2019 .&-]{1,40})?[,:]?\s*$",
-    re.IGNORECASE,
-)
-
-
-_ROLE_QUESTION = re.compile(
-    rf"\b(?:{_ROLE_WORDS}|leads?|runs?|heads?|founded|in charge|at the helm)\b", re.IGNORECASE
-)
-
-
-def asks_about_role(question: str) -> bool:
-    """Whether the question asks who holds a role ("Who leads X?", "X's chief executive")."""
-    return _ROLE_QUESTION.search(question) is not None
-
-
-def role_bonus(sentence: str, span: Span) -> float:
-    """1.0 where the sentence names the span in a role, as in appositions and "led by X"."""
-    after = sentence[span.end : span.end + 60].lower()
-    before = sentence[max(0, span.start - 60) : span.start]
-    if _ROLE_AFTER.search(after) or _ROLE_BEFORE.search(before):
-        return 1.0
-    return 0.0
-
-
-def question_words(question: str) -> frozenset[str]:
-    """Every stemmed word of the question, stop words included ("US", "who")."""
-    return frozenset(stem(word) for word in _WORD.findall(question.lower()))
-
-
-def question_overlap(span_text: str, question_words: frozenset[str]) -> float:
-    """Share of the span's words that the question already says (0 = all new)."""
-    words = [stem(w) for w in _WORD.findall(span_text.lower())]
-    content = [w for w in words if w not in _STOPWORDS] or words
-    if not content:
-        return 0.0
-    return sum(word in question_words for word in content) / len(content)
-
-
-def proximity(sentence: str, span: Span, question_terms: frozenset[str]) -> float:
-    """exp-decay of the word distance from the span to the nearest question term, 0..1."""
-    positions = [
-        (match.start(), match.end())
-        for match in _WORD.finditer(sentence)
-        if stem(match.group().lower()) in question_terms
-        and not (span.start <= match.start() < span.end)
-    ]
-    if not positions:
-        return 0.0
-    best = min(_words_between(sentence, start, end, span) for start, end in positions)
-    return float(2.0 ** (-best / 4))
-
-
-def _words_between(sentence: str, start: int, end: int, span: Span) -> int:
-    gap = sentence[end : span.start] if end <= span.start else sentence[span.end : start]
-    return len(_WORD.findall(gap))
-
-
-@dataclass(frozen=True)
-class Tagged:
-    """What the tagger found in one sentence (offsets into the sentence)."""
-
-    entities: list[Span]
-    nouns: list[Span]  # common-noun phrases ("early spring", "seeds"), typed THING
-    proper_starts: frozenset[int]  # where tokens tagged as proper nouns start
-
-
-class SentenceTagger(Protocol):
-    """What `EntityTagger` needs: raw tags for a batch of sentences (indexer.text.analysis)."""
-
-    def tag(self, sentences: Sequence[str]) -> list[SentenceTags]: ...
-
-
-def to_tagged(sentence: str, tags: SentenceTags) -> Tagged:
-    """Typed spans of one sentence from its raw tags (computed now or stored in the index)."""
-    entities = [
-        Span(start, end, sentence[start:end], NER_LABELS[label], True)
-        for start, end, label in tags.entities
-        if label in NER_LABELS
-    ]
-    nouns = []
-    for start, end in tags.noun_phrases:
-        text = sentence[start:end]
-        # A capitalised "common noun" is often a name the tagger missed ("Crocs").
-        kind = AnswerType.NAME if text[:1].isupper() else AnswerType.THING
-        nouns.append(Span(start, end, text, kind))
-    return Tagged(entities, nouns, tags.proper_starts)
-
-
-class EntityTagger:
-    """Typed entities and noun phrases of sentences the index holds no analysis for.
-
-    Results are kept for the last `cache_size` sentences: popular passages are read again and
-    again, and tagging is deterministic. Callers must treat a `Tagged` as read-only.
-    """
-
-    def __init__(self, tagger: SentenceTagger, *, cache_size: int = 4096) -> None:
-        self._tagger = tagger
-        self._cache: LockedLRU[str, Tagged] = LockedLRU(cache_size)
-
-    def tag(self, sentences: Sequence[str]) -> list[Tagged]:
-        """Entities, noun phrases and proper nouns of each sentence, in one batched pass."""
-        found = {text: tagged for text in sentences if (tagged := self._cache.get(text))}
-        missing = list(dict.fromkeys(text for text in sentences if text not in found))
-        if missing:
-            for text, tags in zip(missing, self._tagger.tag(missing), strict=True):
-                found[text] = to_tagged(text, tags)
-                self._cache.put(text, found[text])
-        return [found[text] for text in sentences]
-
-
-class _OnFirstUse:
-    """The process's analyzer, loaded when a sentence first needs tagging.
-
-    Over an index with stored sentence analysis nothing needs tagging, so the service never
-    loads spaCy (about a second and a hundred MB).
-    """
-
-    def tag(self, sentences: Sequence[str]) -> list[SentenceTags]:
-        analyzer = load_analyzer()
-        if analyzer is None:  # installed a moment ago, unloadable now: tag nothing, loudly
-            raise RuntimeError("the spaCy English model could not be loaded")
-        return analyzer.tag(sentences)
-
-
-def load_entity_tagger() -> EntityTagger | None:
-    """A tagger over the NER model of an installed package (never downloaded), or None."""
-    return EntityTagger(_OnFirstUse()) if analyzer_installed() else None

@@ -1,0 +1,60 @@
+"""Words of questions and sentences as the reader compares them: stemmed, stop words out."""
+
+from __future__ import annotations
+
+import re
+
+from indexer.text.stopwords import READER_STOPWORDS
+
+WORD = re.compile(r"[\w'\u2019-]+")
+
+
+# Irregular verbs that news questions and answers use in different tenses.
+_IRREGULAR = {
+    "led": "lead", "leads": "lead", "leading": "lead", "ran": "run", "runs": "run",
+    "won": "win", "wins": "win", "bought": "buy", "buys": "buy", "sold": "sell", "sells": "sell",
+    "paid": "pay", "pays": "pay", "made": "make", "makes": "make", "took": "take",
+    "takes": "take", "became": "become", "becomes": "become", "left": "leave",
+    "leaves": "leave", "founded": "found", "founds": "found", "hit": "hit", "hits": "hit",
+}  # fmt: skip
+
+
+def stem(word: str) -> str:
+    """A light, deterministic stem: enough to match "raised" with "raise" and "companies"."""
+    word = word.removesuffix("'s").removesuffix("\u2019s")
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    for suffix, repl in (
+        ("ies", "y"),
+        ("sses", "ss"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + repl
+            break
+    # A silent final e goes too, so "raise", "raised" and "raising" all become "rais".
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+def content_terms(text: str) -> frozenset[str]:
+    """Stemmed, lower-cased words of a text, less stop words."""
+    return frozenset(
+        stem(word) for word in WORD.findall(text.lower()) if word not in READER_STOPWORDS
+    )
+
+
+def question_words(question: str) -> frozenset[str]:
+    """Every stemmed word of the question, stop words included ("US", "who")."""
+    return frozenset(stem(word) for word in WORD.findall(question.lower()))
+
+
+def question_overlap(span_text: str, question_words: frozenset[str]) -> float:
+    """Share of the span's words that the question already says (0 = all new)."""
+    words = [stem(w) for w in WORD.findall(span_text.lower())]
+    content = [w for w in words if w not in READER_STOPWORDS] or words
+    if not content:
+        return 0.0
+    return sum(word in question_words for word in content) / len(content)
