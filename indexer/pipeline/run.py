@@ -23,10 +23,12 @@ from typing import Any, cast
 
 from indexer.config import FaissIndexType, IndexConfig
 from indexer.errors import IndexCorruptError, IndexMismatchError, IngestError, NoIndexError
+from indexer.hashing import sha256_file
 from indexer.pipeline.write import ChunkingEmbedder, LazyEmbedder, write_generation
 from indexer.store.generations import disk_size, writer_lock
-from indexer.store.manifest import Manifest, sha256_file
-from indexer.store.reader import ArticleRecord, Store, open_index
+from indexer.store.manifest import Manifest
+from indexer.store.reader import Store, open_index
+from indexer.store.schema import ArticleRecord
 from indexer.text.analysis import ANALYSIS_FORMAT
 from indexer.timing import Stopwatch
 from indexer.types import Article, IngestProblem, IngestReport

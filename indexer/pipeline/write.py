@@ -20,12 +20,15 @@ from typing import Protocol
 import numpy as np
 
 from indexer.config import IndexConfig
+from indexer.hashing import sha256_file, text_sha256
 from indexer.progress import ProgressBar
 from indexer.protocols import Embedder, FloatMatrix
 from indexer.store.delta import DeltaWriter
 from indexer.store.generations import next_generation, publish, staging_dir
-from indexer.store.manifest import MANIFEST_NAME, Counts, Manifest, sha256_file
-from indexer.store.reader import ArticleRecord, Store, StoreWriter, text_sha256
+from indexer.store.manifest import MANIFEST_NAME, Counts, Manifest
+from indexer.store.reader import Store
+from indexer.store.schema import ArticleRecord
+from indexer.store.writer import StoreWriter
 from indexer.text.analysis import encode, load_analyzer
 from indexer.text.chunking import Chunker, OffsetTokenizer
 from indexer.timing import Stopwatch

@@ -247,7 +247,7 @@ def _assert_consistent(index_dir: Path, ever_published: bool) -> None:
         return
     with store:
         rows = store._query("SELECT count(*) FROM chunks")[0][0]
-        assert store._index.ntotal == rows == store.manifest.counts.chunks
+        assert store._dense.ntotal == rows == store.manifest.counts.chunks
         indexed = store._query("SELECT count(*) FROM articles WHERE canonical_id IS NULL")[0][0]
         assert indexed == store.article_count
 

@@ -11,11 +11,14 @@ import numpy as np
 import pytest
 
 from indexer.config import FaissIndexType, IndexConfig
+from indexer.hashing import text_sha256
 from indexer.pipeline import write as publish
 from indexer.pipeline.run import add_to_index, build_index, delete_from_index
-from indexer.store.reader import SQLITE_NAME, open_index, text_sha256
+from indexer.store.reader import open_index
+from indexer.store.schema import SQLITE_NAME
 from indexer.text.analysis import SentenceAnalysis, decode, load_analyzer
 from indexer.text.sentences import split_sentences
+from tests.conftest import dense_hits, keyword_hits
 from tests.indexer.pipeline.test_crash_safety import HashEmbedder
 from tests.indexer.pipeline.test_pipeline import _article, write_jsonl
 
@@ -52,7 +55,7 @@ def _snapshot(index: Path) -> dict[str, Any]:
         expected = embedder.embed_documents([row[4] for row in chunks])
         assert np.allclose(vectors, expected, atol=1e-6)
         for row, vector in zip(chunks, expected, strict=True):
-            assert store.dense_search(vector, 1)[0].chunk.id == row[1]
+            assert dense_hits(store, vector, 1)[0].chunk.id == row[1]
         counts = store.manifest.counts
         faiss_type = store.manifest.faiss_type
         analyser = store.manifest.sentence_analysis
@@ -125,15 +128,15 @@ def test_adds_and_deletes_match_a_full_build_of_the_same_inputs(
     assert got["faiss"] == faiss_type
     with open_index(index) as store:
         assert store.canonical_id("s2-copy") == "s2-copy"
-        assert [h.chunk.article_id for h in store.keyword_search("Revision 1 closing", 1)] == ["s1"]
-        assert store.keyword_search("story 0 concerns", 50)
+        assert [h.chunk.article_id for h in keyword_hits(store, "Revision 1 closing", 1)] == ["s1"]
+        assert keyword_hits(store, "story 0 concerns", 50)
         assert all(h.chunk.article_id not in ("s0", "s2", "s3")
-                   for h in store.keyword_search("story concerns project", 50))  # fmt: skip
+                   for h in keyword_hits(store, "story concerns project", 50))  # fmt: skip
         # Positions moved by the deletes: bm25 from memory still matches FTS5 exactly.
         queries = ["Revision 1 closing", "story concerns project", "lidar widgets anomalies"]
-        from_fts5 = [[(h.chunk, h.score) for h in store.keyword_search(q, 20)] for q in queries]
+        from_fts5 = [[(h.chunk, h.score) for h in keyword_hits(store, q, 20)] for q in queries]
         assert store.load_keyword_postings()
-        from_memory = [[(h.chunk, h.score) for h in store.keyword_search(q, 20)] for q in queries]
+        from_memory = [[(h.chunk, h.score) for h in keyword_hits(store, q, 20)] for q in queries]
         assert from_memory == from_fts5 and all(from_fts5)
 
 
