@@ -10,6 +10,7 @@ import pytest
 
 from indexer.embedding.transformer import SentenceTransformerEmbedder, load_embedder
 from indexer.protocols import FloatMatrix, IndexReader
+from indexer.text.analysis import SentenceAnalyzer, load_analyzer
 from indexer.types import ScoredChunk, ScoredRef, SearchFilters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -153,6 +154,16 @@ def embedder(model_cache_dir: Path) -> SentenceTransformerEmbedder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     return load_embedder("all-MiniLM-L6-v2", batch_size=16, cache_dir=model_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> SentenceAnalyzer:
+    """The sentence tagger (spaCy's small English pipeline) loaded once per session; a visible
+    skip where no packaged model is installed."""
+    found = load_analyzer()
+    if found is None:
+        pytest.skip("no packaged spaCy English model installed")
+    return found
 
 
 def keyword_hits(

@@ -15,13 +15,9 @@ from rich.console import Console
 
 from indexer.config import IndexConfig
 from indexer.errors import IndexError_, IngestError
-from indexer.pipeline.run import (
-    UpdateSummary,
-    add_to_index,
-    build_index,
-    delete_from_index,
-    index_status,
-)
+from indexer.pipeline.plan import UpdateSummary
+from indexer.pipeline.run import add_to_index, build_index, delete_from_index
+from indexer.pipeline.status import index_status
 from service.config import Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True)

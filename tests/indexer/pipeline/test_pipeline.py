@@ -13,14 +13,15 @@ import pytest
 
 from indexer.config import IndexConfig
 from indexer.embedding.transformer import SentenceTransformerEmbedder
-from indexer.errors import IndexLockedError, IndexMismatchError, IngestError, NoIndexError
-from indexer.pipeline.run import (
+from indexer.errors import (
+    IndexLockedError,
+    IndexMismatchError,
+    IngestError,
+    NoIndexError,
     StrictIngestError,
-    add_to_index,
-    build_index,
-    delete_from_index,
-    index_status,
 )
+from indexer.pipeline.run import add_to_index, build_index, delete_from_index
+from indexer.pipeline.status import index_status
 from indexer.protocols import FloatMatrix
 from indexer.store.generations import current_version
 from indexer.store.reader import Store, open_index

@@ -12,11 +12,10 @@ import pytest
 
 from indexer.config import FaissIndexType, IndexConfig
 from indexer.hashing import text_sha256
-from indexer.pipeline import write as publish
 from indexer.pipeline.run import add_to_index, build_index, delete_from_index
 from indexer.store.reader import open_index
 from indexer.store.schema import SQLITE_NAME
-from indexer.text.analysis import SentenceAnalysis, decode, load_analyzer
+from indexer.text.analysis import SentenceAnalysis, SentenceAnalyzer, decode
 from indexer.text.sentences import split_sentences
 from tests.conftest import dense_hits, keyword_hits
 from tests.indexer.pipeline.test_crash_safety import HashEmbedder
@@ -168,10 +167,7 @@ def test_an_add_that_only_grows_the_index_keeps_every_old_position(tmp_path: Pat
 class _CountingAnalyzer:
     """The real analyzer, recording every chunk text it is asked to tag."""
 
-    def __init__(self) -> None:
-        real = load_analyzer()
-        if real is None:
-            pytest.skip("no packaged spaCy English model installed")
+    def __init__(self, real: SentenceAnalyzer) -> None:
         self._real = real
         self.name = real.name
         self.seen: list[str] = []
@@ -182,37 +178,36 @@ class _CountingAnalyzer:
 
 
 def test_sentences_are_tagged_once_per_text_across_generations(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, analyzer: SentenceAnalyzer
 ) -> None:
-    counting = _CountingAnalyzer()
-    monkeypatch.setattr(publish, "load_analyzer", lambda: counting)
+    counting = _CountingAnalyzer(analyzer)
+    tagger: Any = counting  # the pipeline reads its name and calls analyse
     config = IndexConfig(chunk_target_tokens=24, chunk_overlap_tokens=4)
     index = tmp_path / "index"
     embedder = HashEmbedder()
     first = [_story(n) for n in range(4)]
-    build_index([write_jsonl(tmp_path / "a.jsonl", first)], index, config, embedder=embedder)
+    first_paths = [write_jsonl(tmp_path / "a.jsonl", first)]
+    build_index(first_paths, index, config, embedder=embedder, analyzer=tagger)
     with open_index(index) as store:
         texts = {row[0] for row in store._query("SELECT text FROM chunks")}
     assert sorted(counting.seen) == sorted(texts)  # each distinct text once
 
     counting.seen.clear()
-    add_to_index([write_jsonl(tmp_path / "b.jsonl", [_story(7)])], index, config, embedder=embedder)
+    more = [write_jsonl(tmp_path / "b.jsonl", [_story(7)])]
+    add_to_index(more, index, config, embedder=embedder, analyzer=tagger)
     with open_index(index) as store:
         new = {row[0] for row in store._query("SELECT text FROM chunks")} - texts
         assert store.manifest.sentence_analysis == counting.name
     assert new and sorted(counting.seen) == sorted(new)  # only the added story's text
 
     counting.seen.clear()  # a rebuild of the same inputs copies every analysis it can
-    build_index(
-        [write_jsonl(tmp_path / "c.jsonl", [*first, _story(7)])], index, config, embedder=embedder
-    )
+    rebuilt = [write_jsonl(tmp_path / "c.jsonl", [*first, _story(7)])]
+    build_index(rebuilt, index, config, embedder=embedder, analyzer=tagger)
     assert counting.seen == []
     _snapshot(index)
 
 
-def test_turning_sentence_analysis_off_and_on(tmp_path: Path) -> None:
-    if load_analyzer() is None:
-        pytest.skip("no packaged spaCy English model installed")
+def test_turning_sentence_analysis_off_and_on(tmp_path: Path, analyzer: SentenceAnalyzer) -> None:
     index = tmp_path / "index"
     embedder = HashEmbedder()
     stories = write_jsonl(tmp_path / "a.jsonl", [_story(n) for n in range(3)])
