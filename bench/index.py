@@ -19,6 +19,7 @@ from indexer.config import DEFAULT_EMBEDDING_MODEL, IndexConfig
 from indexer.embedding.transformer import SentenceTransformerEmbedder, load_embedder
 from indexer.pipeline.run import add_to_index, build_index
 from indexer.store.reader import open_index
+from indexer.text.analysis import load_analyzer
 
 HOLDOUT_FILE = "holdout.jsonl"
 
@@ -143,9 +144,13 @@ def run_once(
     progress: bool,
 ) -> IndexBenchRun:
     """Build `main` into a fresh temp index, time the ceiling over its chunks, then add `held`."""
+    # One spaCy analyzer for the build and the add, as one process holding the model would.
+    analyzer = load_analyzer() if config.sentence_analysis else None
     with tempfile.TemporaryDirectory(prefix="newsqa-bench-") as tmp:
         index_dir = Path(tmp) / "index"
-        built = build_index([main], index_dir, config, embedder=embedder, progress=progress)
+        built = build_index(
+            [main], index_dir, config, embedder=embedder, analyzer=analyzer, progress=progress
+        )
         with open_index(index_dir) as store:
             chunks = [c for pairs in store.chunks_by_article().values() for _, c in pairs]
             articles = store.article_count
@@ -155,7 +160,9 @@ def run_once(
             texts, batch_size=config.batch_size, normalize_embeddings=True, convert_to_numpy=True
         )
         ceiling = time.perf_counter() - started
-        added = add_to_index([held], index_dir, config, embedder=embedder, progress=False)
+        added = add_to_index(
+            [held], index_dir, config, embedder=embedder, analyzer=analyzer, progress=False
+        )
     return IndexBenchRun(
         articles=articles,
         chunks=len(chunks),

@@ -69,7 +69,8 @@ def run_retrieval_benchmark(
     """Times every stage on len(questions) // repeats fresh questions per repeat."""
     import faiss
 
-    from indexer.store.reader import Store, keyword_terms, open_index
+    from indexer.store.keyword import keyword_terms
+    from indexer.store.reader import Store, open_index
     from service.engine import QAEngine
     from service.retrieval.question import keyword_query
 

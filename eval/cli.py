@@ -32,6 +32,7 @@ from eval.run import (
 )
 from eval.suites import Suite, SuiteError, load_suite
 from indexer.errors import IndexError_, IngestError
+from indexer.hashing import sha256_file
 
 app = typer.Typer(no_args_is_help=True, help="Offline evaluation runs and comparisons.")
 app.add_typer(calibrate_app, name="calibrate")
@@ -202,7 +203,7 @@ def run_command(
                 "suite": str(suite_path) if suite_path else None,
                 "options": asdict(options),
                 "datasets": {
-                    n: d | {"sha256": provenance.sha256_file(Path(d["path"]))}
+                    n: d | {"sha256": sha256_file(Path(d["path"]))}
                     for n, d in prepared.datasets.items()
                 },
                 "system": backend.describe(),

@@ -1,5 +1,11 @@
 """Domain errors of the indexer; they know nothing of HTTP or exit codes."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from indexer.types import IngestProblem
+
 
 class IndexError_(Exception):
     """Base class for index problems (named with a trailing underscore to not shadow IndexError)."""
@@ -23,3 +29,15 @@ class IndexLockedError(IndexError_):
 
 class IngestError(Exception):
     """An input could not be read at all (e.g. a path that does not exist)."""
+
+
+class StrictIngestError(IngestError):
+    """--strict: some inputs had problems, so nothing was published."""
+
+    def __init__(self, problems: Sequence[IngestProblem]) -> None:
+        self.problems = tuple(problems)
+        shown = "; ".join(str(p) for p in self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(
+            f"{len(self.problems)} input problem(s) with --strict, nothing published: {shown}{more}"
+        )

@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from indexer.types import Article, Chunk, ChunkRef, ScoredChunk, ScoredRef, SearchFilters
+from indexer.types import Article, Chunk, ChunkRef, ScoredRef, SearchFilters
 
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -66,28 +66,20 @@ class IndexReader(Protocol):
     @property
     def article_count(self) -> int: ...
 
-    def dense_search(
-        self, query_vector: FloatMatrix, k: int, filters: SearchFilters | None = None
-    ) -> list[ScoredChunk]:
-        """Top k chunks by inner product; filters are exact (not post-filtered away)."""
-        ...
-
-    def keyword_search(
-        self, query: str, k: int, filters: SearchFilters | None = None
-    ) -> list[ScoredChunk]:
-        """Top k chunks by bm25 (higher score is better); free text in, no query syntax."""
+    def prepare_for_queries(self) -> None:
+        """Load whatever makes queries fast, once; idempotent."""
         ...
 
     def dense_refs(
         self, query_vector: FloatMatrix, k: int, filters: SearchFilters | None = None
     ) -> list[ScoredRef]:
-        """dense_search's ranking without reading the chunks' texts."""
+        """Top k chunks by inner product; filters are exact (not post-filtered away)."""
         ...
 
     def keyword_refs(
         self, query: str, k: int, filters: SearchFilters | None = None
     ) -> list[ScoredRef]:
-        """keyword_search's ranking without reading the chunks' texts."""
+        """Top k chunks by bm25 (higher score is better); free text in, no query syntax."""
         ...
 
     def chunks_at(self, refs: Sequence[ChunkRef]) -> list[Chunk]:
@@ -112,10 +104,6 @@ class IndexReader(Protocol):
 
     def sources(self) -> list[str]:
         """The distinct outlet names of the indexed articles, sorted."""
-        ...
-
-    def prepare_for_queries(self) -> None:
-        """Load whatever makes queries fast, once; idempotent."""
         ...
 
     def close(self) -> None: ...

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from indexer.embedding.transformer import SentenceTransformerEmbedder, load_embedder
+from indexer.protocols import FloatMatrix, IndexReader
+from indexer.text.analysis import SentenceAnalyzer, load_analyzer
+from indexer.types import ScoredChunk, ScoredRef, SearchFilters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = Path(os.environ.get("NEWSQA_SHARED_DIR", REPO_ROOT.parent / "shared"))
@@ -151,6 +154,35 @@ def embedder(model_cache_dir: Path) -> SentenceTransformerEmbedder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     return load_embedder("all-MiniLM-L6-v2", batch_size=16, cache_dir=model_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> SentenceAnalyzer:
+    """The sentence tagger (spaCy's small English pipeline) loaded once per session; a visible
+    skip where no packaged model is installed."""
+    found = load_analyzer()
+    if found is None:
+        pytest.skip("no packaged spaCy English model installed")
+    return found
+
+
+def keyword_hits(
+    index: IndexReader, query: str, k: int, filters: SearchFilters | None = None
+) -> list[ScoredChunk]:
+    """The keyword leg's ranking (`keyword_refs`) with its chunks read (`chunks_at`)."""
+    return _read(index, index.keyword_refs(query, k, filters))
+
+
+def dense_hits(
+    index: IndexReader, query_vector: FloatMatrix, k: int, filters: SearchFilters | None = None
+) -> list[ScoredChunk]:
+    """The dense leg's ranking (`dense_refs`) with its chunks read (`chunks_at`)."""
+    return _read(index, index.dense_refs(query_vector, k, filters))
+
+
+def _read(index: IndexReader, hits: list[ScoredRef]) -> list[ScoredChunk]:
+    chunks = index.chunks_at([hit.ref for hit in hits])
+    return [ScoredChunk(chunk, hit.score) for chunk, hit in zip(chunks, hits, strict=True)]
 
 
 @pytest.fixture(scope="session")

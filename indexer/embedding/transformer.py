@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -116,16 +115,14 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._model is not None:
                 return
-            # Belt and braces: `local_files_only` already keeps loading off the network; these
-            # make any stray hub lookup by a library fail fast instead of trying to download.
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ["TRANSFORMERS_OFFLINE"] = "1"
             import torch
             from sentence_transformers import SentenceTransformer
             from tokenizers import Tokenizer
 
             if self._num_threads is not None:
                 torch.set_num_threads(self._num_threads)
+            # A local directory and local_files_only: sentence-transformers reads the model's
+            # files and asks the hub nothing (no revision lookup, no model card data).
             model = SentenceTransformer(self._path, device="cpu", local_files_only=True)
             model.eval()
             # A private copy of the Rust tokenizer for counting: the transformers wrapper leaves
@@ -303,7 +300,7 @@ def load_embedder(
 ) -> SentenceTransformerEmbedder:
     """A warmed-up embedder for a model name or local path (num_threads: torch's, process-wide).
 
-    With a cache_dir, short calls run on ONNX Runtime (see indexer/onnx_encoder.py).
+    With a cache_dir, short calls run on ONNX Runtime (see indexer/embedding/onnx_encoder.py).
     """
     embedder = SentenceTransformerEmbedder(
         name, batch_size=batch_size, num_threads=num_threads, cache_dir=cache_dir

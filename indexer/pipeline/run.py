@@ -1,125 +1,63 @@
-"""Build, update and inspect an index: read, de-duplicate, chunk, embed, publish a generation.
+"""Build, add to and delete from an index: read, de-duplicate, plan, publish a generation.
 
 Every call that changes the index writes a new generation aside and publishes it atomically
-(`indexer.pipeline.write`, `indexer.store.generations`): a build writes it whole, an add or
-delete copies the live generation and applies only the change, so its cost is about that of
-embedding new text.
-
-Deleting a canonical article promotes its first remaining duplicate (in index order) to be the
-indexed copy of the story; the group's other duplicates then point at it.
+(`write.py`, `indexer.store.generations`): a build writes it whole, an add or delete copies the
+live generation and applies only the change, so its cost is about that of embedding new text.
+An `embedder` or `analyzer` handed in is used instead of loading the model or the sentence
+tagger for the call.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 
 from indexer.config import FaissIndexType, IndexConfig
-from indexer.errors import IndexCorruptError, IndexMismatchError, IngestError, NoIndexError
-from indexer.pipeline.write import ChunkingEmbedder, LazyEmbedder, write_generation
-from indexer.store.generations import disk_size, writer_lock
-from indexer.store.manifest import Manifest, sha256_file
-from indexer.store.reader import ArticleRecord, Store, open_index
-from indexer.text.analysis import ANALYSIS_FORMAT
+from indexer.errors import IndexCorruptError, IndexMismatchError, NoIndexError, StrictIngestError
+from indexer.pipeline.embed import ChunkingEmbedder, LazyEmbedder
+from indexer.pipeline.plan import Plan, UpdateSummary, resolve_groups
+from indexer.pipeline.status import input_fingerprint
+from indexer.pipeline.write import write_generation
+from indexer.store.generations import writer_lock
+from indexer.store.manifest import Manifest
+from indexer.store.reader import Store, open_index
+from indexer.text.analysis import SentenceAnalyzer
 from indexer.timing import Stopwatch
-from indexer.types import Article, IngestProblem, IngestReport
+from indexer.types import IngestProblem, IngestReport
 
-__all__ = [
-    "ChunkingEmbedder",
-    "IndexStatus",
-    "StrictIngestError",
-    "UpdateSummary",
-    "add_to_index",
-    "build_index",
-    "delete_from_index",
-    "index_status",
-    "input_fingerprint",
-]
-
-
-class StrictIngestError(IngestError):
-    """--strict: some inputs had problems, so nothing was published."""
-
-    def __init__(self, problems: Sequence[IngestProblem]) -> None:
-        self.problems = tuple(problems)
-        shown = "; ".join(str(p) for p in self.problems[:5])
-        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
-        super().__init__(
-            f"{len(self.problems)} input problem(s) with --strict, nothing published: {shown}{more}"
-        )
+if TYPE_CHECKING:  # datasketch is imported only by the calls that de-duplicate
+    from indexer.text.dedup import Deduplicator
 
 
 @dataclass(frozen=True)
-class UpdateSummary:
-    """What one build/add/delete did."""
+class _Call:
+    """One build, add or delete: where it writes, with what, and when it started."""
 
-    articles_read: int = 0
-    articles_added: int = 0
-    articles_updated: int = 0
-    articles_unchanged: int = 0
-    articles_deleted: int = 0
-    duplicates_exact: int = 0  # among the articles this call read (or promoted)
-    duplicates_near: int = 0
-    problems: tuple[IngestProblem, ...] = ()
-    chunks_embedded: int = 0
-    chunks_reused: int = 0
-    chunks_tagged: int = (
-        0  # distinct chunk texts whose sentences were tagged (indexer.text.analysis)
-    )
-    seconds_total: float = 0.0
-    seconds_embedding: float = 0.0
-    generation: str | None = None  # the live generation afterwards
-    published: bool = False  # False where nothing changed (e.g. --if-stale and up to date)
-    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, for profiling
+    index_dir: Path
+    config: IndexConfig
+    embedders: LazyEmbedder
+    analyzer: SentenceAnalyzer | None
+    progress: bool
+    started: float
 
-
-@dataclass(frozen=True)
-class IndexStatus:
-    """The live generation at a glance."""
-
-    index_dir: str
-    generation: str
-    embedding_model: str
-    dimension: int
-    faiss_type: str
-    chunking: dict[str, int]
-    articles: int  # indexed (canonical) articles
-    duplicates_exact: int
-    duplicates_near: int
-    chunks: int
-    vectors: int
-    created_at: str
-    disk_bytes: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-@dataclass
-class _Plan:
-    """The next generation's articles, and what this call did to get there."""
-
-    records: dict[str, ArticleRecord]
-    read: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    exact: int = 0
-    near: int = 0
-    problems: list[IngestProblem] = field(default_factory=list)
-    clock: Stopwatch = field(default_factory=Stopwatch)
-    prior: dict[str, ArticleRecord] = field(default_factory=dict)  # the live generation's
-
-
-# --------------------------------------------------------------------------- public API
+    @classmethod
+    def begin(
+        cls,
+        index_dir: Path | str,
+        config: IndexConfig,
+        embedder: ChunkingEmbedder | None,
+        analyzer: SentenceAnalyzer | None,
+        progress: bool,
+        started: float | None = None,
+    ) -> _Call:
+        """The call starting now (or at `started`, a `time.perf_counter()`)."""
+        embedders = LazyEmbedder(config, embedder)
+        when = time.perf_counter() if started is None else started
+        return cls(Path(index_dir), config, embedders, analyzer, progress, when)
 
 
 def build_index(
@@ -128,16 +66,15 @@ def build_index(
     config: IndexConfig,
     *,
     embedder: ChunkingEmbedder | None = None,
+    analyzer: SentenceAnalyzer | None = None,
     strict: bool = False,
     progress: bool = True,
     if_stale: bool = False,
 ) -> UpdateSummary:
     """Publish a generation holding exactly the articles of `paths`."""
-    started = time.perf_counter()
-    index_dir = Path(index_dir)
-    embedders = LazyEmbedder(config, embedder)
-    fingerprint = input_fingerprint(paths, config, embedders.model_name)
-    with _updating(index_dir, tolerate_corrupt=True) as previous:
+    call = _Call.begin(index_dir, config, embedder, analyzer, progress)
+    fingerprint = input_fingerprint(paths, config, call.embedders.model_name)
+    with _updating(call.index_dir, tolerate_corrupt=True) as previous:
         if (
             if_stale
             and previous is not None
@@ -147,11 +84,11 @@ def build_index(
             return UpdateSummary(
                 articles_unchanged=previous.manifest.counts.articles,
                 generation=previous.version,
-                seconds_total=time.perf_counter() - started,
+                seconds_total=time.perf_counter() - call.started,
             )
         report = _read(paths, config, strict)
         prior = {r.article.id: r for r in previous.article_records()} if previous else {}
-        plan = _Plan(
+        plan = Plan(
             records={}, read=len(report.articles), problems=list(report.problems), prior=prior
         )
         dedup = _deduplicator(config)
@@ -163,19 +100,9 @@ def build_index(
                 plan.unchanged += 1
             else:
                 plan.updated += 1
-            plan.records[article.id] = _classify(article, dedup, plan)
+            plan.records[article.id] = plan.classify(article, dedup)
         plan.deleted = len(prior.keys() - plan.records.keys())
-        return _write(
-            index_dir,
-            plan,
-            previous,
-            config,
-            embedders,
-            fingerprint,
-            progress,
-            started,
-            incremental=False,
-        )
+        return _write(call, plan, previous, fingerprint, incremental=False)
 
 
 def add_to_index(
@@ -184,22 +111,21 @@ def add_to_index(
     config: IndexConfig,
     *,
     embedder: ChunkingEmbedder | None = None,
+    analyzer: SentenceAnalyzer | None = None,
     strict: bool = False,
     progress: bool = True,
 ) -> UpdateSummary:
     """Upsert the articles of `paths`: new or changed ones (by content hash); others stay."""
-    started = time.perf_counter()
-    index_dir = Path(index_dir)
-    embedders = LazyEmbedder(config, embedder)
+    call = _Call.begin(index_dir, config, embedder, analyzer, progress)
     clock = Stopwatch()
-    with _updating(index_dir, tolerate_corrupt=False, clock=clock) as previous:
+    with _updating(call.index_dir, tolerate_corrupt=False, clock=clock) as previous:
         if previous is not None:
-            _check_compatible(previous.manifest, config, embedders.model_name)
+            _check_compatible(previous.manifest, config, call.embedders.model_name)
         with clock("read inputs"):
             report = _read(paths, config, strict)
         with clock("read previous"):
             records = {r.article.id: r for r in previous.article_records()} if previous else {}
-        plan = _Plan(
+        plan = Plan(
             records=records,
             prior=dict(records),
             read=len(report.articles),
@@ -226,9 +152,8 @@ def add_to_index(
             else:
                 plan.updated += 1
                 dedup.remove(article.id)
-            plan.records[article.id] = _classify(article, dedup, plan)
-        changed = plan.added > 0 or plan.updated > 0
-        return _write_if(changed, index_dir, plan, previous, config, embedders, progress, started)
+            plan.records[article.id] = plan.classify(article, dedup)
+        return _write_if(plan.added > 0 or plan.updated > 0, call, plan, previous)
 
 
 def delete_from_index(
@@ -237,6 +162,7 @@ def delete_from_index(
     *,
     config: IndexConfig | None = None,
     embedder: ChunkingEmbedder | None = None,
+    analyzer: SentenceAnalyzer | None = None,
     progress: bool = False,
 ) -> UpdateSummary:
     """Remove articles (chunks, vectors and rows). Unknown ids are reported as problems.
@@ -258,11 +184,11 @@ def delete_from_index(
             # A delete keeps the index as it is: tagged sentences only where it has them.
             sentence_analysis=manifest.sentence_analysis is not None,
         )
-        embedders = LazyEmbedder(config, embedder)
-        _check_compatible(manifest, config, embedders.model_name)
+        call = _Call.begin(index_dir, config, embedder, analyzer, progress, started)
+        _check_compatible(manifest, config, call.embedders.model_name)
         with clock("read previous"):
             records = {r.article.id: r for r in previous.article_records()}
-        plan = _Plan(records=records, prior=dict(records), clock=clock)
+        plan = Plan(records=records, prior=dict(records), clock=clock)
         for article_id in dict.fromkeys(article_ids):
             if records.pop(article_id, None) is None:
                 plan.problems.append(
@@ -270,65 +196,7 @@ def delete_from_index(
                 )
             else:
                 plan.deleted += 1
-        changed = plan.deleted > 0
-        return _write_if(changed, index_dir, plan, previous, config, embedders, progress, started)
-
-
-def index_status(index_dir: Path | str) -> IndexStatus:
-    """Figures of the live generation (verifies checksums; NoIndexError where none)."""
-    index_dir = Path(index_dir)
-    with open_index(index_dir) as store:
-        m = store.manifest
-        return IndexStatus(
-            index_dir=str(index_dir),
-            generation=m.version,
-            embedding_model=m.embedding_model,
-            dimension=m.dimension,
-            faiss_type=m.faiss_type,
-            chunking=dict(m.chunking),
-            articles=m.counts.indexed_articles,
-            duplicates_exact=m.counts.duplicates_exact,
-            duplicates_near=m.counts.duplicates_near,
-            chunks=m.counts.chunks,
-            vectors=m.counts.vectors,
-            created_at=m.created_at,
-            disk_bytes=disk_size(index_dir),
-        )
-
-
-def input_fingerprint(
-    paths: Sequence[str | Path], config: IndexConfig, model_name: str
-) -> str | None:
-    """sha256 of the input files and the settings that shape the index; None for feed URLs."""
-    digest = hashlib.sha256()
-    settings = {
-        "model": model_name,
-        "chunking": config.chunking(),
-        "faiss": config.faiss_index_type,
-        "near_duplicate_threshold": config.near_duplicate_threshold,
-        "sentence_analysis": ANALYSIS_FORMAT if config.sentence_analysis else None,
-    }
-    digest.update(json.dumps(settings, sort_keys=True).encode())
-    for given in paths:
-        if isinstance(given, str) and given.lower().startswith(("http://", "https://")):
-            return None  # a feed can change without any local trace
-        path = Path(given)
-        if not path.exists():
-            return None  # reading will raise IngestError naming it
-        files = [path]
-        if path.is_dir():  # hidden files are not inputs (indexer.sources.read skips them too)
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not any(s.startswith(".") for s in p.relative_to(path).parts)
-            )
-        for file in files:
-            digest.update(str(file.relative_to(path) if path.is_dir() else file).encode())
-            digest.update(sha256_file(file).encode())
-    return digest.hexdigest()
-
-
-# --------------------------------------------------------------------------- internals
+        return _write_if(plan.deleted > 0, call, plan, previous)
 
 
 def _read(paths: Sequence[str | Path], config: IndexConfig, strict: bool) -> IngestReport:
@@ -342,22 +210,10 @@ def _read(paths: Sequence[str | Path], config: IndexConfig, strict: bool) -> Ing
     return report
 
 
-def _deduplicator(config: IndexConfig) -> Any:
+def _deduplicator(config: IndexConfig) -> Deduplicator:
     from indexer.text.dedup import Deduplicator
 
     return Deduplicator(config.near_duplicate_threshold)
-
-
-def _classify(article: Article, dedup: Any, plan: _Plan) -> ArticleRecord:
-    match = dedup.check(article)
-    if match is not None:
-        if match.kind == "exact":
-            plan.exact += 1
-        else:
-            plan.near += 1
-        return ArticleRecord(article, match.canonical_id, match.kind, match.similarity)
-    text_hash, signature = dedup.add(article)
-    return ArticleRecord(article, text_hash=text_hash, signature=signature)
 
 
 @contextmanager
@@ -399,111 +255,29 @@ def _check_compatible(manifest: Manifest, config: IndexConfig, model_name: str) 
         )
 
 
-def _resolve_groups(records: dict[str, ArticleRecord]) -> None:
-    """Point every duplicate at an indexed article; promote where its canonical is gone."""
-    orphans: dict[str, list[str]] = {}
-    for article_id, record in list(records.items()):
-        if record.canonical_id is None:
-            continue
-        target, seen = record.canonical_id, {article_id}
-        while target in records and records[target].canonical_id is not None:
-            if target in seen:
-                break
-            seen.add(target)
-            target = records[target].canonical_id or target
-        if target in records and records[target].canonical_id is None:
-            if target != record.canonical_id:
-                records[article_id] = dataclasses.replace(record, canonical_id=target)
-        else:
-            orphans.setdefault(target, []).append(article_id)
-    for members in orphans.values():
-        head, *rest = members
-        records[head] = ArticleRecord(records[head].article)
-        for member in rest:
-            records[member] = dataclasses.replace(records[member], canonical_id=head)
-
-
 def _write(
-    index_dir: Path,
-    plan: _Plan,
-    previous: Store | None,
-    config: IndexConfig,
-    embedders: LazyEmbedder,
-    fingerprint: str | None,
-    progress: bool,
-    started: float,
-    *,
-    incremental: bool,
+    call: _Call, plan: Plan, previous: Store | None, fingerprint: str | None, *, incremental: bool
 ) -> UpdateSummary:
     """Resolve duplicate groups, write and publish the plan, and sum up."""
-    _resolve_groups(plan.records)
+    resolve_groups(plan.records)
     written = write_generation(
-        index_dir,
+        call.index_dir,
         plan.records,
         previous,
-        config,
-        embedders,
+        call.config,
+        call.embedders,
         fingerprint=fingerprint,
-        progress=progress,
+        progress=call.progress,
         incremental=incremental,
         clock=plan.clock,
         prior=plan.prior if previous is not None else None,
+        analyzer=call.analyzer,
     )
-    return _summary(
-        plan,
-        written.generation,
-        True,
-        written.embedded,
-        written.reused,
-        written.embed_seconds,
-        started,
-        written.tagged,
-    )
+    return plan.summary(call.started, written.generation, written)
 
 
-def _write_if(
-    changed: bool,
-    index_dir: Path,
-    plan: _Plan,
-    previous: Store | None,
-    config: IndexConfig,
-    embedders: LazyEmbedder,
-    progress: bool,
-    started: float,
-) -> UpdateSummary:
+def _write_if(changed: bool, call: _Call, plan: Plan, previous: Store | None) -> UpdateSummary:
     """An incremental write where the plan changed something; else the live generation stays."""
     if not changed and previous is not None:
-        return _summary(plan, previous.version, False, 0, 0, 0.0, started)
-    return _write(
-        index_dir, plan, previous, config, embedders, None, progress, started, incremental=True
-    )
-
-
-def _summary(
-    plan: _Plan,
-    generation: str | None,
-    published: bool,
-    embedded: int,
-    reused: int,
-    embed_seconds: float,
-    started: float,
-    tagged: int = 0,
-) -> UpdateSummary:
-    return UpdateSummary(
-        articles_read=plan.read,
-        articles_added=plan.added,
-        articles_updated=plan.updated,
-        articles_unchanged=plan.unchanged,
-        articles_deleted=plan.deleted,
-        duplicates_exact=plan.exact,
-        duplicates_near=plan.near,
-        problems=tuple(plan.problems),
-        chunks_embedded=embedded,
-        chunks_reused=reused,
-        chunks_tagged=tagged,
-        seconds_total=time.perf_counter() - started,
-        seconds_embedding=embed_seconds,
-        generation=generation,
-        published=published,
-        stages=dict(plan.clock.stages),
-    )
+        return plan.summary(call.started, previous.version)
+    return _write(call, plan, previous, None, incremental=True)

@@ -2,10 +2,10 @@
 
 Work is reused from the live generation: articles whose content hash is unchanged keep their
 chunks and vectors, and any chunk whose text is already embedded keeps its vector, so only new
-text meets the model; likewise only new chunk texts are tagged (`indexer.text.analysis`). An
-incremental write (add, delete) copies the live generation and applies
-only the delta (`indexer.store.delta`); a full write (build) writes every row afresh, so the
-index holds exactly the inputs in their order.
+text meets the model (`embed.py`); likewise only new chunk texts are tagged
+(`indexer.text.analysis`). An incremental write (add, delete) copies the live generation and
+applies only the delta (`indexer.store.delta`); a full write (build) writes every row afresh, so
+the index holds exactly the inputs in their order.
 """
 
 from __future__ import annotations
@@ -15,51 +15,31 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
 
 from indexer.config import IndexConfig
+from indexer.hashing import sha256_file, text_sha256
+from indexer.pipeline.embed import (
+    LazyEmbedder,
+    assemble_vectors,
+    chunk_articles,
+    embed_texts,
+    vector_dimension,
+)
 from indexer.progress import ProgressBar
-from indexer.protocols import Embedder, FloatMatrix
+from indexer.protocols import FloatMatrix
 from indexer.store.delta import DeltaWriter
 from indexer.store.generations import next_generation, publish, staging_dir
-from indexer.store.manifest import MANIFEST_NAME, Counts, Manifest, sha256_file
-from indexer.store.reader import ArticleRecord, Store, StoreWriter, text_sha256
-from indexer.text.analysis import encode, load_analyzer
-from indexer.text.chunking import Chunker, OffsetTokenizer
+from indexer.store.manifest import MANIFEST_NAME, Counts, Manifest
+from indexer.store.reader import Store
+from indexer.store.schema import ArticleRecord
+from indexer.store.writer import StoreWriter
+from indexer.text.analysis import SentenceAnalyzer, encode, load_analyzer
 from indexer.timing import Stopwatch
-from indexer.types import Article, Chunk
+from indexer.types import Chunk
 
 ANALYSIS_BATCH_CHUNKS = 64  # chunk texts tagged per call: drives the progress bar
-CHUNK_BATCH_ARTICLES = 256  # articles tokenised per chunking call: bounds memory, drives progress
 
 _log = logging.getLogger(__name__)
-
-
-class ChunkingEmbedder(Embedder, OffsetTokenizer, Protocol):
-    """An embedder that also exposes its tokenizer, as chunking needs."""
-
-
-class LazyEmbedder:
-    """The embedder, loaded on first need: an up-to-date `--if-stale` never loads the model."""
-
-    def __init__(self, config: IndexConfig, given: ChunkingEmbedder | None) -> None:
-        self._config = config
-        self._embedder = given
-
-    @property
-    def model_name(self) -> str:
-        return self._embedder.model_name if self._embedder else self._config.embedding_model
-
-    def get(self) -> ChunkingEmbedder:
-        if self._embedder is None:
-            from indexer.embedding.transformer import (
-                load_embedder,  # imports torch: only when needed
-            )
-
-            self._embedder = load_embedder(self._config.embedding_model, self._config.batch_size)
-        return self._embedder
 
 
 @dataclass(frozen=True)
@@ -85,10 +65,13 @@ def write_generation(
     incremental: bool,
     clock: Stopwatch,
     prior: dict[str, ArticleRecord] | None = None,
+    analyzer: SentenceAnalyzer | None = None,
 ) -> Written:
     """Write `records` (duplicate groups resolved) as a new generation and make it live.
 
     `prior` is the live generation's records where the caller has read them already.
+    `analyzer` tags the sentences where `config.sentence_analysis` asks for it; one is loaded
+    for this write where none is given.
     """
     reusable = previous is not None and previous.manifest.embedding_model == embedders.model_name
     same_chunking = (
@@ -113,7 +96,8 @@ def write_generation(
     }
     delta = incremental and same_chunking and previous is not None
     with clock("chunking"):
-        chunks_of = _chunk([a for a in canonical if a.id not in kept], embedders, config, progress)
+        fresh_articles = [a for a in canonical if a.id not in kept]
+        chunks_of = chunk_articles(fresh_articles, embedders, config, progress)
     if delta:  # kept articles' chunks stay where they are in the copied file
         chunks = [c for a in canonical if a.id not in kept for c in chunks_of[a.id]]
     else:
@@ -132,12 +116,12 @@ def write_generation(
             new_texts.setdefault(digest, chunk.text)
     embed_started = time.perf_counter()
     with clock("embedding"):
-        fresh = _embed(embedders, list(new_texts.values()), config.batch_size, progress)
+        fresh = embed_texts(embedders, list(new_texts.values()), config.batch_size, progress)
     embed_seconds = time.perf_counter() - embed_started if new_texts else 0.0
-    dimension = _dimension(previous, fresh, embedders, reusable)
+    dimension = vector_dimension(previous, fresh, embedders, reusable)
     with clock("read previous"):
         old_vectors = previous.vectors() if old_by_text and previous is not None else None
-    vectors = _assemble(hashes, new_texts, fresh, old_vectors, old_by_text, dimension)
+    vectors = assemble_vectors(hashes, new_texts, fresh, old_vectors, old_by_text, dimension)
 
     with staging_dir(index_dir) as temp_dir:
         writer: StoreWriter | DeltaWriter
@@ -150,7 +134,10 @@ def write_generation(
                     writer.add_article(record)
                 writer.add_chunks(chunks, vectors)
         with clock("sentence analysis"):
-            analysis, tagged = _analyse(writer, previous, config, progress)
+            tagger = None
+            if config.sentence_analysis:  # one loaded (~1 s) is this write's own
+                tagger = analyzer if analyzer is not None else load_analyzer()
+            analysis, tagged = _analyse(writer, previous, tagger, config, progress)
         with clock("writing"):
             total = writer.chunk_count
             built = writer.finish(config.faiss_index_type)
@@ -212,15 +199,16 @@ def _write_delta(
 def _analyse(
     writer: StoreWriter | DeltaWriter,
     previous: Store | None,
+    analyzer: SentenceAnalyzer | None,
     config: IndexConfig,
     progress: bool,
 ) -> tuple[str | None, int]:
     """Tag the sentences of every chunk text not already tagged: (analyzer name, texts tagged).
 
     A generation's analyses all come from one analyzer: the previous generation's are kept
-    (a delta) or copied (a rebuild) only where the same analyzer made them.
+    (a delta) or copied (a rebuild) only where the same analyzer made them. No analyzer: the
+    generation is untagged.
     """
-    analyzer = load_analyzer() if config.sentence_analysis else None
     same = (
         analyzer is not None
         and previous is not None
@@ -250,67 +238,3 @@ def _analyse(
             )
             advance(len(batch))
     return analyzer.name, len(missing)
-
-
-def _chunk(
-    articles: list[Article], embedders: LazyEmbedder, config: IndexConfig, progress: bool
-) -> dict[str, list[Chunk]]:
-    chunks_of: dict[str, list[Chunk]] = {}
-    if not articles:
-        return chunks_of
-    chunker = Chunker(embedders.get(), config.chunk_target_tokens, config.chunk_overlap_tokens)
-    with ProgressBar(progress, "chunking", len(articles)) as advance:
-        for start in range(0, len(articles), CHUNK_BATCH_ARTICLES):
-            batch = articles[start : start + CHUNK_BATCH_ARTICLES]
-            for article, chunks in zip(batch, chunker.chunk_articles(batch), strict=True):
-                chunks_of[article.id] = chunks
-            advance(len(batch))
-    return chunks_of
-
-
-def _assemble(
-    hashes: list[str],
-    new_texts: dict[str, str],
-    fresh: FloatMatrix,
-    old_vectors: FloatMatrix | None,
-    old_by_text: dict[str, int],
-    dimension: int,
-) -> FloatMatrix:
-    """One vector per chunk hash: freshly embedded, or copied from the previous generation."""
-    fresh_row = {digest: i for i, digest in enumerate(new_texts)}
-    vectors = np.zeros((len(hashes), dimension), dtype=np.float32)
-    for i, digest in enumerate(hashes):
-        if digest in fresh_row:
-            vectors[i] = fresh[fresh_row[digest]]
-        else:
-            assert old_vectors is not None
-            vectors[i] = old_vectors[old_by_text[digest]]
-    return vectors
-
-
-def _dimension(
-    previous: Store | None, fresh: FloatMatrix, embedders: LazyEmbedder, reusable: bool
-) -> int:
-    if len(fresh):
-        return int(fresh.shape[1])
-    if reusable and previous is not None:
-        return previous.dimension
-    return embedders.get().dimension
-
-
-def _embed(
-    embedders: LazyEmbedder, texts: list[str], batch_size: int, progress: bool
-) -> FloatMatrix:
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    embedder = embedders.get()
-    # Sorting by length keeps padding low across slices; the order is restored after.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    step = batch_size * 4
-    with ProgressBar(progress, "embedding", len(texts)) as advance:
-        for start in range(0, len(order), step):
-            rows = order[start : start + step]
-            out[rows] = embedder.embed_documents([texts[i] for i in rows])
-            advance(len(rows))
-    return out

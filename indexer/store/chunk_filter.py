@@ -2,7 +2,7 @@
 
 A filter is an allow-list of positions for both search legs. Asking SQLite for it took ~5 ms
 per leg on 12k chunks (every row of a date range comes back through Python); the same test
-over two numpy arrays takes ~0.05 ms. The semantics are the SQL's (`store._filter_sql`):
+over two numpy arrays takes ~0.05 ms. The semantics are the SQL's (`keyword._filter_sql`):
 outlets compare case-insensitively in ASCII only (SQLite's NOCASE), dates inclusively, and an
 undated chunk never passes a date bound.
 """

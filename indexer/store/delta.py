@@ -20,17 +20,18 @@ from pathlib import Path
 import numpy as np
 
 from indexer.protocols import FloatMatrix
-from indexer.store.reader import (
-    FAISS_NAME,
+from indexer.store.schema import (
+    ANALYSIS_INSERT,
+    ARTICLE_INSERT,
+    CHUNK_INSERT,
     SQLITE_NAME,
     VECTORS_NAME,
     ArticleRecord,
     article_row,
     chunk_row,
-    effective_faiss_type,
-    missing_analyses,
-    write_faiss,
 )
+from indexer.store.vectors import check_vectors, read_vectors, write_vectors
+from indexer.store.writer import missing_analyses
 from indexer.types import Chunk
 
 _FTS_DELETE = "INSERT INTO chunks_fts(chunks_fts, rowid, title, text) VALUES('delete', ?, ?, ?)"
@@ -49,7 +50,7 @@ class DeltaWriter:
         self.directory = directory
         self.dimension = dimension
         shutil.copyfile(previous / SQLITE_NAME, directory / SQLITE_NAME)
-        self._old_vectors: FloatMatrix = np.load(previous / VECTORS_NAME, allow_pickle=False)
+        self._old_vectors = read_vectors(previous)
         if self._old_vectors.ndim != 2 or self._old_vectors.shape[1] != dimension:
             raise ValueError(f"{previous / VECTORS_NAME} has shape {self._old_vectors.shape}")
         self._db = sqlite3.connect(directory / SQLITE_NAME, isolation_level=None)
@@ -78,9 +79,7 @@ class DeltaWriter:
         self._db.execute(_ARTICLE_UPDATE, (*row[1:], row[0]))
 
     def insert_article(self, record: ArticleRecord) -> None:
-        self._db.execute(
-            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", article_row(record)
-        )
+        self._db.execute(ARTICLE_INSERT, article_row(record))
 
     def delete_chunks_of(self, article_ids: Iterable[str]) -> None:
         """Drop these articles' chunks, their FTS5 entries and (at finish) their vectors."""
@@ -96,10 +95,7 @@ class DeltaWriter:
             self._freed.update(row[0] for row in rows)
 
     def add_chunks(self, chunks: Sequence[Chunk], vectors: FloatMatrix) -> None:
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
-        if len(chunks) and vectors.shape[1] != self.dimension:
-            raise ValueError(f"vectors have dimension {vectors.shape[1]}, not {self.dimension}")
+        check_vectors(len(chunks), vectors, self.dimension)
         self._new_chunks.extend(chunks)
         self._new_vectors.append(np.ascontiguousarray(vectors, dtype=np.float32))
 
@@ -116,7 +112,7 @@ class DeltaWriter:
         return missing_analyses(self._db, self._new_chunks, scan_stored=not kept_complete)
 
     def add_analyses(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO chunk_analysis VALUES (?, ?)", pairs)
+        self._db.executemany(ANALYSIS_INSERT, pairs)
 
     def finish(self, faiss_type: str) -> str:
         """Fill holes, insert new chunks, write every file; returns the FAISS type built."""
@@ -134,7 +130,7 @@ class DeltaWriter:
         if len(slots) != len(self._new_chunks):  # the arithmetic above guarantees equality
             raise AssertionError(f"{len(slots)} free positions for {len(self._new_chunks)} chunks")
         rows = [chunk_row(p, c) for p, c in zip(slots, self._new_chunks, strict=True)]
-        self._db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        self._db.executemany(CHUNK_INSERT, rows)
         self._db.executemany(_FTS_INSERT, ((r[0], r[8] or "", r[4]) for r in rows))
         if self._new_chunks:
             vectors[slots] = np.concatenate(self._new_vectors)
@@ -144,11 +140,7 @@ class DeltaWriter:
         )
         self._db.execute("COMMIT")
         self._db.close()
-        np.save(self.directory / VECTORS_NAME, vectors)
-        built = effective_faiss_type(faiss_type, len(vectors))
-        if built != "flat":  # graph and list indexes are rebuilt: neither removes cheaply
-            write_faiss(built, vectors, self.directory / FAISS_NAME)
-        return built
+        return write_vectors(self.directory, vectors, faiss_type)
 
     def _move_chunk(self, source: int, target: int) -> None:
         title, text = self._db.execute(

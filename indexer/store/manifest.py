@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import IndexCorruptError
+from indexer.hashing import sha256_file
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -76,14 +76,6 @@ def read_manifest(gen_dir: Path) -> Manifest:
             f"{FORMAT_VERSION}. Rebuild the index with `newsqa index build`."
         )
     return manifest
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_checksums(gen_dir: Path, manifest: Manifest) -> None:

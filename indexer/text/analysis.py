@@ -143,28 +143,20 @@ def decode(text: str) -> list[SentenceAnalysis]:
         raise ValueError(f"not a stored sentence analysis: {exc}") from exc
 
 
-_loaded: SentenceAnalyzer | None = None
-_load_lock = threading.Lock()
-
-
 def analyzer_installed() -> bool:
     """Whether `load_analyzer` would find a model, without loading spaCy (~1 s, ~100 MB)."""
     return any(importlib.util.find_spec(package) is not None for package in MODEL_PACKAGES)
 
 
 def load_analyzer() -> SentenceAnalyzer | None:
-    """The process's analyzer over the first installed model package, or None where none is.
+    """A new analyzer over the first installed model package, or None where none is.
 
-    Loaded once per process (~1 s): index builds, the reader and tests share it.
+    Each call loads the model (~1 s, ~100 MB): load one and keep it as long as it is needed.
     """
-    global _loaded
-    with _load_lock:
-        if _loaded is None:
-            for package in MODEL_PACKAGES:
-                try:
-                    module = importlib.import_module(package)
-                except ImportError:
-                    continue
-                _loaded = SentenceAnalyzer(module.load(exclude=_EXCLUDED_PIPES), package)
-                break
-        return _loaded
+    for package in MODEL_PACKAGES:
+        try:
+            module = importlib.import_module(package)
+        except ImportError:
+            continue
+        return SentenceAnalyzer(module.load(exclude=_EXCLUDED_PIPES), package)
+    return None

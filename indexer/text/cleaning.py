@@ -6,12 +6,9 @@ idempotent (`clean_text(clean_text(t)) == clean_text(t)`).
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import re
 import unicodedata
-
-from indexer.types import Article
 
 # NFC keeps meaning (NFKC would turn "m²" into "m2"); the few compatibility characters that
 # matter for search are mapped explicitly below.
@@ -103,15 +100,3 @@ def clean_inline(value: str | None) -> str | None:
         return None
     cleaned = " ".join(normalise_chars(value).split())
     return cleaned or None
-
-
-def clean_article(article: Article) -> Article:
-    """The article with its text and one-line fields cleaned; id and date unchanged."""
-    return dataclasses.replace(
-        article,
-        text=clean_text(article.text),
-        title=clean_inline(article.title),
-        source=clean_inline(article.source),
-        author=clean_inline(article.author),
-        url=(article.url or "").strip() or None,
-    )

@@ -11,8 +11,8 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -163,49 +163,3 @@ class Deduplicator:
                 self._by_hash[text_hash] = min(others, key=self._order.__getitem__)
         if self._signatures.pop(article_id, None) is not None:
             self._lsh.remove(article_id)
-
-
-@dataclass(frozen=True)
-class DedupResult:
-    """Canonical articles in input order, and what every duplicate was folded into."""
-
-    canonical: tuple[Article, ...]
-    matches: dict[str, DuplicateMatch] = field(default_factory=dict)
-
-    @property
-    def duplicate_of(self) -> dict[str, str]:
-        """Duplicate id -> canonical id."""
-        return {dup: match.canonical_id for dup, match in self.matches.items()}
-
-    @property
-    def exact_count(self) -> int:
-        return sum(1 for m in self.matches.values() if m.kind == "exact")
-
-    @property
-    def near_count(self) -> int:
-        return sum(1 for m in self.matches.values() if m.kind == "near")
-
-    @property
-    def groups(self) -> dict[str, list[str]]:
-        """Canonical id -> its duplicates' ids, for stories that have any."""
-        grouped: dict[str, list[str]] = {}
-        for dup, match in self.matches.items():
-            grouped.setdefault(match.canonical_id, []).append(dup)
-        return grouped
-
-
-def group_duplicates(
-    articles: Sequence[Article], threshold: float = 0.85, num_perm: int = 128
-) -> DedupResult:
-    """Fold duplicates into the first article of their story, in the order given."""
-    dedup = Deduplicator(threshold=threshold, num_perm=num_perm)
-    canonical: list[Article] = []
-    matches: dict[str, DuplicateMatch] = {}
-    for article in articles:
-        match = dedup.check(article)
-        if match is None:
-            dedup.add(article)
-            canonical.append(article)
-        else:
-            matches[article.id] = match
-    return DedupResult(canonical=tuple(canonical), matches=matches)

@@ -14,13 +14,9 @@ import typer
 from rich.console import Console
 
 from indexer.errors import IndexError_, IngestError
-from indexer.pipeline.run import (
-    UpdateSummary,
-    add_to_index,
-    build_index,
-    delete_from_index,
-    index_status,
-)
+from indexer.pipeline.plan import UpdateSummary
+from indexer.pipeline.run import add_to_index, build_index, delete_from_index
+from indexer.pipeline.status import index_status
 from service.config import get_settings
 
 app = typer.Typer(no_args_is_help=True)

@@ -16,6 +16,7 @@ from indexer.types import SearchFilters
 from service.config import Settings
 from service.engine import IndexUnavailableError, ModeUnavailableError, QAEngine
 from service.types import Answer, RetrievalHit
+from tests.conftest import keyword_hits
 from tests.service.http.test_app_support import index_copy, publish_later_article
 
 
@@ -82,10 +83,10 @@ def test_a_lease_keeps_the_old_generation_open_across_a_swap(
         assert engine.index_version == new_version
         # The request that started before the swap still reads its own generation.
         assert leased.version == old_version
-        assert leased.index.keyword_search("Brightwater", 3)
+        assert keyword_hits(leased.index, "Brightwater", 3)
     # Its last lease ended: the old generation is closed now.
     with pytest.raises(RuntimeError, match="closed"):
-        leased.index.keyword_search("Brightwater", 3)
+        keyword_hits(leased.index, "Brightwater", 3)
     assert engine.search("drone factory Lisbon", top_k=1).results[0].article_id == (
         "zephyr-factory"
     )

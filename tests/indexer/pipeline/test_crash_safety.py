@@ -113,10 +113,13 @@ def write_corpus(directory: Path, articles: int = 30, variant: int = 0) -> list[
 def _work(corpus: Path, index_dir: Path, kind: str, log: Path) -> None:
     """Build, add and delete in a loop until killed; logs each published generation."""
     from indexer.config import IndexConfig
-    from indexer.pipeline.run import ChunkingEmbedder, add_to_index, build_index, delete_from_index
+    from indexer.pipeline.embed import ChunkingEmbedder
+    from indexer.pipeline.run import add_to_index, build_index, delete_from_index
+    from indexer.text.analysis import load_analyzer
 
     config = IndexConfig(chunk_target_tokens=48, chunk_overlap_tokens=8)
     embedder: ChunkingEmbedder = HashEmbedder()
+    analyzer = load_analyzer()  # the worker's own, for every write it makes
     if kind == "real":
         from indexer.embedding.transformer import load_embedder
 
@@ -125,11 +128,22 @@ def _work(corpus: Path, index_dir: Path, kind: str, log: Path) -> None:
         for step in range(1_000_000):
             paths = sorted((corpus / f"v{step % 3}").glob("*.jsonl"))
             if step % 3 == 0:
-                s = build_index(paths, index_dir, config, embedder=embedder, progress=False)
+                s = build_index(
+                    paths, index_dir, config, embedder=embedder, analyzer=analyzer, progress=False
+                )
             elif step % 3 == 1:
-                s = add_to_index(paths[:1], index_dir, config, embedder=embedder, progress=False)
+                s = add_to_index(
+                    paths[:1],
+                    index_dir,
+                    config,
+                    embedder=embedder,
+                    analyzer=analyzer,
+                    progress=False,
+                )
             else:
-                s = delete_from_index([f"story-{step % 30}"], index_dir, embedder=embedder)
+                s = delete_from_index(
+                    [f"story-{step % 30}"], index_dir, embedder=embedder, analyzer=analyzer
+                )
             out.write(f"published {s.generation}\n")
 
 
@@ -247,7 +261,7 @@ def _assert_consistent(index_dir: Path, ever_published: bool) -> None:
         return
     with store:
         rows = store._query("SELECT count(*) FROM chunks")[0][0]
-        assert store._index.ntotal == rows == store.manifest.counts.chunks
+        assert store._dense.ntotal == rows == store.manifest.counts.chunks
         indexed = store._query("SELECT count(*) FROM articles WHERE canonical_id IS NULL")[0][0]
         assert indexed == store.article_count
 

@@ -13,17 +13,19 @@ import pytest
 
 from indexer.config import IndexConfig
 from indexer.embedding.transformer import SentenceTransformerEmbedder
-from indexer.errors import IndexLockedError, IndexMismatchError, IngestError, NoIndexError
-from indexer.pipeline.run import (
+from indexer.errors import (
+    IndexLockedError,
+    IndexMismatchError,
+    IngestError,
+    NoIndexError,
     StrictIngestError,
-    add_to_index,
-    build_index,
-    delete_from_index,
-    index_status,
 )
+from indexer.pipeline.run import add_to_index, build_index, delete_from_index
+from indexer.pipeline.status import index_status
 from indexer.protocols import FloatMatrix
 from indexer.store.generations import current_version
 from indexer.store.reader import Store, open_index
+from tests.conftest import dense_hits, keyword_hits
 from tests.indexer.pipeline.test_crash_safety import REPO_ROOT, HashEmbedder
 
 CONFIG = IndexConfig(chunk_target_tokens=40, chunk_overlap_tokens=8)
@@ -108,9 +110,9 @@ def test_build_add_delete_status_round_trip(
         touched = [c for a in ("parley", "glacier") for c in _chunks_of(store, a)]
         assert 0 < added.chunks_embedded <= len(touched)
         assert added.chunks_embedded + added.chunks_reused == store.chunk_count
-        assert store.keyword_search("ships March", 1)[0].chunk.article_id == "parley"
+        assert keyword_hits(store, "ships March", 1)[0].chunk.article_id == "parley"
         query = real_embedder.embed_query("lake-cooled data center")
-        assert store.dense_search(query, 1)[0].chunk.article_id == "glacier"
+        assert dense_hits(store, query, 1)[0].chunk.article_id == "glacier"
         second_chunks = store.chunk_count
     again = add_to_index([update], index, CONFIG, embedder=real_embedder, progress=False)
     assert not again.published and again.chunks_embedded == 0 and again.articles_unchanged == 3
@@ -120,9 +122,9 @@ def test_build_add_delete_status_round_trip(
     with open_index(index) as store:
         assert store.chunk_count == second_chunks - len(kestrel) > 0
         assert store.get_chunks(kestrel) == [] and store.get_article("kestrel") is None
-        assert store.keyword_search("warehouse robots Kestrel", 5) == []
+        assert keyword_hits(store, "warehouse robots Kestrel", 5) == []
         vector = real_embedder.embed_query("Kestrel plans routes for warehouse robots")
-        assert all(h.chunk.article_id != "kestrel" for h in store.dense_search(vector, 10))
+        assert all(h.chunk.article_id != "kestrel" for h in dense_hits(store, vector, 10))
     status = index_status(index)
     assert (status.generation, status.articles, status.duplicates_exact) == ("gen-000003", 3, 1)
     assert status.chunks == status.vectors and status.disk_bytes > 0
@@ -168,7 +170,7 @@ def test_deleting_a_canonical_article_promotes_its_duplicate(tmp_path: Path) -> 
     with open_index(tmp_path / "index") as store:
         assert store.canonical_id("beaker-copy") == "beaker-copy"
         assert store.canonical_id("beaker") is None
-        hits = store.keyword_search("chemistry safety benchmark", 3)
+        hits = keyword_hits(store, "chemistry safety benchmark", 3)
         assert hits[0].chunk.article_id == "beaker-copy"
         assert hits[0].chunk.source == "Syndicate"
         assert store.manifest.counts.duplicates_exact == 0
@@ -289,14 +291,14 @@ def test_an_open_generation_outlives_its_garbage_collection(tmp_path: Path) -> N
             delete_from_index([article], index, embedder=HashEmbedder())
         assert not (index / "gen-000001").exists()
         with ThreadPoolExecutor(max_workers=4) as pool:  # new threads, files already deleted
-            found = list(pool.map(lambda q: store.keyword_search(q, 1), ["Kestrel", "Parley"]))
+            found = list(pool.map(lambda q: keyword_hits(store, q, 1), ["Kestrel", "Parley"]))
         assert [hits[0].chunk.article_id for hits in found] == ["kestrel", "parley"]
 
 
 @pytest.mark.parametrize(
     ("writer", "full"),
     [
-        ("indexer.store.reader.StoreWriter.finish", True),
+        ("indexer.store.writer.StoreWriter.finish", True),
         ("indexer.store.delta.DeltaWriter.finish", False),
     ],
 )

@@ -9,10 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import indexer.store.reader
+import indexer.store.keyword
 from indexer.store.bm25_postings import Bm25Postings, FtsTokenizer, _aggregate
-from indexer.store.reader import FTS_TOKENIZE, Store, keyword_match_expression, open_index
+from indexer.store.keyword import keyword_match_expression
+from indexer.store.reader import Store, open_index
+from indexer.store.schema import FTS_TOKENIZE
 from indexer.types import SearchFilters
+from tests.conftest import keyword_hits
 
 _TOKENIZE = "porter unicode61 remove_diacritics 2"
 _ROWS = [
@@ -145,19 +148,21 @@ def test_a_generation_ranks_alike_from_fts5_and_from_memory(
     stores: tuple[Store, Store], query: str, filters: SearchFilters | None
 ) -> None:
     plain, in_memory = stores
-    expected = [(h.chunk, h.score) for h in plain.keyword_search(query, 7, filters)]
-    assert [(h.chunk, h.score) for h in in_memory.keyword_search(query, 7, filters)] == expected
+    expected = [(h.chunk, h.score) for h in keyword_hits(plain, query, 7, filters)]
+    assert [(h.chunk, h.score) for h in keyword_hits(in_memory, query, 7, filters)] == expected
 
 
 @pytest.mark.slow
 def test_common_words_are_pruned_alike(
     stores: tuple[Store, Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(indexer.store.reader, "MIN_CHUNKS_TO_PRUNE", 1)  # prune on this small index
+    monkeypatch.setattr(
+        indexer.store.keyword, "MIN_CHUNKS_TO_PRUNE", 1
+    )  # prune on this small index
     plain, in_memory = stores
     for query in ("kestrel company", "company model data", "lake company data"):
-        expected = [(h.chunk.id, h.score) for h in plain.keyword_search(query, 10)]
-        assert [(h.chunk.id, h.score) for h in in_memory.keyword_search(query, 10)] == expected
+        expected = [(h.chunk.id, h.score) for h in keyword_hits(plain, query, 10)]
+        assert [(h.chunk.id, h.score) for h in keyword_hits(in_memory, query, 10)] == expected
 
 
 @pytest.mark.slow
@@ -165,7 +170,7 @@ def test_the_postings_answer_once_loaded(
     stores: tuple[Store, Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, in_memory = stores
-    postings = in_memory._postings
+    postings = in_memory._keyword._postings
     assert postings is not None and len(postings) == in_memory.chunk_count
     calls: list[list[str]] = []
     search = postings.search
@@ -175,7 +180,7 @@ def test_the_postings_answer_once_loaded(
         return search(tokens, k, allowed)  # type: ignore[arg-type]
 
     monkeypatch.setattr(postings, "search", spy)
-    in_memory.keyword_search("Kestrel robots", 3)
+    keyword_hits(in_memory, "Kestrel robots", 3)
     assert calls == [["kestrel", "robot"]]
 
 
@@ -190,7 +195,7 @@ def test_fts5_answers_where_the_postings_cannot_be_read(
     store = open_index(small_index)
     assert not store.load_keyword_postings()
     assert "FTS5 answers" in caplog.text
-    assert store.keyword_search("Kestrel robots", 1)[0].chunk.article_id == "orbital-kestrel"
+    assert keyword_hits(store, "Kestrel robots", 1)[0].chunk.article_id == "orbital-kestrel"
 
 
 @pytest.mark.slow
@@ -199,10 +204,10 @@ def test_a_large_generation_keeps_its_postings_in_fts5(
 ) -> None:
     store = open_index(small_index)
     monkeypatch.setattr(
-        indexer.store.reader, "MAX_CHUNKS_FOR_MEMORY_POSTINGS", store.chunk_count - 1
+        indexer.store.keyword, "MAX_CHUNKS_FOR_MEMORY_POSTINGS", store.chunk_count - 1
     )
-    assert not store.load_keyword_postings() and store._postings is None
-    assert store.keyword_search("Kestrel robots", 1)[0].chunk.article_id == "orbital-kestrel"
+    assert not store.load_keyword_postings() and store._keyword._postings is None
+    assert keyword_hits(store, "Kestrel robots", 1)[0].chunk.article_id == "orbital-kestrel"
 
 
 def test_the_store_tokenizes_as_its_schema_says() -> None:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from indexer.store.chunk_filter import ChunkFilter, nocase
-from indexer.store.reader import _filter_sql, open_index
+from indexer.store.keyword import _filter_sql
+from indexer.store.reader import open_index
 from indexer.types import ChunkRef, SearchFilters
 
 _REFS = [
@@ -73,5 +74,5 @@ def test_a_generation_filters_alike_in_memory_and_in_sqlite(small_index: Path) -
         where, params = _filter_sql(filters)
         rows = store._query(f"SELECT c.position FROM chunks c WHERE {where}", params)
         from_sql = np.array(sorted(row[0] for row in rows), dtype=np.int64)
-        assert np.array_equal(store._allowed_positions(filters), from_sql), filters
+        assert np.array_equal(store._filter.positions(filters), from_sql), filters
         assert len(from_sql) or filters.sources == ("nobody",)

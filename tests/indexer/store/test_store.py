@@ -11,14 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import indexer.store.reader
+import indexer.store.keyword
 from indexer.config import IndexConfig
 from indexer.errors import IndexCorruptError, IndexMismatchError, NoIndexError
 from indexer.pipeline.run import build_index
 from indexer.protocols import IndexReader
 from indexer.store.generations import current_version
-from indexer.store.reader import Store, keyword_match_expression, open_index
+from indexer.store.keyword import keyword_match_expression
+from indexer.store.reader import Store, open_index
 from indexer.types import SearchFilters
+from tests.conftest import dense_hits, keyword_hits
 from tests.indexer.pipeline.test_crash_safety import HashEmbedder, write_corpus
 
 pytestmark = pytest.mark.slow  # the small_index fixture embeds with the real model
@@ -57,44 +59,58 @@ def test_chunks_cite_exact_offsets_of_their_article(store: Store) -> None:
 
 
 def test_keyword_search_ranks_the_article_that_holds_the_terms(store: Store) -> None:
-    hits = store.keyword_search("Who led the funding round, Harbor Ventures?", 5)
+    hits = keyword_hits(store, "Who led the funding round, Harbor Ventures?", 5)
     assert hits[0].chunk.article_id == "brightwater-funding"
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     # Porter stemming: "cooled" finds "cooling"/"cooled" in the lake data center story.
-    assert store.keyword_search("lake cooling", 1)[0].chunk.article_id == "glacier-datacenter"
+    assert keyword_hits(store, "lake cooling", 1)[0].chunk.article_id == "glacier-datacenter"
 
 
 def test_title_terms_weigh_more_than_body_terms(store: Store) -> None:
     # "translation" is in Meridian's title and body; no other story mentions it.
-    hits = store.keyword_search("translation", 10)
+    hits = keyword_hits(store, "translation", 10)
     assert {h.chunk.article_id for h in hits} == {"meridian-translation"}
 
 
 @pytest.mark.parametrize(
-    "query", ['"unbalanced', "AND OR NOT", "NEAR(kestrel", "col:umn * ^ -", "kestrel)"]
+    ("query", "expected"),
+    [
+        ('"unbalanced', None),
+        ("AND OR NOT", None),  # operators to FTS5; stop words here
+        ("NEAR(kestrel", "orbital-kestrel"),
+        ("col:umn * ^ -", None),
+        ("kestrel)", "orbital-kestrel"),
+    ],
 )
-def test_keyword_search_takes_free_text_not_query_syntax(store: Store, query: str) -> None:
-    store.keyword_search(query, 3)  # no sqlite3.OperationalError
+def test_keyword_search_takes_free_text_not_query_syntax(
+    store: Store, query: str, expected: str | None
+) -> None:
+    # FTS5 would read these as its syntax and fail or change their meaning; here they are words.
+    hits = keyword_hits(store, query, 3)
+    assert (hits[0].chunk.article_id if hits else None) == expected
+    expression = keyword_match_expression(query)
+    terms = expression.split(" OR ") if expression else []
+    assert all(term.startswith('"') and term.endswith('"') for term in terms)
 
 
 def test_stopwords_only_query_matches_nothing(store: Store) -> None:
     assert keyword_match_expression("what is the") is None
-    assert store.keyword_search("what is the", 5) == []
+    assert keyword_hits(store, "what is the", 5) == []
     assert keyword_match_expression('Kestrel "model"') == '"kestrel" OR "model"'
 
 
 def test_keyword_filters_are_exact(store: Store) -> None:
-    hits = store.keyword_search(
-        "company model chip data", 50, SearchFilters(sources=("daily chip",))
+    hits = keyword_hits(
+        store, "company model chip data", 50, SearchFilters(sources=("daily chip",))
     )
     assert hits and {h.chunk.source for h in hits} == {"Daily Chip"}
     dated = SearchFilters(published_after=date(2026, 1, 1), published_before=date(2026, 2, 28))
-    hits = store.keyword_search("company model chip data center", 50, dated)
+    hits = keyword_hits(store, "company model chip data center", 50, dated)
     assert hits
     assert all(h.chunk.published_at and date(2026, 1, 1) <= h.chunk.published_at for h in hits)
     # Undated articles drop out only when a date filter is given.
     assert "glacier-datacenter" in {
-        h.chunk.article_id for h in store.keyword_search("data center", 5)
+        h.chunk.article_id for h in keyword_hits(store, "data center", 5)
     }
     assert "glacier-datacenter" not in {h.chunk.article_id for h in hits}
 
@@ -102,7 +118,7 @@ def test_keyword_filters_are_exact(store: Store) -> None:
 def test_dense_search_finds_a_chunk_from_its_own_vector(store: Store) -> None:
     vectors = store.vectors()
     for position in (0, len(vectors) - 1):
-        hits = store.dense_search(vectors[position], 3)
+        hits = dense_hits(store, vectors[position], 3)
         own = store._chunks_by_position([position])[position]
         assert hits[0].chunk == own
         assert hits[0].score == pytest.approx(1.0, abs=1e-4)
@@ -114,13 +130,13 @@ def test_dense_filters_select_exactly_every_match(store: Store) -> None:
     query = store.vectors()[0]
     rows = store._query("SELECT count(*) FROM chunks WHERE source = 'The Open Ledger'")
     matching = rows[0][0]
-    hits = store.dense_search(query, 100, SearchFilters(sources=("The Open Ledger",)))
+    hits = dense_hits(store, query, 100, SearchFilters(sources=("The Open Ledger",)))
     assert len(hits) == matching > 0
     assert {h.chunk.source for h in hits} == {"The Open Ledger"}
-    after = store.dense_search(query, 100, SearchFilters(published_after=date(2026, 3, 1)))
+    after = dense_hits(store, query, 100, SearchFilters(published_after=date(2026, 3, 1)))
     assert after and all(h.chunk.published_at and h.chunk.published_at >= date(2026, 3, 1)
                          for h in after)  # fmt: skip
-    assert store.dense_search(query, 5, SearchFilters(sources=("Nobody",))) == []
+    assert dense_hits(store, query, 5, SearchFilters(sources=("Nobody",))) == []
 
 
 def test_lookups_and_duplicates(store: Store) -> None:
@@ -144,8 +160,8 @@ def test_concurrent_reads_agree_with_sequential_ones(store: Store) -> None:
     queries = ["Harbor Ventures", "open weights", "hiring tools review", "lake water"] * 5
 
     def work(i: int) -> tuple[list[str], list[str]]:
-        dense = store.dense_search(vectors[i % len(vectors)], 4)
-        keyword = store.keyword_search(queries[i], 4)
+        dense = dense_hits(store, vectors[i % len(vectors)], 4)
+        keyword = keyword_hits(store, queries[i], 4)
         return [h.chunk.id for h in dense], [h.chunk.id for h in keyword]
 
     expected = [work(i) for i in range(len(queries))]
@@ -208,17 +224,17 @@ def test_approximate_indexes_still_filter_exactly(tmp_path: Path, kind: str) -> 
         vectors = store.vectors()
         assert len(vectors) >= 200
         filters = SearchFilters(sources=("Brightwater",), published_before=date(2026, 3, 31))
-        allowed = store._allowed_positions(filters)
+        allowed = store._filter.positions(filters)
         assert 0 < len(allowed) < len(vectors) // 5
         for position in (0, 7, 42):
-            hits = store.dense_search(vectors[position], 10, filters)
+            hits = dense_hits(store, vectors[position], 10, filters)
             exact = allowed[np.argsort(-(vectors[allowed] @ vectors[position]))][:10]
             assert len(hits) == min(10, len(allowed))
             assert all(h.chunk.source == "Brightwater" for h in hits)
             got = {h.chunk.id for h in hits}
             want = {c.id for c in store._chunks_by_position(list(map(int, exact))).values()}
             assert len(got & want) >= 8  # approximate, yet nearly the exact top 10
-            unfiltered = store.dense_search(vectors[position], 1)
+            unfiltered = dense_hits(store, vectors[position], 1)
             assert unfiltered[0].score == pytest.approx(1.0, abs=1e-4)
 
 
@@ -226,8 +242,8 @@ def test_approximate_indexes_still_filter_exactly(tmp_path: Path, kind: str) -> 
 def test_unfiltered_and_all_admitting_filters_rank_alike(store: Store, query: str) -> None:
     """The unfiltered query ranks inside FTS5 before joining; a filter takes the join path."""
     sources = sorted({c.source for c in store.get_chunks(_all_chunk_ids(store)) if c.source})
-    plain = store.keyword_search(query, 5)
-    filtered = store.keyword_search(query, 5, SearchFilters(sources=tuple(sources)))
+    plain = keyword_hits(store, query, 5)
+    filtered = keyword_hits(store, query, 5, SearchFilters(sources=tuple(sources)))
     assert plain, f"nothing matched {query!r}"
     assert [(h.chunk.id, round(h.score, 9)) for h in plain] == [
         (h.chunk.id, round(h.score, 9)) for h in filtered
@@ -241,23 +257,25 @@ def _all_chunk_ids(store: Store) -> list[str]:
 def test_common_terms_are_left_out_of_unfiltered_keyword_queries(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(indexer.store.reader, "MIN_CHUNKS_TO_PRUNE", 1)  # prune on this small index
+    monkeypatch.setattr(
+        indexer.store.keyword, "MIN_CHUNKS_TO_PRUNE", 1
+    )  # prune on this small index
     total = store.chunk_count
     common = [
-        w for w in ("company", "model", "data", "chip") if store._chunks_holding(w) > 0.2 * total
+        w
+        for w in ("company", "model", "data", "chip")
+        if store._keyword._chunks_holding(w) > 0.2 * total
     ]
     assert common, "the fixture should hold a word in more than a fifth of its chunks"
     rare = "kestrel"
-    assert 0 < store._chunks_holding(rare) <= 0.2 * total
-    with_common = store.keyword_search(f"{rare} {common[0]}", 10)
-    assert [h.chunk.id for h in with_common] == [h.chunk.id for h in store.keyword_search(rare, 10)]
+    assert 0 < store._keyword._chunks_holding(rare) <= 0.2 * total
+    with_common = keyword_hits(store, f"{rare} {common[0]}", 10)
+    assert [h.chunk.id for h in with_common] == [h.chunk.id for h in keyword_hits(store, rare, 10)]
     # Only common words: all of them stay, so the query still finds something.
-    assert store.keyword_search(" ".join(common), 10)
+    assert keyword_hits(store, " ".join(common), 10)
     # Under a filter every term stays: the common word matches chunks the rare one does not.
     sources = sorted({c.source for c in store.get_chunks(_all_chunk_ids(store)) if c.source})
-    filtered = store.keyword_search(
-        f"{rare} {common[0]}", 50, SearchFilters(sources=tuple(sources))
-    )
+    filtered = keyword_hits(store, f"{rare} {common[0]}", 50, SearchFilters(sources=tuple(sources)))
     assert len(filtered) > len(with_common)
 
 
@@ -266,15 +284,15 @@ def test_term_counts_are_fts5_document_counts(store: Store) -> None:
         c.text.lower() + " " + (c.title or "").lower()
         for c in store.get_chunks(_all_chunk_ids(store))
     ]
-    assert store._chunks_holding("kestrel") == sum("kestrel" in t for t in texts)
-    assert store._chunks_holding("zzyzzx") == 0
+    assert store._keyword._chunks_holding("kestrel") == sum("kestrel" in t for t in texts)
+    assert store._keyword._chunks_holding("zzyzzx") == 0
 
 
 def test_frequent_words_are_counted_at_load(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     store.warm_term_counts()
-    assert not store._term_counts  # a small index is never pruned, so nothing to count
-    monkeypatch.setattr(indexer.store.reader, "MIN_CHUNKS_TO_PRUNE", 1)
+    assert not store._keyword._term_counts  # a small index is never pruned, so nothing to count
+    monkeypatch.setattr(indexer.store.keyword, "MIN_CHUNKS_TO_PRUNE", 1)
     store.warm_term_counts(words=5)
-    counted = dict(store._term_counts.items())
+    counted = dict(store._keyword._term_counts.items())
     assert len(counted) == 5
-    assert all(count == store._chunks_holding(term) > 0 for term, count in counted.items())
+    assert all(count == store._keyword._chunks_holding(term) > 0 for term, count in counted.items())

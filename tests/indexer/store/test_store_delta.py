@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 
 from indexer.config import FaissIndexType, IndexConfig
-from indexer.pipeline import write as publish
+from indexer.hashing import text_sha256
 from indexer.pipeline.run import add_to_index, build_index, delete_from_index
-from indexer.store.reader import SQLITE_NAME, open_index, text_sha256
-from indexer.text.analysis import SentenceAnalysis, decode, load_analyzer
+from indexer.store.reader import open_index
+from indexer.store.schema import SQLITE_NAME
+from indexer.text.analysis import SentenceAnalysis, SentenceAnalyzer, decode
 from indexer.text.sentences import split_sentences
+from tests.conftest import dense_hits, keyword_hits
 from tests.indexer.pipeline.test_crash_safety import HashEmbedder
 from tests.indexer.pipeline.test_pipeline import _article, write_jsonl
 
@@ -52,7 +54,7 @@ def _snapshot(index: Path) -> dict[str, Any]:
         expected = embedder.embed_documents([row[4] for row in chunks])
         assert np.allclose(vectors, expected, atol=1e-6)
         for row, vector in zip(chunks, expected, strict=True):
-            assert store.dense_search(vector, 1)[0].chunk.id == row[1]
+            assert dense_hits(store, vector, 1)[0].chunk.id == row[1]
         counts = store.manifest.counts
         faiss_type = store.manifest.faiss_type
         analyser = store.manifest.sentence_analysis
@@ -125,15 +127,15 @@ def test_adds_and_deletes_match_a_full_build_of_the_same_inputs(
     assert got["faiss"] == faiss_type
     with open_index(index) as store:
         assert store.canonical_id("s2-copy") == "s2-copy"
-        assert [h.chunk.article_id for h in store.keyword_search("Revision 1 closing", 1)] == ["s1"]
-        assert store.keyword_search("story 0 concerns", 50)
+        assert [h.chunk.article_id for h in keyword_hits(store, "Revision 1 closing", 1)] == ["s1"]
+        assert keyword_hits(store, "story 0 concerns", 50)
         assert all(h.chunk.article_id not in ("s0", "s2", "s3")
-                   for h in store.keyword_search("story concerns project", 50))  # fmt: skip
+                   for h in keyword_hits(store, "story concerns project", 50))  # fmt: skip
         # Positions moved by the deletes: bm25 from memory still matches FTS5 exactly.
         queries = ["Revision 1 closing", "story concerns project", "lidar widgets anomalies"]
-        from_fts5 = [[(h.chunk, h.score) for h in store.keyword_search(q, 20)] for q in queries]
+        from_fts5 = [[(h.chunk, h.score) for h in keyword_hits(store, q, 20)] for q in queries]
         assert store.load_keyword_postings()
-        from_memory = [[(h.chunk, h.score) for h in store.keyword_search(q, 20)] for q in queries]
+        from_memory = [[(h.chunk, h.score) for h in keyword_hits(store, q, 20)] for q in queries]
         assert from_memory == from_fts5 and all(from_fts5)
 
 
@@ -165,10 +167,7 @@ def test_an_add_that_only_grows_the_index_keeps_every_old_position(tmp_path: Pat
 class _CountingAnalyzer:
     """The real analyzer, recording every chunk text it is asked to tag."""
 
-    def __init__(self) -> None:
-        real = load_analyzer()
-        if real is None:
-            pytest.skip("no packaged spaCy English model installed")
+    def __init__(self, real: SentenceAnalyzer) -> None:
         self._real = real
         self.name = real.name
         self.seen: list[str] = []
@@ -179,37 +178,36 @@ class _CountingAnalyzer:
 
 
 def test_sentences_are_tagged_once_per_text_across_generations(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, analyzer: SentenceAnalyzer
 ) -> None:
-    counting = _CountingAnalyzer()
-    monkeypatch.setattr(publish, "load_analyzer", lambda: counting)
+    counting = _CountingAnalyzer(analyzer)
+    tagger: Any = counting  # the pipeline reads its name and calls analyse
     config = IndexConfig(chunk_target_tokens=24, chunk_overlap_tokens=4)
     index = tmp_path / "index"
     embedder = HashEmbedder()
     first = [_story(n) for n in range(4)]
-    build_index([write_jsonl(tmp_path / "a.jsonl", first)], index, config, embedder=embedder)
+    first_paths = [write_jsonl(tmp_path / "a.jsonl", first)]
+    build_index(first_paths, index, config, embedder=embedder, analyzer=tagger)
     with open_index(index) as store:
         texts = {row[0] for row in store._query("SELECT text FROM chunks")}
     assert sorted(counting.seen) == sorted(texts)  # each distinct text once
 
     counting.seen.clear()
-    add_to_index([write_jsonl(tmp_path / "b.jsonl", [_story(7)])], index, config, embedder=embedder)
+    more = [write_jsonl(tmp_path / "b.jsonl", [_story(7)])]
+    add_to_index(more, index, config, embedder=embedder, analyzer=tagger)
     with open_index(index) as store:
         new = {row[0] for row in store._query("SELECT text FROM chunks")} - texts
         assert store.manifest.sentence_analysis == counting.name
     assert new and sorted(counting.seen) == sorted(new)  # only the added story's text
 
     counting.seen.clear()  # a rebuild of the same inputs copies every analysis it can
-    build_index(
-        [write_jsonl(tmp_path / "c.jsonl", [*first, _story(7)])], index, config, embedder=embedder
-    )
+    rebuilt = [write_jsonl(tmp_path / "c.jsonl", [*first, _story(7)])]
+    build_index(rebuilt, index, config, embedder=embedder, analyzer=tagger)
     assert counting.seen == []
     _snapshot(index)
 
 
-def test_turning_sentence_analysis_off_and_on(tmp_path: Path) -> None:
-    if load_analyzer() is None:
-        pytest.skip("no packaged spaCy English model installed")
+def test_turning_sentence_analysis_off_and_on(tmp_path: Path, analyzer: SentenceAnalyzer) -> None:
     index = tmp_path / "index"
     embedder = HashEmbedder()
     stories = write_jsonl(tmp_path / "a.jsonl", [_story(n) for n in range(3)])

@@ -10,7 +10,6 @@ from indexer.text.analysis import (
     SentenceTags,
     decode,
     encode,
-    load_analyzer,
 )
 from indexer.text.sentences import split_sentences
 
@@ -18,14 +17,6 @@ TEXT = (
     "Priya Raman joined Nimbus Robotics in Toronto on 3 May 2024. She will build warehouse "
     "robots for $2 million.\n\nThe board, led by Omar Haddad, approved the plan."
 )
-
-
-@pytest.fixture(scope="module")
-def analyzer() -> SentenceAnalyzer:
-    found = load_analyzer()
-    if found is None:
-        pytest.skip("no packaged spaCy English model installed")
-    return found
 
 
 def test_encode_and_decode_round_trip() -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from indexer.text.cleaning import clean_article, clean_inline, clean_text, is_boilerplate
-from indexer.types import Article
+from indexer.text.cleaning import clean_inline, clean_text, is_boilerplate
 
 
 def test_quotes_spaces_and_invisible_characters_are_normalised() -> None:
@@ -78,21 +75,9 @@ def test_cleaning_is_idempotent() -> None:
     assert clean_text(once) == once
 
 
-def test_clean_inline_and_clean_article() -> None:
+def test_clean_inline() -> None:
     assert clean_inline("  Robots\u00a0 \u201cfold\u201d\nlaundry ") == 'Robots "fold" laundry'
     assert clean_inline(" \u200b ") is None
-    article = Article(
-        id="a1",
-        text="One\u00a0two.\n\n\nAdvertisement\n\nThree.",
-        title=" \u2018Title\u2019 ",
-        url="  https://x.example/a  ",
-        published_at=date(2025, 1, 2),
-    )
-    cleaned = clean_article(article)
-    assert cleaned.text == "One two.\n\nThree."
-    assert cleaned.title == "'Title'"
-    assert cleaned.url == "https://x.example/a"
-    assert (cleaned.id, cleaned.published_at) == ("a1", date(2025, 1, 2))
 
 
 def test_markup_left_in_plain_text_is_removed_but_its_words_stay() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.text.dedup import Deduplicator, DuplicateMatch, exact_hash, group_duplicates
+from indexer.text.dedup import Deduplicator, DuplicateMatch, exact_hash
 from indexer.types import Article
 
 STORY = (
@@ -158,22 +158,6 @@ def test_bad_settings_are_refused() -> None:
         Deduplicator(threshold=0)
     with pytest.raises(ValueError, match="num_perm"):
         Deduplicator(num_perm=4)
-
-
-def test_group_duplicates_keeps_the_first_of_each_story() -> None:
-    articles = [
-        _article("a", STORY),
-        _article("x", OTHER),
-        _article("a-copy", STORY.replace("  ", " ").lower()),
-        _article("a-near", _edit(STORY, "five years", "ten years")),
-        _article("x-copy", OTHER),
-    ]
-    result = group_duplicates(articles)
-    assert [a.id for a in result.canonical] == ["a", "x"]
-    assert result.duplicate_of == {"a-copy": "a", "a-near": "a", "x-copy": "x"}
-    assert (result.exact_count, result.near_count) == (2, 1)
-    assert result.groups == {"a": ["a-copy", "a-near"], "x": ["x-copy"]}
-    assert result.matches["a-near"].kind == "near"
 
 
 def test_removing_the_owner_of_a_shared_hash_hands_it_on() -> None:
