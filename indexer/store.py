@@ -36,7 +36,15 @@ from indexer.generations import current_generation_dir
 from indexer.lru import LockedLRU
 from indexer.manifest import Manifest, read_manifest, verify_checksums
 from indexer.protocols import FloatMatrix
-from indexer.types import Article, Chunk, ChunkRef, ScoredChunk, ScoredRef, SearchFilters
+from indexer.types import (
+    Article,
+    Chunk,
+    ChunkRef,
+    OutletSummary,
+    ScoredChunk,
+    ScoredRef,
+    SearchFilters,
+)
 
 SQLITE_NAME = "store.sqlite"
 VECTORS_NAME = "vectors.npy"
@@ -379,6 +387,7 @@ class Store:
         self._closed = False
         self._term_counts: LockedLRU[str, int] = LockedLRU(TERM_COUNT_CACHE_SIZE)  # term: chunks
         self._sources: list[str] | None = None  # distinct outlets, read on first use
+        self._outlet_summaries: list[OutletSummary] | None = None  # likewise
         self._postings: Bm25Postings | None = None  # load_keyword_postings
         analysed = self._query("SELECT 1 FROM sqlite_master WHERE name = 'chunk_analysis'")
         self._columns = _CHUNK_COLUMNS if analysed else _CHUNK_COLUMNS_WITHOUT_ANALYSIS
@@ -707,6 +716,17 @@ class Store:
             )
             self._sources = [str(row[0]) for row in rows]
         return list(self._sources)
+
+    def outlet_summaries(self) -> list[OutletSummary]:
+        if self._outlet_summaries is None:
+            rows = self._query(
+                "SELECT source, count(*), max(published_at), min(published_at) FROM articles"
+                " WHERE canonical_id IS NULL GROUP BY source ORDER BY source IS NULL, source"
+            )
+            self._outlet_summaries = [
+                OutletSummary(row[0], row[1], _date(row[2]), _date(row[3])) for row in rows
+            ]
+        return list(self._outlet_summaries)
 
     def alternative_sources(self, article_id: str) -> list[Article]:
         canonical = self.canonical_id(article_id)

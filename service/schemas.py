@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from indexer.types import Article, SearchFilters
+from indexer.types import Article, OutletSummary, SearchFilters
 from service.engine import ArticleView, SearchResult
 from service.types import AnswerMode, AskResult, Citation, RetrievalHit, RetrievalMode
 
@@ -186,6 +186,53 @@ class Ready(BaseModel):
     index_version: str
     articles: int
     chunks: int
+
+
+class OutletInfo(BaseModel):
+    name: str
+    articles: int = Field(description="Indexed articles from this outlet (copies left out).")
+    newest_published_at: date | None
+
+
+class IndexInfo(BaseModel):
+    """What the served index holds and how fresh it is; what this server can answer with."""
+
+    index_version: str
+    articles: int
+    chunks: int
+    newest_published_at: date | None = Field(description="The newest indexed article's date.")
+    oldest_published_at: date | None
+    outlets: list[OutletInfo] = Field(description="Sorted by name; filter values for `sources`.")
+    llm_configured: bool = Field(
+        description="Whether an LLM is configured, so that `mode` generative and auto can use it."
+    )
+
+    @classmethod
+    def from_summaries(
+        cls,
+        index_version: str,
+        chunks: int,
+        summaries: list[OutletSummary],
+        *,
+        llm_configured: bool,
+    ) -> IndexInfo:
+        newest = [s.newest_published_at for s in summaries if s.newest_published_at]
+        oldest = [s.oldest_published_at for s in summaries if s.oldest_published_at]
+        return cls(
+            index_version=index_version,
+            articles=sum(s.articles for s in summaries),
+            chunks=chunks,
+            newest_published_at=max(newest, default=None),
+            oldest_published_at=min(oldest, default=None),
+            outlets=[
+                OutletInfo(
+                    name=s.name, articles=s.articles, newest_published_at=s.newest_published_at
+                )
+                for s in summaries
+                if s.name is not None
+            ],
+            llm_configured=llm_configured,
+        )
 
 
 class ErrorDetail(BaseModel):

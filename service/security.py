@@ -1,7 +1,9 @@
 """Guard rails as ASGI middleware: bearer API keys, a per-client rate limit, a body size limit.
 
 They sit outside the router, so they also cover unknown routes, /docs and /metrics; only the
-health probes are exempt from keys and rate limits.
+health probes are exempt from keys and rate limits. The web page's own files (`public` paths) need
+no key, so that the page can load and then ask for one; they still count against the address's
+rate limit.
 """
 
 from __future__ import annotations
@@ -137,10 +139,18 @@ class SharedTokenBucketLimiter:
 class GuardMiddleware:
     """Bearer API keys (when any are configured) and the rate limit, per key or client address."""
 
-    def __init__(self, app: ASGIApp, *, api_keys: Sequence[str], limiter: RateLimiter):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        api_keys: Sequence[str],
+        limiter: RateLimiter,
+        public: Callable[[str], bool] = lambda path: False,
+    ):
         self.app = app
         self._keys = [key.encode() for key in api_keys]
         self._limiter = limiter
+        self._public = public  # paths that need no key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in PROBE_PATHS:
@@ -163,7 +173,7 @@ class GuardMiddleware:
 
     def _client(self, scope: Scope) -> str | None:
         """Who the request counts against: the key's slot, or the address; None if refused."""
-        if not self._keys:
+        if not self._keys or self._public(scope["path"]):
             address = scope.get("client")
             return f"addr:{address[0] if address else 'unknown'}"
         token = _bearer(scope)

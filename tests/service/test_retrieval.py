@@ -18,7 +18,15 @@ import pytest
 
 from indexer.errors import IndexMismatchError
 from indexer.protocols import Embedder, FloatMatrix, IndexReader
-from indexer.types import Article, Chunk, ChunkRef, ScoredChunk, ScoredRef, SearchFilters
+from indexer.types import (
+    Article,
+    Chunk,
+    ChunkRef,
+    OutletSummary,
+    ScoredChunk,
+    ScoredRef,
+    SearchFilters,
+)
 from service import retrieval
 from service.fusion import score_fusion
 from service.retrieval import HybridRetriever, keyword_query, merge_filters
@@ -141,6 +149,9 @@ class MemoryIndex:
 
     def sources(self) -> list[str]:
         return sorted({c.source for c in self.chunks if c.source})
+
+    def outlet_summaries(self) -> list[OutletSummary]:
+        return []  # the retriever never asks
 
     def close(self) -> None:
         pass
