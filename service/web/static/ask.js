@@ -2,7 +2,7 @@
 // answer drawn under it. A shared link asks on load; asking again adds a history entry.
 import { postJson } from './api.js';
 import { dateElement, el, hideError, percent, plural, showError } from './dom.js';
-import { loadInfo, renderFreshness } from './info.js';
+import { loadInfo, renderFreshness, retryInfo } from './info.js';
 import { ABSTENTION, renderResponse, renderStreaming } from './render.js';
 import { streamAsk } from './stream.js';
 
@@ -66,7 +66,8 @@ function addressFor(params) {
   const query = new URLSearchParams();
   query.set('q', params.q);
   for (const source of params.sources) query.append('sources', source);
-  for (const name of ['after', 'before', 'as_of', 'mode']) if (params[name]) query.set(name, params[name]);
+  for (const name of ['after', 'before', 'as_of', 'mode'])
+    if (params[name]) query.set(name, params[name]);
   return `/?${query}`;
 }
 
@@ -84,7 +85,9 @@ function requestBody(params) {
 }
 
 function countFilters(params) {
-  return [params.sources.length > 0, params.after, params.before, params.as_of, params.mode].filter(Boolean).length;
+  return [params.sources.length > 0, params.after, params.before, params.as_of, params.mode].filter(
+    Boolean,
+  ).length;
 }
 
 function updateFilterCount() {
@@ -96,7 +99,13 @@ function updateFilterCount() {
 
 function outletOption(name, detail) {
   const box = el('input', { type: 'checkbox', name: 'sources', value: name });
-  return el('label', { class: 'outlet-option', 'data-name': name.toLowerCase() }, box, ` ${name} `, el('span', { class: 'hint' }, ...detail));
+  return el(
+    'label',
+    { class: 'outlet-option', 'data-name': name.toLowerCase() },
+    box,
+    ` ${name} `,
+    el('span', { class: 'hint' }, ...detail),
+  );
 }
 
 function checkOutlets(names) {
@@ -113,13 +122,17 @@ function drawOutlets(info) {
   const hint = $('outlets-hint');
   outletList.replaceChildren(
     ...info.outlets.map((outlet) => {
-      const newest = outlet.newest_published_at ? [', newest ', dateElement(outlet.newest_published_at)] : [];
+      const newest = outlet.newest_published_at
+        ? [', newest ', dateElement(outlet.newest_published_at)]
+        : [];
       return outletOption(outlet.name, ['(', plural(outlet.articles, 'article'), ...newest, ')']);
     }),
   );
   outletsDrawn = true;
   checkOutlets(pendingSources);
-  hint.textContent = info.outlets.length ? 'None checked: every outlet.' : 'This index names no outlets.';
+  hint.textContent = info.outlets.length
+    ? 'None checked: every outlet.'
+    : 'This index names no outlets.';
   $('outlet-search').hidden = info.outlets.length < OUTLET_SEARCH_FROM;
   $('mode-field').hidden = !info.llm_configured;
 }
@@ -134,9 +147,13 @@ $('outlet-query').addEventListener('input', (event) => {
 // --- asking
 
 function announce(response) {
-  status.textContent = response.abstained || !response.answer
-    ? ABSTENTION
-    : `Answer: ${response.answer}${typeof response.confidence === 'number' ? `, ${percent(response.confidence)} confidence` : ''}.`;
+  if (response.abstained || !response.answer) {
+    status.textContent = ABSTENTION;
+    return;
+  }
+  const sure =
+    typeof response.confidence === 'number' ? `, ${percent(response.confidence)} confidence` : '';
+  status.textContent = `Answer: ${response.answer}${sure}.`;
 }
 
 async function askStreaming(body, signal) {
@@ -161,7 +178,13 @@ async function askStreaming(body, signal) {
       },
       done: (final) => {
         if (signal.aborted) return;
-        const whole = { answer: text || null, abstained: !text, citations, passages, ...(final ?? {}) };
+        const whole = {
+          answer: text || null,
+          abstained: !text,
+          citations,
+          passages,
+          ...(final ?? {}),
+        };
         renderResponse(results, whole);
         announce(whole);
       },
@@ -190,6 +213,7 @@ async function ask(params) {
       renderResponse(results, response);
       announce(response);
     }
+    if (retryInfo()) showInfo();
   } catch (error) {
     if (signal.aborted) return; // a newer question replaced this one
     results.replaceChildren();
@@ -235,11 +259,14 @@ window.addEventListener('popstate', () => {
   else clearAnswer();
 });
 
-const footer = $('freshness');
-renderFreshness(footer);
-loadInfo().then(drawOutlets, (error) => {
-  $('outlets-hint').textContent = `The outlets are unavailable: ${error.message}`;
-});
+function showInfo() {
+  renderFreshness($('freshness'));
+  loadInfo().then(drawOutlets, (error) => {
+    $('outlets-hint').textContent = `The outlets are unavailable: ${error.message}`;
+  });
+}
+
+showInfo();
 const initial = paramsFromAddress();
 fillForm(initial);
 if (initial.q.trim()) ask(initial);

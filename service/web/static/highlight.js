@@ -33,7 +33,8 @@ export function spanInText(text, textStart, spanStart, spanEnd) {
 export function passageFor(citation, passages) {
   return (
     (passages ?? []).find(
-      (p) => p.article_id === citation.article_id && p.start <= citation.start && citation.end <= p.end,
+      (p) =>
+        p.article_id === citation.article_id && p.start <= citation.start && citation.end <= p.end,
     ) ?? null
   );
 }
@@ -47,7 +48,11 @@ export function spanInQuote(citation, passages, answer) {
   if (passage && quote) {
     const span = spanInText(passage.text, passage.start, citation.start, citation.end);
     if (span) {
-      for (let at = passage.text.indexOf(quote); at !== -1; at = passage.text.indexOf(quote, at + 1)) {
+      for (
+        let at = passage.text.indexOf(quote);
+        at !== -1;
+        at = passage.text.indexOf(quote, at + 1)
+      ) {
         if (at <= span[0] && span[1] <= at + quote.length) return [span[0] - at, span[1] - at];
       }
     }

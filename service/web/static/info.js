@@ -4,10 +4,25 @@ import { getJson } from './api.js';
 import { dateElement, plural } from './dom.js';
 
 let info = null;
+let failed = false;
 
 export function loadInfo() {
-  info ??= getJson('/info');
+  if (!info) {
+    info = getJson('/info');
+    info.catch(() => {
+      failed = true;
+    });
+  }
   return info;
+}
+
+// Asks again where the first try failed (a prompt for the key cancelled, say): after an answer
+// came, the key works. null where there is nothing to retry.
+export function retryInfo() {
+  if (!failed) return null;
+  failed = false;
+  info = null;
+  return loadInfo();
 }
 
 // The footer line: '48 articles from 2 outlets, the newest from 9 Apr 2026 (index gen-000001).'

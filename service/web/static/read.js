@@ -23,10 +23,17 @@ function backLink() {
 }
 
 function sourceLine(view) {
-  const parts = [el('span', { class: 'outlet' }, view.source || 'Unknown outlet'), ' · ', dateElement(view.published_at)];
+  const parts = [
+    el('span', { class: 'outlet' }, view.source || 'Unknown outlet'),
+    ' · ',
+    dateElement(view.published_at),
+  ];
   if (view.author) parts.push(` · ${view.author}`);
   if (view.url) {
-    parts.push(' · ', el('a', { href: view.url, rel: 'noopener noreferrer', target: '_blank' }, 'Original'));
+    parts.push(
+      ' · ',
+      el('a', { href: view.url, rel: 'noopener noreferrer', target: '_blank' }, 'Original'),
+    );
   }
   return el('p', { class: 'byline' }, ...parts);
 }
@@ -34,13 +41,38 @@ function sourceLine(view) {
 function otherCopies(view) {
   const parts = [];
   if (view.duplicate_of) {
-    parts.push(el('p', { class: 'hint' }, 'This copy of the story is not indexed itself; the index keeps ', el('a', { href: `/read/${encodeURIComponent(view.duplicate_of)}` }, 'this one'), '.'));
+    parts.push(
+      el(
+        'p',
+        { class: 'hint' },
+        'This copy of the story is not indexed itself; the index keeps ',
+        el('a', { href: `/read/${encodeURIComponent(view.duplicate_of)}` }, 'this one'),
+        '.',
+      ),
+    );
   }
   if (view.alternative_sources.length) {
     const items = view.alternative_sources.map((other) =>
-      el('li', {}, el('a', { href: `/read/${encodeURIComponent(other.id)}` }, other.source || other.title || other.id), ' · ', dateElement(other.published_at)),
+      el(
+        'li',
+        {},
+        el(
+          'a',
+          { href: `/read/${encodeURIComponent(other.id)}` },
+          other.source || other.title || other.id,
+        ),
+        ' · ',
+        dateElement(other.published_at),
+      ),
     );
-    parts.push(el('div', { class: 'also' }, el('h2', {}, 'The same story elsewhere'), el('ul', {}, ...items)));
+    parts.push(
+      el(
+        'div',
+        { class: 'also' },
+        el('h2', {}, 'The same story elsewhere'),
+        el('ul', {}, ...items),
+      ),
+    );
   }
   return parts;
 }
@@ -53,9 +85,22 @@ function render(view, start, end) {
   const mark = appendMarked(text, view.text, span);
   const notes = [];
   if (asked && !span) {
-    notes.push(el('p', { class: 'error', role: 'status' }, `The cited span (characters ${start} to ${end}) is not inside this article's text, so nothing is marked.`));
+    notes.push(
+      el(
+        'p',
+        { class: 'error', role: 'status' },
+        `The cited span (characters ${start} to ${end}) is not inside this article's text, ` +
+          'so nothing is marked.',
+      ),
+    );
   }
-  article.replaceChildren(el('h1', {}, view.title || 'Untitled article'), sourceLine(view), ...otherCopies(view), ...notes, text);
+  article.replaceChildren(
+    el('h1', {}, view.title || 'Untitled article'),
+    sourceLine(view),
+    ...otherCopies(view),
+    ...notes,
+    text,
+  );
   article.setAttribute('aria-busy', 'false');
   if (mark) {
     mark.id = 'cited';

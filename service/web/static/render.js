@@ -8,8 +8,17 @@ const CLOSEST_SHOWN = 3; // passages shown open under an abstention
 
 // The stored article's view, with [start, end) marked.
 export function readLink(articleId, start, end, label) {
-  const query = Number.isInteger(start) && Number.isInteger(end) ? `?start=${start}&end=${end}` : '';
-  return el('a', { class: 'read-link', href: `/read/${encodeURIComponent(articleId)}${query}`, 'aria-label': label }, 'Read in the stored article');
+  const query =
+    Number.isInteger(start) && Number.isInteger(end) ? `?start=${start}&end=${end}` : '';
+  return el(
+    'a',
+    {
+      class: 'read-link',
+      href: `/read/${encodeURIComponent(articleId)}${query}`,
+      'aria-label': label,
+    },
+    'Read in the stored article',
+  );
 }
 
 function titleOf(item) {
@@ -17,13 +26,23 @@ function titleOf(item) {
 }
 
 function byline(item) {
-  return el('p', { class: 'byline' }, el('span', { class: 'outlet' }, item.source || 'Unknown outlet'), ' · ', dateElement(item.published_at));
+  return el(
+    'p',
+    { class: 'byline' },
+    el('span', { class: 'outlet' }, item.source || 'Unknown outlet'),
+    ' · ',
+    dateElement(item.published_at),
+  );
 }
 
 function titleLink(item) {
   const title = titleOf(item);
   if (!item.url) return el('span', { class: 'title' }, title);
-  return el('a', { class: 'title', href: item.url, rel: 'noopener noreferrer', target: '_blank' }, title);
+  return el(
+    'a',
+    { class: 'title', href: item.url, rel: 'noopener noreferrer', target: '_blank' },
+    title,
+  );
 }
 
 function confidence(value) {
@@ -36,19 +55,33 @@ function confidence(value) {
 }
 
 function answerCard(response) {
-  const card = el('section', { id: 'answer', class: 'card answer', 'aria-labelledby': 'answer-heading' });
+  const card = el('section', {
+    id: 'answer',
+    class: 'card answer',
+    'aria-labelledby': 'answer-heading',
+  });
   card.append(el('h2', { id: 'answer-heading', class: 'visually-hidden' }, 'Answer'));
   if (response.abstained || !response.answer) {
     card.classList.add('abstained');
     card.append(el('p', { class: 'answer-text' }, ABSTENTION));
     if (typeof response.confidence === 'number') {
       card.append(
-        el('p', { class: 'hint' }, `No passage answers it with enough confidence (the best candidate scored ${percent(response.confidence)}). The closest passages are below.`),
+        el(
+          'p',
+          { class: 'hint' },
+          'No passage answers it with enough confidence (the best candidate scored ' +
+            `${percent(response.confidence)}). The closest passages are below.`,
+        ),
       );
     }
     return card;
   }
-  const head = el('div', { class: 'answer-head' }, el('p', { class: 'answer-text' }, response.answer));
+  if (response.mode_used === 'generative') card.classList.add('generative'); // prose, not a span
+  const head = el(
+    'div',
+    { class: 'answer-head' },
+    el('p', { class: 'answer-text' }, response.answer),
+  );
   if (typeof response.confidence === 'number') head.append(confidence(response.confidence));
   card.append(head);
   const first = response.citations[0];
@@ -63,7 +96,12 @@ function answerCard(response) {
       `, ${first.source || 'unknown outlet'}, `,
       dateElement(first.published_at),
       ' · ',
-      readLink(first.article_id, first.start, first.end, `Read "${titleOf(first)}" in the stored article`),
+      readLink(
+        first.article_id,
+        first.start,
+        first.end,
+        `Read "${titleOf(first)}" in the stored article`,
+      ),
     );
     card.append(quote, cite);
   }
@@ -74,7 +112,12 @@ function answerCard(response) {
 function sourceItem(citation, passages, answer) {
   const passage = passageFor(citation, passages);
   const text = el('p', { class: 'passage' });
-  if (passage) appendMarked(text, passage.text, spanInText(passage.text, passage.start, citation.start, citation.end));
+  if (passage)
+    appendMarked(
+      text,
+      passage.text,
+      spanInText(passage.text, passage.start, citation.start, citation.end),
+    );
   else appendMarked(text, citation.quote, spanInQuote(citation, passages, answer));
   return el(
     'li',
@@ -82,7 +125,12 @@ function sourceItem(citation, passages, answer) {
     titleLink(citation),
     byline(citation),
     text,
-    readLink(citation.article_id, citation.start, citation.end, `Read "${titleOf(citation)}" in the stored article`),
+    readLink(
+      citation.article_id,
+      citation.start,
+      citation.end,
+      `Read "${titleOf(citation)}" in the stored article`,
+    ),
   );
 }
 
@@ -93,7 +141,12 @@ function passageItem(passage) {
     titleLink(passage),
     byline(passage),
     el('p', { class: 'passage' }, passage.text),
-    readLink(passage.article_id, passage.start, passage.end, `Read "${titleOf(passage)}" in the stored article`),
+    readLink(
+      passage.article_id,
+      passage.start,
+      passage.end,
+      `Read "${titleOf(passage)}" in the stored article`,
+    ),
   );
 }
 
@@ -116,8 +169,16 @@ export function renderResponse(container, response) {
       el(
         'section',
         { id: 'sources', 'aria-labelledby': 'sources-heading' },
-        el('h2', { id: 'sources-heading' }, citations.length === 1 ? 'Source' : `Sources (${citations.length})`),
-        el('ol', { class: 'sources' }, ...citations.map((c) => sourceItem(c, passages, response.answer))),
+        el(
+          'h2',
+          { id: 'sources-heading' },
+          citations.length === 1 ? 'Source' : `Sources (${citations.length})`,
+        ),
+        el(
+          'ol',
+          { class: 'sources' },
+          ...citations.map((c) => sourceItem(c, passages, response.answer)),
+        ),
       ),
     );
   }
@@ -135,7 +196,9 @@ export function renderResponse(container, response) {
     );
   }
   if (folded.length) {
-    const summary = shown.length ? `${plural(folded.length, 'more passage')} read` : `All ${plural(folded.length, 'passage')} read`;
+    const summary = shown.length
+      ? `${plural(folded.length, 'more passage')} read`
+      : `All ${plural(folded.length, 'passage')} read`;
     parts.push(passageList(summary, folded));
   }
   container.replaceChildren(...parts);
@@ -143,9 +206,17 @@ export function renderResponse(container, response) {
 
 // A generative answer while it is being written: its text grows; the rest comes at the end.
 export function renderStreaming(container, text, passages) {
-  const card = el('section', { id: 'answer', class: 'card answer streaming', 'aria-labelledby': 'answer-heading' });
-  card.append(el('h2', { id: 'answer-heading', class: 'visually-hidden' }, 'Answer'), el('p', { class: 'answer-text' }, text || '…'));
+  const card = el('section', {
+    id: 'answer',
+    class: 'card answer streaming',
+    'aria-labelledby': 'answer-heading',
+  });
+  card.append(
+    el('h2', { id: 'answer-heading', class: 'visually-hidden' }, 'Answer'),
+    el('p', { class: 'answer-text' }, text || '…'),
+  );
   const parts = [card];
-  if (passages.length) parts.push(passageList(`All ${plural(passages.length, 'passage')} read`, passages));
+  if (passages.length)
+    parts.push(passageList(`All ${plural(passages.length, 'passage')} read`, passages));
   container.replaceChildren(...parts);
 }

@@ -68,9 +68,11 @@ export async function streamAsk(body, on, signal) {
   let done = false;
   const parser = createSseParser(({ type, data }) => {
     const payload = parse(data);
-    if (type === 'passages') on.passages(Array.isArray(payload) ? payload : payload.passages ?? []);
+    if (type === 'passages')
+      on.passages(Array.isArray(payload) ? payload : (payload.passages ?? []));
     else if (type === 'delta') on.delta(String(payload.text ?? ''));
-    else if (type === 'citations') on.citations(Array.isArray(payload) ? payload : payload.citations ?? []);
+    else if (type === 'citations')
+      on.citations(Array.isArray(payload) ? payload : (payload.citations ?? []));
     else if (type === 'error') throw new ApiError(errorMessage(0, payload), 0);
     else if (type === 'done') {
       done = true;

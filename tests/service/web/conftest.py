@@ -28,12 +28,17 @@ SEED_QUESTION = "who leads Superintelligence Labs?"
 SEED_ANSWER = "Alexandr Wang"
 
 
+# The names `make browser` looks for too; Debian's package first.
+BROWSERS = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("no chromium on PATH: `make browser` installs Debian's package")
-    return path
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path is not None:
+            return path
+    pytest.skip(f"no Chromium on PATH ({', '.join(BROWSERS)}): `make browser` installs one")
 
 
 @pytest.fixture(scope="session")

@@ -90,6 +90,8 @@ def test_the_seed_question_marks_the_answer_in_its_sentence(
 def test_an_unanswerable_question_says_so_and_shows_the_closest_passages(
     new_page: NewPage, url: str
 ) -> None:
+    api = httpx.post(f"{url}/ask", json={"question": UNANSWERABLE}, timeout=30).json()
+    assert api["abstained"], f"the reader answers {UNANSWERABLE!r} now: pick another question"
     page = new_page()
     page.goto(ask_url(url, q=UNANSWERABLE))
     expect(page.locator("#answer .answer-text")).to_have_text(ABSTENTION)
@@ -260,10 +262,11 @@ def test_a_phone_width_screen_reads_without_sideways_scrolling(new_page: NewPage
     assert ask is not None and ask["x"] + ask["width"] <= PHONE["width"]
     font = "getComputedStyle(document.querySelector('.passage')).fontSize"
     assert page.evaluate(f"parseFloat({font})") >= 16
-    page.locator("#filters > summary").click()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.locator("#q").blur()
     page.screenshot(path=SCREENSHOTS / "ask-phone.png")
+    page.locator("#filters > summary").click()
+    expect(page.locator("#before")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_the_page_modules_mark_spans_by_code_point_and_parse_event_streams(
