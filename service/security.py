@@ -1,9 +1,9 @@
 """Guard rails as ASGI middleware: bearer API keys, a per-client rate limit, a body size limit.
 
 They sit outside the router, so they also cover unknown routes, /docs and /metrics; only the
-health probes are exempt from keys and rate limits. The web page's own files (`public` paths) need
-no key, so that the page can load and then ask for one; they still count against the address's
-rate limit.
+health probes and the web page's own files (`public` paths) are exempt from keys and rate limits.
+The page must load without a key to ask for one, and its files are bytes held in memory: a
+limit that counted them would break a page on its second reload under a low per-minute limit.
 """
 
 from __future__ import annotations
@@ -150,10 +150,10 @@ class GuardMiddleware:
         self.app = app
         self._keys = [key.encode() for key in api_keys]
         self._limiter = limiter
-        self._public = public  # paths that need no key
+        self._public = public  # paths that pass as the probes do
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PROBE_PATHS:
+        if scope["type"] != "http" or scope["path"] in PROBE_PATHS or self._public(scope["path"]):
             await self.app(scope, receive, send)
             return
         client = self._client(scope)
@@ -173,7 +173,7 @@ class GuardMiddleware:
 
     def _client(self, scope: Scope) -> str | None:
         """Who the request counts against: the key's slot, or the address; None if refused."""
-        if not self._keys or self._public(scope["path"]):
+        if not self._keys:
             address = scope.get("client")
             return f"addr:{address[0] if address else 'unknown'}"
         token = _bearer(scope)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import PurePosixPath
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
@@ -48,7 +49,7 @@ def load_assets() -> dict[str, Asset]:
     """Every servable file of service/web/static, by name."""
     assets = {}
     for entry in (resources.files("service.web") / "static").iterdir():
-        suffix = "." + entry.name.rpartition(".")[2]
+        suffix = PurePosixPath(entry.name).suffix
         if entry.is_file() and suffix in MEDIA_TYPES:
             body = entry.read_bytes()
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
@@ -57,7 +58,8 @@ def load_assets() -> dict[str, Asset]:
 
 
 def is_page_path(path: str) -> bool:
-    """The page's own paths, which load without an API key (the page asks for one when needed)."""
+    """The page's own paths: they load without an API key (the page asks for one when needed)
+    and outside the rate limit (bytes in memory)."""
     return path in PAGE_PATHS or path.startswith(PAGE_PREFIXES)
 
 

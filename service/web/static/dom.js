@@ -11,6 +11,26 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+// A link to another site (an article's outlet), opened in a new tab and said so; only http(s)
+// addresses become links (an indexed feed could carry a javascript: URL).
+export function externalLink(href, text, className) {
+  let url = null;
+  try {
+    url = new URL(href);
+  } catch {
+    // not an absolute address: shown as text
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+    return el('span', { class: className }, text);
+  }
+  return el(
+    'a',
+    { class: className, href: url.href, rel: 'noopener noreferrer', target: '_blank' },
+    text,
+    el('span', { class: 'visually-hidden' }, ' (opens in a new tab)'),
+  );
+}
+
 // 'YYYY-MM-DD' as a <time>, read in the person's language ('9 Apr 2026'); null -> 'undated'.
 export function dateElement(iso) {
   if (!iso) return el('span', { class: 'undated' }, 'undated');

@@ -1,6 +1,6 @@
 // The stored article at /read/{id}?start=&end=, with the cited span [start, end) marked.
 import { getJson } from './api.js';
-import { dateElement, el, showError } from './dom.js';
+import { dateElement, el, externalLink, showError } from './dom.js';
 import { renderFreshness } from './info.js';
 import { appendMarked, spanInText } from './highlight.js';
 
@@ -30,10 +30,7 @@ function sourceLine(view) {
   ];
   if (view.author) parts.push(` · ${view.author}`);
   if (view.url) {
-    parts.push(
-      ' · ',
-      el('a', { href: view.url, rel: 'noopener noreferrer', target: '_blank' }, 'Original'),
-    );
+    parts.push(' · ', externalLink(view.url, 'Original', 'original'));
   }
   return el('p', { class: 'byline' }, ...parts);
 }

@@ -1,6 +1,6 @@
 // Draws an /ask response: the answer in its quoted sentence (or the abstention), the sources
 // with their passages, and every passage read.
-import { dateElement, el, percent, plural } from './dom.js';
+import { dateElement, el, externalLink, percent, plural } from './dom.js';
 import { appendMarked, passageFor, spanInQuote, spanInText } from './highlight.js';
 
 export const ABSTENTION = 'The news in this index does not say.';
@@ -37,12 +37,7 @@ function byline(item) {
 
 function titleLink(item) {
   const title = titleOf(item);
-  if (!item.url) return el('span', { class: 'title' }, title);
-  return el(
-    'a',
-    { class: 'title', href: item.url, rel: 'noopener noreferrer', target: '_blank' },
-    title,
-  );
+  return item.url ? externalLink(item.url, title, 'title') : el('span', { class: 'title' }, title);
 }
 
 function confidence(value) {

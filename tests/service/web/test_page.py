@@ -115,6 +115,10 @@ def test_an_outlet_filter_removes_the_answer(new_page: NewPage, url: str) -> Non
     wait_for_answer(page)
     assert SEED_ANSWER not in page.locator("#results").inner_text()
     assert set(page.locator("#results .outlet").all_text_contents()) == {"The Batch"}
+    title = page.locator("#results a.title").first  # The Batch's briefs name their article
+    expect(title).to_have_attribute("href", re.compile(r"^https://"))
+    expect(title).to_have_attribute("target", "_blank")
+    expect(title).to_have_attribute("rel", "noopener noreferrer")
     assert query_of(page) == {"q": [SEED_QUESTION], "sources": ["The Batch"]}
 
 
@@ -278,6 +282,7 @@ def test_the_page_modules_mark_spans_by_code_point_and_parse_event_streams(
         """async () => {
           const { spanInText, spanInQuote } = await import('/static/highlight.js');
           const { createSseParser } = await import('/static/stream.js');
+          const { externalLink } = await import('/static/dom.js');
           const events = [];
           const parser = createSseParser((event) => events.push(event));
           const stream = ': comment\\r\\nevent: delta\\r\\ndata: {"text": "Al"}\\r\\n\\r\\n'
@@ -291,6 +296,8 @@ def test_the_page_modules_mark_spans_by_code_point_and_parse_event_streams(
             span: spanInText(text, 10, 19, 32),
             quote: spanInQuote(citation, [passage], null),
             outside: spanInText(text, 10, 30, 99),
+            links: ['javascript:alert(1)', 'news/x', 'https://a.example/x'].map(
+              (href) => externalLink(href, 't', 'title').localName),
             events,
           };
         }"""
@@ -298,6 +305,7 @@ def test_the_page_modules_mark_spans_by_code_point_and_parse_event_streams(
     assert result["span"] == [10, 23]  # "Alexandr Wang" in UTF-16 units, after the emoji
     assert result["quote"] == [7, 20]
     assert result["outside"] is None
+    assert result["links"] == ["span", "span", "a"]  # only http(s) addresses become links
     assert result["events"] == [
         {"type": "delta", "data": '{"text": "Al"}'},
         {"type": "citations", "data": "[1,\n2]"},

@@ -51,6 +51,14 @@ def test_the_page_and_its_files_load_without_a_key(
     assert re.fullmatch(r'"[0-9a-f]{32}"', response.headers["etag"])
 
 
+def test_the_page_is_not_rate_limited_but_the_api_is(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path / "no-index", rate_limit_per_minute=2)
+    with TestClient(create_app(settings)) as client:
+        page_loads = [client.get(path).status_code for path in ["/", "/static/ask.js"] * 5]
+        assert page_loads == [200] * 10
+        assert [client.get("/info").status_code for _ in range(3)] == [503, 503, 429]
+
+
 def test_the_api_behind_the_page_still_needs_the_key(client: TestClient) -> None:
     assert client.get("/info").status_code == 401
     assert client.post("/ask", json={"question": "who?"}).status_code == 401
