@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CORPUS ?= corpus
 SHARED ?= ../shared
 
-.PHONY: venv run index test lint unit bench eval eval-smoke clean
+.PHONY: venv browser run index test lint unit bench eval eval-smoke clean
 
 venv: $(STAMP)
 
@@ -31,7 +31,26 @@ lint: venv
 	$(BIN)/ruff format --check indexer service eval bench tests
 	$(BIN)/mypy
 
-test: venv lint
+# A headless Chromium for the web page's tests (tests/service/web): Debian's package, installed
+# when no Chromium or Chrome is on PATH and apt-get can run (as root, or with password-less sudo;
+# the package lists are refreshed only if the first try fails). Never fatal: without a browser,
+# those tests skip and say why. Playwright only drives it; it never downloads a browser.
+BROWSERS ?= chromium chromium-browser google-chrome-stable google-chrome
+browser:
+	@for name in $(BROWSERS); do command -v $$name >/dev/null 2>&1 && exit 0; done; \
+	if ! command -v apt-get >/dev/null 2>&1; then sudo=none; \
+	elif [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else sudo=none; fi; \
+	if [ "$$sudo" = none ]; then \
+		echo "make browser: no Chromium, and apt-get cannot run here: the browser tests will skip"; \
+		exit 0; \
+	fi; \
+	install="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium"; \
+	$$install || { $$sudo apt-get update -qq && $$install; } || \
+		echo "make browser: could not install chromium: the browser tests will skip"
+
+test: venv lint browser
 	$(BIN)/python -m pytest
 
 unit: venv

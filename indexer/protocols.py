@@ -12,7 +12,14 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from indexer.types import Article, Chunk, ChunkRef, ScoredRef, SearchFilters
+from indexer.types import (
+    Article,
+    Chunk,
+    ChunkRef,
+    OutletSummary,
+    ScoredRef,
+    SearchFilters,
+)
 
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -104,6 +111,10 @@ class IndexReader(Protocol):
 
     def sources(self) -> list[str]:
         """The distinct outlet names of the indexed articles, sorted."""
+        ...
+
+    def outlet_summaries(self) -> list[OutletSummary]:
+        """Indexed articles per outlet with their newest and oldest dates, sorted by name."""
         ...
 
     def close(self) -> None: ...

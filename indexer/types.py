@@ -82,6 +82,16 @@ class SearchFilters:
         return not self.sources and self.published_after is None and self.published_before is None
 
 
+@dataclass(frozen=True)
+class OutletSummary:
+    """How much of one outlet an index holds, and how fresh it is."""
+
+    name: str | None  # None: the indexed articles that name no outlet
+    articles: int
+    newest_published_at: date | None  # None where none of them is dated
+    oldest_published_at: date | None
+
+
 @dataclass(frozen=True, slots=True)
 class ChunkRef:
     """What ranking needs of a chunk before its text: its id, article, outlet and date.

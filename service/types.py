@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.types import Article, Chunk, SearchFilters
+from indexer.types import Article, Chunk, OutletSummary, SearchFilters
 
 RetrievalMode = Literal["hybrid", "keyword", "dense"]
 AnswerMode = Literal["auto", "extractive", "generative"]
@@ -137,6 +137,53 @@ class ArticleResult(ArticleRef):
     duplicate_of: str | None = Field(description="The indexed copy of this story, if not this.")
     alternative_sources: list[ArticleRef]
     index_version: str
+
+
+class OutletInfo(_Result):
+    name: str
+    articles: int = Field(description="Indexed articles from this outlet (copies left out).")
+    newest_published_at: date | None
+
+
+class IndexInfo(_Result):
+    """What the served index holds and how fresh it is; what this server can answer with."""
+
+    index_version: str
+    articles: int
+    chunks: int
+    newest_published_at: date | None = Field(description="The newest indexed article's date.")
+    oldest_published_at: date | None
+    outlets: list[OutletInfo] = Field(description="Sorted by name; filter values for `sources`.")
+    llm_configured: bool = Field(
+        description="Whether an LLM is configured, so that `mode` generative and auto can use it."
+    )
+
+    @classmethod
+    def from_summaries(
+        cls,
+        index_version: str,
+        chunks: int,
+        summaries: list[OutletSummary],
+        *,
+        llm_configured: bool,
+    ) -> IndexInfo:
+        newest = [s.newest_published_at for s in summaries if s.newest_published_at]
+        oldest = [s.oldest_published_at for s in summaries if s.oldest_published_at]
+        return cls(
+            index_version=index_version,
+            articles=sum(s.articles for s in summaries),
+            chunks=chunks,
+            newest_published_at=max(newest, default=None),
+            oldest_published_at=min(oldest, default=None),
+            outlets=[
+                OutletInfo(
+                    name=s.name, articles=s.articles, newest_published_at=s.newest_published_at
+                )
+                for s in summaries
+                if s.name is not None
+            ],
+            llm_configured=llm_configured,
+        )
 
 
 class Retriever(Protocol):

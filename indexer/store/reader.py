@@ -31,11 +31,12 @@ from indexer.store.schema import (
     ArticleRecord,
     article_from_row,
     chunk_from_row,
+    parse_date,
     record_from_row,
     ref_from_row,
 )
 from indexer.store.vectors import VectorIndex, read_vectors
-from indexer.types import Article, Chunk, ChunkRef, ScoredRef, SearchFilters
+from indexer.types import Article, Chunk, ChunkRef, OutletSummary, ScoredRef, SearchFilters
 
 SQLITE_POOL_SIZE = 4  # concurrent SQLite reads per opened generation
 
@@ -81,6 +82,7 @@ class Store:
         self.manifest = manifest
         self._pool = ReadPool(gen_dir / SQLITE_NAME, SQLITE_POOL_SIZE, manifest.version)
         self._sources: list[str] | None = None  # distinct outlets, read on first use
+        self._outlet_summaries: list[OutletSummary] | None = None  # likewise
         analysed = self._query("SELECT 1 FROM sqlite_master WHERE name = 'chunk_analysis'")
         self._columns = CHUNK_COLUMNS if analysed else CHUNK_COLUMNS_WITHOUT_ANALYSIS
         self._dense = VectorIndex.open(gen_dir, manifest.faiss_type, manifest.dimension)
@@ -221,6 +223,18 @@ class Store:
             )
             self._sources = [str(row[0]) for row in rows]
         return list(self._sources)
+
+    def outlet_summaries(self) -> list[OutletSummary]:
+        if self._outlet_summaries is None:
+            rows = self._query(
+                "SELECT source, count(*), max(published_at), min(published_at) FROM articles"
+                " WHERE canonical_id IS NULL GROUP BY source ORDER BY source IS NULL, source"
+            )
+            self._outlet_summaries = [
+                OutletSummary(row[0], row[1], parse_date(row[2]), parse_date(row[3]))
+                for row in rows
+            ]
+        return list(self._outlet_summaries)
 
     def alternative_sources(self, article_id: str) -> list[Article]:
         canonical = self.canonical_id(article_id)

@@ -107,8 +107,8 @@ def chunk_from_row(row: Sequence[Any]) -> Chunk:
     """A chunk from the values of CHUNK_COLUMNS (or CHUNK_COLUMNS_WITHOUT_ANALYSIS)."""
     return Chunk(
         id=row[0], article_id=row[1], ordinal=row[2], text=row[3], start=row[4], end=row[5],
-        token_count=row[6], title=row[7], source=row[8], url=row[9], published_at=_date(row[10]),
-        analysis=row[11],
+        token_count=row[6], title=row[7], source=row[8], url=row[9],
+        published_at=parse_date(row[10]), analysis=row[11],
     )  # fmt: skip
 
 
@@ -116,7 +116,7 @@ def article_from_row(row: Sequence[Any]) -> Article:
     """An article from the values of ARTICLE_COLUMNS."""
     return Article(
         id=row[0], text=row[1], title=row[2], source=row[3], url=row[4],
-        published_at=_date(row[5]), author=row[6], partial=bool(row[7]), origin=row[8],
+        published_at=parse_date(row[5]), author=row[6], partial=bool(row[7]), origin=row[8],
     )  # fmt: skip
 
 
@@ -127,12 +127,12 @@ def record_from_row(row: Sequence[Any]) -> ArticleRecord:
 
 def ref_from_row(row: Sequence[Any]) -> ChunkRef:
     """A chunk reference from the values of REF_COLUMNS."""
-    return ChunkRef(row[0], row[1], row[2], row[3], _date(row[4]))
+    return ChunkRef(row[0], row[1], row[2], row[3], parse_date(row[4]))
 
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _date(value: str | None) -> date | None:
+def parse_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None

@@ -23,6 +23,7 @@ from service.http.security import (
     SharedTokenBucketLimiter,
     TokenBucketLimiter,
 )
+from service.web.routes import is_page_path, web_router
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     app.state.engine = qa
     app.state.metrics = metrics
     app.include_router(router)
+    app.include_router(web_router())
     install_error_handlers(app)
 
     # Added innermost first: a request meets metrics, then CORS, then the guard, then the limit.
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
         GuardMiddleware,
         api_keys=settings.api_keys,
         limiter=_limiter(settings),
+        public=is_page_path,
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -19,7 +19,7 @@ from service.engine import QAEngine
 from service.http.errors import ApiError
 from service.http.metrics import Metrics
 from service.http.schemas import AskRequest, ErrorResponse, Health, Ready, SearchRequest
-from service.types import ArticleResult, AskResult, SearchResult
+from service.types import ArticleResult, AskResult, IndexInfo, SearchResult
 
 VERSION_HEADER = "X-Index-Version"
 
@@ -119,6 +119,22 @@ def readyz(engine: EngineDep, response: Response) -> Ready:
             articles=generation.index.article_count,
             chunks=generation.index.chunk_count,
         )
+
+
+@router.get("/info", response_model=IndexInfo, responses=_errors(*_COMMON))
+def info(engine: EngineDep) -> Response:
+    """The index's outlets with their article counts and newest dates, its freshness, and
+    whether generative answers are available (the web page's filters and footer)."""
+    with engine.lease() as generation:
+        summaries = generation.index.outlet_summaries()
+        body = IndexInfo.from_summaries(
+            generation.version,
+            generation.index.chunk_count,
+            summaries,
+            # No LLM client exists yet; generative answers will set this from their settings.
+            llm_configured=False,
+        )
+    return _json(body, generation.version)
 
 
 @router.get("/metrics", include_in_schema=False)

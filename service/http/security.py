@@ -1,7 +1,9 @@
 """Guard rails as ASGI middleware: bearer API keys, a per-client rate limit, a body size limit.
 
 They sit outside the router, so they also cover unknown routes, /docs and /metrics; only the
-health probes are exempt from keys and rate limits.
+health probes and the web page's own files (`public` paths) are exempt from keys and rate limits.
+The page must load without a key to ask for one, and its files are bytes held in memory: a
+limit that counted them would break a page on its second reload under a low per-minute limit.
 """
 
 from __future__ import annotations
@@ -137,13 +139,21 @@ class SharedTokenBucketLimiter:
 class GuardMiddleware:
     """Bearer API keys (when any are configured) and the rate limit, per key or client address."""
 
-    def __init__(self, app: ASGIApp, *, api_keys: Sequence[str], limiter: RateLimiter):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        api_keys: Sequence[str],
+        limiter: RateLimiter,
+        public: Callable[[str], bool] = lambda path: False,
+    ):
         self.app = app
         self._keys = [key.encode() for key in api_keys]
         self._limiter = limiter
+        self._public = public  # paths that pass as the probes do
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PROBE_PATHS:
+        if scope["type"] != "http" or scope["path"] in PROBE_PATHS or self._public(scope["path"]):
             await self.app(scope, receive, send)
             return
         client = self._client(scope)

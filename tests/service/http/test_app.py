@@ -197,10 +197,31 @@ def test_metrics_count_requests_answers_abstentions_and_the_index(client: TestCl
     assert after[("newsqa_index_ready", ())] == 1
 
 
+def test_info_lists_the_outlets_and_the_indexs_freshness(client: TestClient) -> None:
+    response = client.get("/info")
+    assert response.status_code == 200
+    body = response.json()
+    assert response.headers["x-index-version"] == body["index_version"]
+    # Six indexed articles; the exact copy from Syndicate Post is not one of them.
+    assert body["articles"] == 6
+    assert body["chunks"] == client.get("/readyz").json()["chunks"]
+    assert body["outlets"] == [
+        {"name": "Daily Chip", "articles": 2, "newest_published_at": "2026-02-10"},
+        {"name": "Example Wire", "articles": 2, "newest_published_at": "2026-03-02"},
+        {"name": "The Open Ledger", "articles": 2, "newest_published_at": "2026-04-14"},
+    ]
+    assert body["newest_published_at"] == "2026-04-14"
+    assert body["oldest_published_at"] == "2025-11-20"
+    assert body["llm_configured"] is False
+
+
 def test_openapi_documents_the_api(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     paths = schema["paths"]
-    assert {"/search", "/ask", "/articles/{article_id}", "/healthz", "/readyz"} <= set(paths)
+    assert {"/search", "/ask", "/articles/{article_id}", "/info", "/healthz", "/readyz"} <= set(
+        paths
+    )
+    assert not {"/", "/read/{article_id}", "/static/{name}"} & set(paths)
     # Each body is documented as the type the engine returns, and errors in their one shape.
     ok = paths["/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok["$ref"] == "#/components/schemas/AskResult"

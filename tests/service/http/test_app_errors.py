@@ -49,6 +49,9 @@ ERROR_PATHS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("POST", "/ask", {"json": {"question": "who?"}, "headers": AUTH}, 503, "index_unavailable"),
     ("GET", "/ask", {"params": {"q": "who?"}, "headers": AUTH}, 503, "index_unavailable"),
     ("GET", "/articles/some-id", {"headers": AUTH}, 503, "index_unavailable"),
+    ("GET", "/info", {"headers": AUTH}, 503, "index_unavailable"),
+    ("GET", "/info", {}, 401, "unauthorized"),
+    ("GET", "/static/no-such-file.js", {}, 404, "not_found"),
     (
         "POST",
         "/ask",

@@ -18,7 +18,14 @@ import pytest
 
 from indexer.errors import IndexMismatchError
 from indexer.protocols import Embedder, FloatMatrix, IndexReader
-from indexer.types import Article, Chunk, ChunkRef, ScoredChunk, ScoredRef, SearchFilters
+from indexer.types import (
+    Article,
+    Chunk,
+    ChunkRef,
+    ScoredChunk,
+    ScoredRef,
+    SearchFilters,
+)
 from service.retrieval import search as retrieval
 from service.retrieval.fusion import score_fusion
 from service.retrieval.question import keyword_query
@@ -145,6 +152,9 @@ class MemoryIndex:
 
     def prepare_for_queries(self) -> None:
         pass
+
+    def outlet_summaries(self) -> list[OutletSummary]:
+        return []  # the retriever never asks
 
     def close(self) -> None:
         pass
