@@ -1,202 +1,55 @@
-"""`newsqa eval calibrate fit|report`: fit the reader's ranker and confidence, and measure them.
+"""`newsqa eval calibrate fit|report`: fit the reader's ranker, verdict model and confidence maps
+on questions outside the reported samples, over the passages retrieval really returns.
 
-Scored with `eval.metrics` (SQuAD's normalisation), the same rule eval reports with. The service
-only loads the result (service/reading/calibration.json, `service.reading.calibration`).
+Fit sets: RealTime QA's extractive questions outside `realtimeqa_sample_1000.ids` (the ranker,
+and the span confidence), MultiHop-RAG's tuning half (`eval.splits`: its yes/no questions fit
+the verdict model; all of it the confidences), and the fit halves of the unanswerable sets
+(`newsqa eval unanswerable build`), whose right output is an abstention. Searches are cached per
+index generation (var/calibrate/), so a refit after a reader change re-reads but never
+re-searches. The service only loads the result (service/reading/calibration.json).
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
+from typing import Annotated, TypeVar
 
-import numpy as np
 import typer
 
-from eval import metrics
-from indexer.protocols import Embedder
-from indexer.types import Chunk
+from eval import metrics, multihop_metrics
+from eval.datasets import Question, load_questions, read_ids
+from eval.fitting import (
+    QuestionCandidates,
+    cross_fitted,
+    fit_confidence,
+    fit_ranker,
+    fit_verdict,
+    folds,
+)
+from eval.hit_cache import HitCache
+from eval.splits import multihop_reported
+from service.engine import QAEngine
 from service.reading.calibration import CONFIDENCE_FEATURES, DEFAULT_PATH, Calibration
 from service.reading.reader import FEATURES, ExtractiveReader
-from service.retrieval.search import HybridRetriever
-from service.types import RetrievalHit
-
-if TYPE_CHECKING:
-    from indexer.protocols import IndexReader
+from service.reading.verdict import VERDICT_FEATURES, gather, yes_no_question
+from service.retrieval.outlets import OutletMatcher
+from service.types import OutletsNamed
 
 T = TypeVar("T")
-app = typer.Typer(no_args_is_help=True, help="Fit and measure the reader's ranker and confidence.")
+app = typer.Typer(no_args_is_help=True, help="Fit and measure the reader's parameters.")
+VERDICT_CONFIDENCE = ("p", "support_min", "support_mean", "dense")
 
 
-@dataclass(frozen=True)
-class QAItem:
-    id: str
-    question: str
-    answers: tuple[str, ...]
-    gold_ids: tuple[str, ...]
-    asked_at: date | None = None
+@dataclass
+class Sets:
+    """Question sets by name, each with the searcher its questions are asked through."""
 
-
-def load_items(questions: Path, *, ids: set[str] | None, exclude: set[str] | None) -> list[QAItem]:
-    """Questions with answers; only `ids` (if given), never `exclude`."""
-    items = []
-    for line in questions.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if not row["answers"] or row.get("answer_in_evidence") is False:
-            continue
-        if (ids is not None and row["id"] not in ids) or (exclude and row["id"] in exclude):
-            continue
-        asked = date.fromisoformat(row["asked_at"]) if row.get("asked_at") else None
-        answers, gold = tuple(row["answers"]), tuple(row["gold_ids"])
-        items.append(QAItem(row["id"], row["question"], answers, gold, asked))
-    return items
-
-
-def oracle_hits(
-    item: QAItem, corpus: Mapping[str, Mapping[str, object]], embedder: Embedder | None = None
-) -> list[RetrievalHit]:
-    """The gold articles as one whole-article chunk each: reads without retrieval.
-
-    With an embedder, each hit carries its cosine to the question as the dense leg would.
-    """
-    hits = []
-    for rank, article_id in enumerate(item.gold_ids):
-        article = corpus.get(article_id)
-        if article is None:
-            continue
-        text = str(article["text"])
-        chunk = Chunk(
-            id=f"{article_id}#0",
-            article_id=article_id,
-            ordinal=0,
-            text=text,
-            start=0,
-            end=len(text),
-            token_count=0,
-            title=_opt_str(article.get("title")),
-            source=_opt_str(article.get("source")),
-        )
-        dense = None
-        if embedder is not None:
-            vector = embedder.embed_documents([text])[0]
-            dense = float(vector @ embedder.embed_query(item.question))
-        hits.append(RetrievalHit(chunk=chunk, score=1.0 / (1 + rank), dense_score=dense))
-    return hits
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def load_corpus(paths: list[Path]) -> dict[str, dict[str, object]]:
-    corpus: dict[str, dict[str, object]] = {}
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            corpus[row["id"]] = row
-    return corpus
-
-
-def fit(
-    reader: ExtractiveReader, items: list[QAItem], hits: Callable[[QAItem], list[RetrievalHit]]
-) -> Calibration:
-    """Fit the ranker (logistic over candidates) then the confidence map (logistic + isotonic)."""
-    from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped]
-    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-
-    per_question = []
-    rows: list[list[float]] = []
-    labels: list[int] = []
-    for item in _progress(items, "features"):
-        candidates = reader.candidates(item.question, hits(item))
-        per_question.append((item, candidates))
-        for candidate in candidates:
-            rows.append([candidate.features[name] for name in FEATURES])
-            labels.append(int(metrics.exact_match(candidate.span.text, item.answers)))
-    matrix = np.array(rows)  # (candidates, features)
-    ranker = LogisticRegression(C=1.0, max_iter=2000).fit(matrix, np.array(labels))
-    weights = {n: float(w) for n, w in zip(FEATURES, ranker.coef_[0], strict=True)}
-    # A feature that never varies here (support: one gold passage per question) cannot be
-    # learned from these data, so it keeps the starting prior instead of a meaningless 0.
-    for column, name in enumerate(FEATURES):
-        if np.ptp(matrix[:, column]) == 0:
-            weights[name] = reader.calibration.weights.get(name, 0.0)
-    draft = Calibration(weights=weights, bias=float(ranker.intercept_[0]))
-    conf_rows: list[list[float]] = []
-    conf_labels: list[int] = []
-    for item, candidates in per_question:
-        if not candidates:
-            continue
-        scored = sorted(candidates, key=lambda c: draft.rank_score(c.features), reverse=True)
-        best = draft.rank_score(scored[0].features)
-        second = draft.rank_score(scored[1].features) if len(scored) > 1 else None
-        values = draft.confidence_features(best, second, scored[0].features)
-        conf_rows.append([values[name] for name in CONFIDENCE_FEATURES])
-        conf_labels.append(int(metrics.exact_match(scored[0].span.text, item.answers)))
-    platt = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(conf_rows), np.array(conf_labels))
-    logits = platt.decision_function(np.array(conf_rows))
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-    iso.fit(1 / (1 + np.exp(-logits)), np.array(conf_labels))
-    return Calibration(
-        weights=draft.weights,
-        bias=draft.bias,
-        confidence_weights={
-            n: float(w) for n, w in zip(CONFIDENCE_FEATURES, platt.coef_[0], strict=True)
-        },
-        confidence_bias=float(platt.intercept_[0]),
-        isotonic_x=tuple(round(float(x), 6) for x in iso.X_thresholds_),
-        isotonic_y=tuple(round(float(y), 6) for y in iso.y_thresholds_),
-        fitted_on=f"{len(per_question)} RealTime QA dev questions (oracle passages), "
-        f"{len(rows)} candidates",
-    )
-
-
-def measure(
-    reader: ExtractiveReader, items: list[QAItem], hits: Callable[[QAItem], list[RetrievalHit]]
-) -> dict[str, object]:
-    """EM, F1, coverage, and accuracy by confidence bucket with ECE (over all top answers)."""
-    em = f1 = answered = 0.0
-    confidences: list[float] = []
-    correct: list[bool] = []
-    latencies: list[float] = []
-    for item in _progress(items, "reading"):
-        passages = hits(item)
-        started = time.perf_counter()
-        candidates = reader.candidates(item.question, passages)
-        answer = reader.answer_from(candidates)
-        latencies.append((time.perf_counter() - started) * 1000)
-        top = candidates[0].span.text if candidates else ""
-        confidences.append(answer.confidence)
-        correct.append(bool(top) and metrics.exact_match(top, item.answers) == 1.0)
-        if not answer.abstained and answer.text is not None:
-            answered += 1
-            em += metrics.exact_match(answer.text, item.answers)
-            f1 += metrics.token_f1(answer.text, item.answers)
-    n = max(1, len(items))
-    buckets, ece = metrics.calibration(confidences, correct)
-    return {
-        "questions": len(items),
-        "exact_match": round(em / n, 4),
-        "f1": round(f1 / n, 4),
-        "answered": round(answered / n, 4),
-        "top_answer_accuracy": round(sum(correct) / n, 4),
-        "ece": round(ece or 0.0, 4),
-        "buckets": [
-            {
-                "bucket": f"{b.lo:.1f}-{b.hi:.1f}",
-                "n": b.count,
-                "confidence": round(b.confidence, 3),
-                "accuracy": round(b.accuracy or 0.0, 3),
-            }
-            for b in buckets
-            if b.count and b.confidence is not None
-        ],
-        "reader_ms_median": round(float(np.median(latencies)) if latencies else 0.0, 1),
-    }
+    questions: dict[str, list[Question]] = field(default_factory=dict)
+    caches: dict[str, HitCache] = field(default_factory=dict)
+    outlets: dict[str, OutletsNamed] = field(default_factory=dict)
 
 
 def _progress(items: Iterable[T], label: str) -> Iterator[T]:
@@ -205,42 +58,205 @@ def _progress(items: Iterable[T], label: str) -> Iterator[T]:
     yield from track(list(items), description=label)
 
 
-def _entity_answer(item: QAItem) -> bool:
-    """MultiHop-RAG answers that name something (not Yes/No or 'Insufficient information')."""
-    return item.answers[0].strip(". ").lower() not in {"yes", "no", "insufficient information"}
+def extractive_realtimeqa(data: Path) -> list[Question]:
+    """RealTime QA questions whose answer is a span of their gold passage."""
+    path = data / "questions" / "realtimeqa.jsonl"
+    raw = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        raw[row["id"]] = bool(row.get("answer_in_evidence"))
+    return [q for q in load_questions(path, "realtimeqa").questions if q.answers and raw[q.id]]
+
+
+def dev_sets(data: Path, *, report: bool) -> dict[str, list[Question]]:
+    """RealTime QA and MultiHop-RAG: the reported questions, or the ones to fit on."""
+    sample = set(read_ids(data / "questions" / "realtimeqa_sample_1000.ids"))
+    rt = [q for q in extractive_realtimeqa(data) if (q.id in sample) == report]
+    multihop = load_questions(data / "questions" / "multihop_500.jsonl", "multihop").questions
+    mh = [q for q in multihop if multihop_reported(q.id) == report]
+    return {"realtimeqa": rt, "multihop": mh}
+
+
+def unanswerable_sets(folder: Path, *, report: bool) -> dict[str, list[Question]]:
+    half = "report" if report else "fit"
+    out = {}
+    for name in ("removed-rt", "removed-mh", "madeup"):
+        path = folder / f"{name}-{half}.jsonl"
+        if path.is_file():
+            out[name] = list(load_questions(path, name).questions)
+    return out
+
+
+def is_right(answer: str | None, question: Question) -> bool:
+    """What eval counts as a right answer: the gold inside it (never, where there is none)."""
+    if answer is None or question.unanswerable:
+        return False
+    return metrics.contains_answer(answer, question.answers) == 1.0
+
+
+@dataclass
+class Collected:
+    """Per question: its candidates (span questions) or its evidence (yes/no questions)."""
+
+    spans: dict[str, list[QuestionCandidates]] = field(default_factory=dict)
+    span_winners: dict[str, list[tuple[Question, list[dict[str, float]], list[bool]]]] = field(
+        default_factory=dict
+    )
+    verdicts: dict[str, list[tuple[Question, dict[str, float], bool]]] = field(
+        default_factory=dict
+    )
+
+
+def collect(reader: ExtractiveReader, sets: Sets) -> Collected:
+    """Candidates and evidence of every question, over its cached search results."""
+    out = Collected()
+    for name, questions in sets.questions.items():
+        cache = sets.caches[name]
+        spans, winners, verdicts = [], [], []
+        for q in _progress(questions, name):
+            hits = cache.hits(q.question, q.asked_at)
+            yes_no = yes_no_question(q.question)
+            if yes_no is not None:
+                evidence = gather(yes_no, hits, outlets=sets.outlets[name])
+                if evidence.found:
+                    features = dict(evidence.features)
+                    gold = q.answers[0].strip(". ").lower() if q.answers else ""
+                    verdicts.append((q, features, gold == "yes"))
+                continue
+            candidates = reader.candidates(q.question, hits)
+            features = [c.features for c in candidates]
+            exact = [metrics.exact_match(c.span.text, q.answers) == 1.0 for c in candidates]
+            contains = [is_right(c.span.text, q) for c in candidates]
+            spans.append(QuestionCandidates(f"{name}/{q.id}", features, exact))
+            winners.append((q, features, contains))
+        out.spans[name], out.span_winners[name], out.verdicts[name] = spans, winners, verdicts
+    return out
+
+
+def _span_confidence_rows(
+    calibration: Calibration,
+    winners: Sequence[tuple[Question, list[dict[str, float]], list[bool]]],
+    scores: Sequence[Sequence[float]],
+) -> tuple[list[dict[str, float]], list[bool]]:
+    rows, right = [], []
+    for (_, features, contains), score in zip(winners, scores, strict=True):
+        if not features:
+            continue
+        order = sorted(range(len(score)), key=lambda i: score[i], reverse=True)
+        best = order[0]
+        second = score[order[1]] if len(order) > 1 else None
+        rows.append(calibration.confidence_features(score[best], second, features[best]))
+        right.append(contains[best])
+    return rows, right
+
+
+def fit_all(collected: Collected, *, trees: bool) -> Calibration:
+    """The ranker on RealTime QA, the verdict model on MultiHop's yes/no questions, then the
+    confidence maps on every fit set, from scores of models that did not see the question."""
+    ranker_questions = collected.spans["realtimeqa"]
+    ranker = fit_ranker(ranker_questions, FEATURES, trees=trees)
+    draft = Calibration(ranker=ranker)
+    rows: list[dict[str, float]] = []
+    right: list[bool] = []
+    for name, winners in collected.span_winners.items():
+        if name == "realtimeqa":
+            scores = cross_fitted(ranker_questions, lambda qs: fit_ranker(qs, FEATURES, trees=trees))
+        else:
+            scores = [draft.rank_scores(features) for _, features, _ in winners]
+        more_rows, more_right = _span_confidence_rows(draft, winners, scores)
+        rows += more_rows
+        right += more_right
+    span_map = fit_confidence(rows, right, CONFIDENCE_FEATURES)
+
+    verdict_rows = [(f, yes) for q, f, yes in collected.verdicts.get("multihop", [])]
+    verdict = fit_verdict([f for f, _ in verdict_rows], [y for _, y in verdict_rows], VERDICT_FEATURES)
+    conf_rows: list[dict[str, float]] = []
+    conf_right: list[bool] = []
+    fold_of = folds([q.id for q, _, _ in collected.verdicts.get("multihop", [])], 5)
+    for fold in range(5):
+        train = [r for r, f in zip(verdict_rows, fold_of, strict=True) if f != fold]
+        model = fit_verdict([f for f, _ in train], [y for _, y in train], VERDICT_FEATURES)
+        for (features, yes), f in zip(verdict_rows, fold_of, strict=True):
+            if f == fold:
+                p = model.p_yes(features)
+                conf_rows.append(dict(features, p=max(p, 1 - p)))
+                conf_right.append((p >= 0.5) == yes)
+    for name, found in collected.verdicts.items():
+        if name != "multihop":  # unanswerable: any verdict is wrong
+            for _, features, _ in found:
+                p = verdict.p_yes(features)
+                conf_rows.append(dict(features, p=max(p, 1 - p)))
+                conf_right.append(False)
+    verdict_map = fit_confidence(conf_rows, conf_right, VERDICT_CONFIDENCE)
+    counts = {k: len(v) for k, v in collected.span_winners.items()}
+    return Calibration(
+        ranker=ranker,
+        confidence_maps={"span": span_map, "verdict": verdict_map},
+        verdict=verdict,
+        fitted_on=(
+            f"ranker: {len(ranker_questions)} RealTime QA questions outside the sample; verdicts: "
+            f"{len(verdict_rows)} MultiHop-RAG tuning-half yes/no questions; span confidence: "
+            f"{counts}; retrieved passages"
+        ),
+    )
 
 
 DataOpt = Annotated[Path, typer.Option(help="The shared data folder.")]
-NoNerOpt = Annotated[bool, typer.Option("--no-ner", help="Patterns only (no spaCy).")]
-LimitOpt = Annotated[int, typer.Option(help="First N questions only (0: all).")]
+IndexOpt = Annotated[Path, typer.Option(help="The eval index.")]
+UnansOpt = Annotated[
+    Path, typer.Option(help="Output of `newsqa eval unanswerable build` (skipped if absent).")
+]
 
 
-def _embedder() -> Embedder:
-    from indexer.embedding.transformer import load_embedder
+def _sets(data: Path, index: Path, unanswerable: Path, *, report: bool) -> tuple[Sets, QAEngine]:
     from service.config import Settings
 
-    settings = Settings()
-    return load_embedder(settings.embedding_model, cache_dir=settings.cache_dir)
+    engines = []
+    sets = Sets()
+    groups = [(index, dev_sets(data, report=report))]
+    if (unanswerable / "index").is_dir():
+        groups.append((unanswerable / "index", unanswerable_sets(unanswerable, report=report)))
+    for index_dir, questions in groups:
+        engine = QAEngine(Settings(index_dir=index_dir))
+        engine.warm_up()
+        generation = engine._generation  # the engine's own retriever, as /ask searches
+        if generation is None:
+            raise typer.BadParameter(f"no index in {index_dir}")
+        engines.append(engine)
+        retriever = generation.retriever
+        cache = HitCache(
+            Path("var/calibrate") / f"hits-{index_dir.name}-{generation.version}.jsonl",
+            generation.index,
+            lambda q, a, r=retriever: r.search(q, 10, None, as_of=a),
+        )
+        outlets = OutletMatcher(generation.index.sources()).mentioned
+        for name, qs in questions.items():
+            sets.questions[name] = qs
+            sets.caches[name] = cache
+            sets.outlets[name] = outlets
+    return sets, engines[0]
 
 
-def _sample_ids(data: Path) -> set[str]:
-    return set((data / "questions" / "realtimeqa_sample_1000.ids").read_text().split())
+def _reader(engine: QAEngine, calibration: Calibration) -> ExtractiveReader:
+    """The engine's own reader (its tagger and word vectors) with the given parameters."""
+    reader = engine.reader
+    if not isinstance(reader, ExtractiveReader):
+        raise typer.BadParameter("calibration fits the built-in reader (NEWSQA_READER=builtin)")
+    return reader.with_calibration(calibration)
 
 
 @app.command("fit")
 def fit_command(
     data: DataOpt = Path("../shared/data"),
+    index: IndexOpt = Path("var/eval-index"),
+    unanswerable: UnansOpt = Path("var/unanswerable"),
     out: Annotated[Path, typer.Option(help="Where the fitted JSON goes.")] = DEFAULT_PATH,
-    limit: LimitOpt = 0,
-    no_ner: NoNerOpt = False,
+    linear: Annotated[bool, typer.Option(help="A linear ranker instead of trees.")] = False,
 ) -> None:
-    """Fit on RealTime QA questions outside the reported sample, over their gold articles."""
-    embedder = _embedder()
-    corpus = load_corpus([data / "corpus" / "realtimeqa_news.jsonl"])
-    items = load_items(data / "questions" / "realtimeqa.jsonl", ids=None, exclude=_sample_ids(data))
-    items = items[:limit] if limit else items
-    reader = ExtractiveReader(embedder, calibration=Calibration(), tagger=not no_ner)
-    fitted = fit(reader, items, lambda item: oracle_hits(item, corpus, embedder))
+    """Fit on the questions outside the reported samples, over their retrieved passages."""
+    sets, engine = _sets(data, index, unanswerable, report=False)
+    collected = collect(_reader(engine, Calibration()), sets)
+    fitted = fit_all(collected, trees=not linear)
     out.write_text(fitted.to_json(), encoding="utf-8")
     typer.echo(f"wrote {out}: {fitted.fitted_on}")
 
@@ -248,49 +264,38 @@ def fit_command(
 @app.command("report")
 def report_command(
     data: DataOpt = Path("../shared/data"),
-    question_set: Annotated[
-        Literal["sample", "multihop"], typer.Option("--set", help="Which questions.")
-    ] = "sample",
-    passages: Annotated[
-        Literal["oracle", "retrieved"], typer.Option(help="Gold articles, or retrieved.")
-    ] = "oracle",
-    index: Annotated[Path | None, typer.Option(help="Index for --passages retrieved.")] = None,
-    top_k: Annotated[int, typer.Option(help="Passages retrieved.")] = 5,
-    limit: LimitOpt = 0,
-    out: Annotated[Path | None, typer.Option(help="Also write the JSON here.")] = None,
-    no_ner: NoNerOpt = False,
+    index: IndexOpt = Path("var/eval-index"),
+    unanswerable: UnansOpt = Path("var/unanswerable"),
+    fit_half: Annotated[bool, typer.Option(help="Measure the fit half instead.")] = False,
 ) -> None:
-    """EM, F1, coverage and calibration of the committed calibration, as JSON."""
+    """Per set: answered share, exact match, precision and ECE of the committed calibration."""
     from service.reading.calibration import load_calibration
 
-    embedder = _embedder()
-    questions = data / "questions"
-    if question_set == "sample":
-        corpus = load_corpus([data / "corpus" / "realtimeqa_news.jsonl"])
-        items = load_items(questions / "realtimeqa.jsonl", ids=_sample_ids(data), exclude=None)
-    else:
-        corpus = load_corpus([data / "corpus" / "multihop_facts.jsonl"])
-        every = load_items(questions / "multihop_500.jsonl", ids=None, exclude=None)
-        items = [item for item in every if _entity_answer(item)]
-    items = items[:limit] if limit else items
-    reader = ExtractiveReader(embedder, calibration=load_calibration(), tagger=not no_ner)
-    hits: Callable[[QAItem], list[RetrievalHit]] = lambda item: oracle_hits(item, corpus, embedder)  # noqa: E731
-    if passages == "retrieved":
-        if index is None:
-            raise typer.BadParameter("--passages retrieved needs --index DIR")
-        retriever = _retriever(index, embedder)
-        hits = lambda item: retriever.search(item.question, top_k, as_of=item.asked_at)  # noqa: E731
-    result = measure(reader, items, hits)
-    result.update({"set": question_set, "passages": passages, "top_k": top_k})
-    text = json.dumps(result, indent=2)
-    typer.echo(text)
-    if out:
-        out.write_text(text + "\n", encoding="utf-8")
-
-
-def _retriever(index_dir: Path, embedder: Embedder) -> HybridRetriever:
-    from indexer.store.reader import open_index
-
-    index: IndexReader = open_index(index_dir)
-    index.prepare_for_queries()
-    return HybridRetriever(index, embedder)
+    sets, engine = _sets(data, index, unanswerable, report=not fit_half)
+    reader = _reader(engine, load_calibration())
+    result = {}
+    for name, questions in sets.questions.items():
+        confidences, right, answered, exact, theirs = [], [], 0, 0.0, 0.0
+        for q in _progress(questions, name):
+            hits = sets.caches[name].hits(q.question, q.asked_at)
+            answer = reader.read(q.question, hits, as_of=q.asked_at, outlets=sets.outlets[name])
+            said = multihop_metrics.NO_ANSWER_TEXT if answer.abstained else answer.text or ""
+            gold = q.answers[0] if q.answers else multihop_metrics.NO_ANSWER_TEXT
+            theirs += multihop_metrics.qa_correct(said, gold)
+            if answer.abstained:
+                continue
+            answered += 1
+            exact += metrics.exact_match(answer.text or "", q.answers) if q.answers else 0.0
+            confidences.append(answer.confidence)
+            right.append(is_right(answer.text, q))
+        _, ece = metrics.calibration(confidences, right)
+        n = max(1, len(questions))
+        result[name] = {
+            "questions": len(questions),
+            "answered": round(answered / n, 4),
+            "exact_match": round(exact / n, 4),
+            "precision": round(sum(right) / max(1, answered), 4),
+            "multihop_qa_accuracy": round(theirs / n, 4),
+            "ece": None if ece is None else round(ece, 4),
+        }
+    typer.echo(json.dumps(result, indent=2))

@@ -20,6 +20,7 @@ from rich.table import Table
 from eval import plots, provenance, report, summary
 from eval.backends import Backend, EngineBackend, HttpBackend
 from eval.calibrate import app as calibrate_app
+from eval.unanswerable import app as unanswerable_app
 from eval.compare import compare_runs
 from eval.run import (
     DatasetSpec,
@@ -36,6 +37,7 @@ from indexer.hashing import sha256_file
 
 app = typer.Typer(no_args_is_help=True, help="Offline evaluation runs and comparisons.")
 app.add_typer(calibrate_app, name="calibrate")
+app.add_typer(unanswerable_app, name="unanswerable")
 console = Console(stderr=True)
 
 HEADLINE = (

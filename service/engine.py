@@ -64,8 +64,12 @@ class _Generation:
     """One opened index generation and its retriever, closed after its last lease ends."""
 
     def __init__(self, index: IndexReader, retriever: Retriever) -> None:
+        from service.retrieval.outlets import OutletMatcher
+
         self.index = index
         self.retriever = retriever
+        # Which of this generation's outlets a text names (the reader's yes/no evidence).
+        self.outlets = OutletMatcher(index.sources())
         self.version = index.version
         self._lock = threading.Lock()
         self._leases = 0
@@ -264,6 +268,11 @@ class QAEngine:
             )
         return self._embedder
 
+    @property
+    def reader(self) -> Reader:
+        """The reader answers come from (built on first use, with the embedder it needs)."""
+        return self._get_reader()
+
     def _get_reader(self) -> Reader:
         if self._reader is None:
             embedder = self._get_embedder()
@@ -336,12 +345,25 @@ class QAEngine:
         started = time.perf_counter()
         with self.lease() as generation:
             reader = self._get_reader()
-            hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
-            answer = reader.read(question, with_analysis(generation.index, hits))
+            retriever, index = generation.retriever, generation.index
+            hits = retriever.search(question, top_k, filters, as_of=as_of)
+
+            def follow_up(query: str) -> list[RetrievalHit]:
+                found = retriever.search(query, top_k, filters, as_of=as_of)
+                return with_analysis(index, found)
+
+            answer = reader.read(
+                question,
+                with_analysis(index, hits),
+                as_of=as_of,
+                search=follow_up,
+                outlets=generation.outlets.mentioned,
+            )
             return AskResult(
                 answer=answer.text,
                 abstained=answer.abstained,
                 confidence=min(1.0, max(0.0, answer.confidence)),
+                verdict=answer.verdict,
                 mode_used="extractive",
                 citations=list(answer.citations),
                 passages=[Passage.from_hit(hit) for hit in hits],

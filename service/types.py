@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
@@ -29,6 +29,9 @@ class RetrievalHit:
     dense_score: float | None = None  # cosine to the query, where the dense leg found it
 
 
+Verdict = Literal["yes", "no", "unknown"]
+
+
 @dataclass(frozen=True)
 class Answer:
     """The reader's verdict on a question: a span of a passage, or an abstention."""
@@ -37,6 +40,7 @@ class Answer:
     abstained: bool
     confidence: float  # 0..1, calibrated on the dev questions
     citations: tuple[Citation, ...] = ()
+    verdict: Verdict | None = None  # yes/no questions only
 
 
 # What a search, an answer and an article look like to everyone who receives one: the engine
@@ -61,10 +65,13 @@ class _FromArticle(_Result):
 
 
 class Citation(_FromArticle):
-    """Where an answer comes from: `article.text[start:end]` is the answer span itself."""
+    """Where an answer comes from: `article.text[start:end]` is the answer span itself (for a
+    yes/no verdict, the evidence sentence)."""
 
     quote: str = Field(description="The whole sentence that holds the answer.")
-    start: int = Field(description="`article.text[start:end]` is the answer span.")
+    start: int = Field(
+        description="`article.text[start:end]` is the answer span (a verdict's: the sentence)."
+    )
     end: int
 
 
@@ -103,7 +110,15 @@ class SearchResult(_Result):
 class AskResult(_Result):
     answer: str | None
     abstained: bool
-    confidence: float = Field(ge=0, le=1, description="Calibrated on the dev questions.")
+    confidence: float = Field(
+        ge=0, le=1, description="Probability that the answer is right, calibrated on dev questions."
+    )
+    verdict: Verdict | None = Field(
+        None,
+        description="For a yes/no question: 'yes' or 'no' (then `answer` says it, and the "
+        "citations quote the sentences the verdict rests on), or 'unknown' where the passages "
+        "do not say (then the answer is null). Null for every other question.",
+    )
     mode_used: AnswerMode
     citations: list[Citation]
     passages: list[Passage]
@@ -198,7 +213,27 @@ class Retriever(Protocol):
     ) -> list[RetrievalHit]: ...
 
 
-class Reader(Protocol):
-    """Turns a question and ranked passages into an answer; the built-in one or a QA model."""
+# A follow-up search the reader may run (a bridge question's second hop): the query in, ranked
+# hits with their stored sentence analysis out, under the first search's filters and as_of.
+FollowUp = Callable[[str], list[RetrievalHit]]
+# The indexed outlets a text names ("the TechCrunch article"): source names as stored.
+OutletsNamed = Callable[[str], frozenset[str]]
 
-    def read(self, question: str, hits: Sequence[RetrievalHit]) -> Answer: ...
+
+class Reader(Protocol):
+    """Turns a question and ranked passages into an answer; the built-in one or a QA model.
+
+    `as_of` is the date the question is asked on ("last week" counts back from it); `search`
+    lets a reader retrieve again for a question that needs two hops; `outlets` says which of
+    the index's outlets a text names.
+    """
+
+    def read(
+        self,
+        question: str,
+        hits: Sequence[RetrievalHit],
+        *,
+        as_of: date | None = None,
+        search: FollowUp | None = None,
+        outlets: OutletsNamed | None = None,
+    ) -> Answer: ...

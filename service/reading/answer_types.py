@@ -134,6 +134,8 @@ def expected_answer_type(question: str) -> AnswerType:
         return AnswerType.DATE
     if _asks(q, "where"):
         return AnswerType.PLACE
+    if _PUBLIC_FIGURE.search(q):
+        return AnswerType.PERSON
     head = _head_noun(q)
     if head is not None:
         return head
@@ -146,6 +148,12 @@ def expected_answer_type(question: str) -> AnswerType:
         return AnswerType.PERSON
     return AnswerType.NAME if re.search(rf"\b{_DETERMINER}\b", q) else AnswerType.THING
 
+
+# "Which public figure": a person, though a figure alone is a number.
+_PUBLIC_FIGURE = re.compile(
+    r"\b(?:public|political|famous|notable|prominent|well-known|historical|religious|sports|"
+    r"iconic|key|world|cultural|royal|business|media) figures?\b"
+)
 
 _TIME_WORDS = frozenset(
     _words("week weekend month year season summer fall autumn winter spring morning past time")

@@ -1,26 +1,43 @@
-"""The reader's fitted parameters: a linear candidate ranker and a calibrated confidence.
+"""The reader's fitted parameters: a candidate ranker and calibrated confidence maps.
 
-Both are fitted on RealTime QA dev questions (the extractive ones outside the held-out sample)
-by `newsqa eval calibrate fit` (eval/calibrate.py) and committed beside this module as
-calibration.json; the service only loads them.
+Both are fitted on dev questions outside the reported samples by `newsqa eval calibrate fit`
+(eval/calibrate.py) and committed beside this module as calibration.json; the service only
+loads them. The confidence of an answer is the probability that it is right: a logistic model
+over what is known of the winner (its score and margin, how well its sentence matches the
+question, how long the question is), then an isotonic map onto observed accuracy. There is one
+map per kind of answer ("span" for a quoted span, "verdict" for yes/no), since the two are
+right for different reasons.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from service.reading.ranker import LinearRanker, Ranker, feature_matrix, ranker_from_dict
+
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 
-# What the confidence model sees of the winning candidate, besides the ranker's margin.
-CONFIDENCE_FEATURES = ("top", "margin", "dense", "keyword", "type_fit", "support")
+# What the span confidence model sees of the winning candidate, besides the ranker's margin.
+CONFIDENCE_FEATURES = (
+    "top",  # sigmoid of the winner's ranker score
+    "margin",  # top minus the runner-up's sigmoid
+    "dense",
+    "keyword",
+    "type_fit",
+    "support",
+    "focus",
+    "near_terms",
+    "question_length",  # log1p(words of the question) / 4
+)
 
-# Hand-set starting point, used where no calibration file exists (and to fit the first one).
+# Hand-set starting point, used where no calibration file exists.
 _DEFAULT_WEIGHTS = {
     "dense": 2.0,
     "keyword": 2.0,
@@ -33,28 +50,84 @@ _DEFAULT_WEIGHTS = {
     "mentions": 0.5,
     "overlap": -3.0,
     "ner_fit": 0.5,
-    "length": 0.0,
+    "near_terms": 1.0,
+    "head_near": 1.0,
+    "focus": 1.0,
 }
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """Ranker weights over candidate features, and a logistic + isotonic confidence map."""
+class ConfidenceMap:
+    """Logistic over named values, then an isotonic map (x ascending, y in 0..1)."""
 
-    weights: Mapping[str, float] = field(default_factory=lambda: dict(_DEFAULT_WEIGHTS))
-    bias: float = -5.0
-    confidence_weights: Mapping[str, float] = field(
-        default_factory=lambda: {"top": 4.0, "margin": 2.0}
-    )
-    confidence_bias: float = -2.5
-    # Isotonic map from the logistic output to observed accuracy: x ascending, y in 0..1.
+    weights: Mapping[str, float] = field(default_factory=lambda: {"top": 4.0, "margin": 2.0})
+    bias: float = -2.5
     isotonic_x: tuple[float, ...] = ()
     isotonic_y: tuple[float, ...] = ()
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        logit = self.bias + sum(w * values.get(k, 0.0) for k, w in self.weights.items())
+        p = _sigmoid(logit)
+        if self.isotonic_x:
+            p = float(np.interp(p, self.isotonic_x, self.isotonic_y))
+        return min(1.0, max(0.0, p))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weights": dict(self.weights),
+            "bias": self.bias,
+            "isotonic_x": list(self.isotonic_x),
+            "isotonic_y": list(self.isotonic_y),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ConfidenceMap:
+        return cls(
+            weights={k: float(v) for k, v in data["weights"].items()},
+            bias=float(data["bias"]),
+            isotonic_x=tuple(float(v) for v in data.get("isotonic_x", ())),
+            isotonic_y=tuple(float(v) for v in data.get("isotonic_y", ())),
+        )
+
+
+@dataclass(frozen=True)
+class VerdictModel:
+    """Logistic P(yes) of a yes/no question over what its evidence shows (verdict.py)."""
+
+    weights: Mapping[str, float] = field(default_factory=dict)
+    bias: float = 0.5  # about the share of "yes" among yes/no questions, before fitting
+
+    def p_yes(self, features: Mapping[str, float]) -> float:
+        return _sigmoid(self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weights": dict(self.weights), "bias": self.bias}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VerdictModel:
+        return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The candidate ranker, the verdict model, and a confidence map per kind of answer."""
+
+    ranker: Ranker = field(default_factory=lambda: LinearRanker(dict(_DEFAULT_WEIGHTS), -5.0))
+    confidence_maps: Mapping[str, ConfidenceMap] = field(
+        default_factory=lambda: {"span": ConfidenceMap(), "verdict": ConfidenceMap({"p": 1.0}, 0.0)}
+    )
+    verdict: VerdictModel = field(default_factory=VerdictModel)
     fitted_on: str = "hand-set defaults"
 
+    def rank_scores(self, rows: Sequence[Mapping[str, float]]) -> list[float]:
+        """The ranker's logit for each candidate's features."""
+        if not rows:
+            return []
+        scores = self.ranker.scores(feature_matrix(rows, self.ranker.features))
+        return [float(s) for s in scores]
+
     def rank_score(self, features: Mapping[str, float]) -> float:
-        """The ranker's logit for one candidate."""
-        return self.bias + sum(w * features.get(name, 0.0) for name, w in self.weights.items())
+        return self.rank_scores([features])[0]
 
     def confidence_features(
         self, best: float, second: float | None, features: Mapping[str, float]
@@ -65,33 +138,41 @@ class Calibration:
         values.update({k: features.get(k, 0.0) for k in CONFIDENCE_FEATURES if k not in values})
         return values
 
-    def confidence(self, best: float, second: float | None, features: Mapping[str, float]) -> float:
+    def confidence(
+        self,
+        best: float,
+        second: float | None,
+        features: Mapping[str, float],
+        kind: str = "span",
+    ) -> float:
         """Probability that the best candidate is right, 0..1."""
         values = self.confidence_features(best, second, features)
-        logit = self.confidence_bias + sum(
-            w * values.get(name, 0.0) for name, w in self.confidence_weights.items()
-        )
-        p = _sigmoid(logit)
-        if self.isotonic_x:
-            p = float(np.interp(p, self.isotonic_x, self.isotonic_y))
-        return min(1.0, max(0.0, p))
+        return self.probability(values, kind)
+
+    def probability(self, values: Mapping[str, float], kind: str) -> float:
+        """A kind's confidence map applied to its values (the span map for unknown kinds)."""
+        chosen = self.confidence_maps.get(kind) or self.confidence_maps["span"]
+        return chosen.probability(values)
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["weights"] = dict(self.weights)
-        data["confidence_weights"] = dict(self.confidence_weights)
-        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+        data = {
+            "ranker": self.ranker.to_dict(),
+            "confidence": {k: m.to_dict() for k, m in self.confidence_maps.items()},
+            "verdict": self.verdict.to_dict(),
+            "fitted_on": self.fitted_on,
+        }
+        return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Calibration:
         data = json.loads(text)
+        maps = {k: ConfidenceMap.from_dict(v) for k, v in data["confidence"].items()}
+        if "span" not in maps:
+            raise KeyError("confidence has no 'span' map")
         return cls(
-            weights={k: float(v) for k, v in data["weights"].items()},
-            bias=float(data["bias"]),
-            confidence_weights={k: float(v) for k, v in data["confidence_weights"].items()},
-            confidence_bias=float(data["confidence_bias"]),
-            isotonic_x=tuple(float(v) for v in data.get("isotonic_x", ())),
-            isotonic_y=tuple(float(v) for v in data.get("isotonic_y", ())),
+            ranker=ranker_from_dict(data["ranker"]),
+            confidence_maps=maps,
+            verdict=VerdictModel.from_dict(data["verdict"]) if "verdict" in data else VerdictModel(),
             fitted_on=str(data.get("fitted_on", "")),
         )
 

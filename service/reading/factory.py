@@ -7,7 +7,19 @@ from pathlib import Path
 from indexer.protocols import Embedder
 from service.reading.reader import ExtractiveReader
 from service.reading.tagging import EntityTagger
+from service.reading.word_vectors import WordVectors, load_word_vectors
 from service.types import Reader, SentenceVectors
+
+
+def model_word_vectors(model_name: str) -> WordVectors | None:
+    """The word-piece table of the embedding model (None, logged, where it has none)."""
+    from indexer.embedding.transformer import resolve_model_path
+
+    try:
+        folder = resolve_model_path(model_name)
+    except ValueError:
+        return None
+    return load_word_vectors(folder)
 
 
 def build_reader(
@@ -30,6 +42,7 @@ def build_reader(
             abstain_threshold=abstain_threshold,
             sentence_vectors=sentence_vectors,
             tagger=tagger,
+            word_vectors=model_word_vectors(embedder.model_name),
         )
     if Path(spec).is_dir():
         from service.reading.qa_model_reader import QAModelReader  # transformers: load on demand

@@ -28,6 +28,12 @@ def type_fit(expected: AnswerType, kind: AnswerType, *, from_ner: bool) -> float
         if expected == AnswerType.NAME or kind == AnswerType.NAME:
             return 0.6 if from_ner else 0.7
         return 0.25
+    # A common noun answers many questions typed as names ("which group": autoworkers), and a
+    # holiday is tagged as a date: unlikely, not impossible. The ranker weighs them.
+    if expected in PROPER and kind == AnswerType.THING:
+        return 0.15
+    if expected in PROPER and kind == AnswerType.DATE:
+        return 0.05
     return 0.0
 
 
@@ -68,20 +74,74 @@ def role_bonus(sentence: str, span: Span) -> float:
     return 0.0
 
 
-def proximity(sentence: str, span: Span, question_terms: frozenset[str]) -> float:
+def proximity(
+    sentence: str, span: Span, question_terms: frozenset[str], words: SentenceWords | None = None
+) -> float:
     """exp-decay of the word distance from the span to the nearest question term, 0..1."""
-    positions = [
-        (match.start(), match.end())
-        for match in WORD.finditer(sentence)
-        if stem(match.group().lower()) in question_terms
-        and not (span.start <= match.start() < span.end)
-    ]
-    if not positions:
+    words = words or SentenceWords(sentence)
+    inside = [span.start <= s < span.end for s, _ in words.spans]
+    first = next((i for i, x in enumerate(inside) if x), None)
+    if first is None:  # the span holds no whole word: measure from where it starts
+        first = sum(s < span.start for s, _ in words.spans)
+    last = first + max(0, sum(inside) - 1)
+    best = None
+    for i, st in enumerate(words.stems):
+        if st in question_terms and not inside[i]:
+            gap = first - i - 1 if i < first else i - last - 1
+            best = gap if best is None else min(best, gap)
+    return 0.0 if best is None else float(2.0 ** (-max(0, best) / 4))
+
+
+class SentenceWords:
+    """A sentence's words with their offsets and stems, computed once for all its candidates."""
+
+    def __init__(self, sentence: str) -> None:
+        self.text = sentence
+        self.spans = [(m.start(), m.end()) for m in WORD.finditer(sentence)]
+        self.stems = [stem(sentence[s:e].lower()) for s, e in self.spans]
+
+    def around(self, span: Span, width: int) -> tuple[list[str], list[str]]:
+        """Stems of the `width` words before and after a span (outside it)."""
+        before = [st for (s, _), st in zip(self.spans, self.stems, strict=True) if s < span.start]
+        after = [st for (s, _), st in zip(self.spans, self.stems, strict=True) if s >= span.end]
+        return before[-width:], after[:width]
+
+
+def near_terms(words: SentenceWords, span: Span, terms: frozenset[str], width: int = 6) -> float:
+    """Share of the question's content words within `width` words of the span."""
+    if not terms:
         return 0.0
-    best = min(_words_between(sentence, start, end, span) for start, end in positions)
-    return float(2.0 ** (-best / 4))
+    before, after = words.around(span, width)
+    return len(terms & {*before, *after}) / len(terms)
 
 
-def _words_between(sentence: str, start: int, end: int, span: Span) -> int:
-    gap = sentence[end : span.start] if end <= span.start else sentence[span.end : start]
-    return len(WORD.findall(gap))
+def head_near(words: SentenceWords, span: Span, head: frozenset[str], width: int = 3) -> float:
+    """1.0 where a word of the asked noun phrase sits next to the span: "the automaker Toyota",
+    "77 Christmas trees"; the span's own words do not count."""
+    if not head:
+        return 0.0
+    before, after = words.around(span, width)
+    return 1.0 if head & {*before, *after} else 0.0
+
+
+def focus_share(text_lower: str, focus: tuple[str, ...]) -> float:
+    """Share of the question's named entities that a text mentions (1.0 where it names none)."""
+    if not focus:
+        return 1.0
+    return sum(name in text_lower for name in focus) / len(focus)
+
+
+def capitalised(span_text: str) -> float:
+    """Share of the span's words that start with a capital letter or a digit."""
+    words = span_text.split()
+    return sum(w[:1].isupper() or w[:1].isdigit() for w in words) / max(1, len(words))
+
+
+_QUOTES = "\"\u201c\u201d\u2018\u2019'"
+
+
+def quoted(sentence: str, span: Span) -> float:
+    """1.0 where the span sits inside quotation marks."""
+    before = sentence[span.start - 1 : span.start] if span.start else ""
+    after = sentence[span.end : span.end + 1]
+    return 1.0 if before and after and before in _QUOTES and after in _QUOTES else 0.0

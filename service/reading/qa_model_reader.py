@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from indexer.text.sentences import split_sentences
 from service.reading.citations import citation_for
-from service.types import Answer, RetrievalHit
+from service.types import Answer, FollowUp, OutletsNamed, RetrievalHit
 
 
 class QAModelReader:
@@ -53,7 +54,16 @@ class QAModelReader:
         self._stride = stride
         self._max_answer_tokens = max_answer_tokens
 
-    def read(self, question: str, hits: Sequence[RetrievalHit]) -> Answer:
+    def read(
+        self,
+        question: str,
+        hits: Sequence[RetrievalHit],
+        *,
+        as_of: date | None = None,
+        search: FollowUp | None = None,
+        outlets: OutletsNamed | None = None,
+    ) -> Answer:
+        """The model's best span (as_of, follow-up searches, outlets: unused here)."""
         passages = [hit.chunk for hit in hits[: self._max_passages] if hit.chunk.text.strip()]
         if not passages:
             return Answer(text=None, abstained=True, confidence=0.0)

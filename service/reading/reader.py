@@ -1,38 +1,53 @@
 """The built-in extractive reader: best sentences, then the best typed span in them.
 
 1. Every sentence of the top passages is scored by weighted keyword overlap, passage rank and
-   dense similarity to the question: by default its passage's cosine from the dense leg, which
-   read as well as embedding each sentence (measured in the README) at none of the ~120 ms.
-2. Names, numbers, dates and quoted titles in the best sentences become candidates (spaCy NER
-   where installed, patterns always), each described by a few features: type fit, closeness to
-   the question's words, role patterns, support across articles.
-3. A linear ranker fitted on dev questions (service/calibration.json) picks the answer; a
-   calibrated model of its margin gives the confidence, and below the threshold we abstain.
+   dense similarity to the question (sentences.py).
+2. Every span of the best sentences that could answer becomes a candidate: the tagger's entities
+   and noun phrases, the patterns' names, amounts and dates, and their parts and joins
+   (candidates.py). Each is described by features: type fit, closeness to the question's words
+   and to the noun it asks about, whether its sentence names what the question is about, role
+   patterns, support across articles, how it was found.
+3. A ranker fitted on dev questions (calibration.json) picks the answer; a calibrated model of
+   its score gives the confidence, and below the threshold we abstain.
 """
 
 from __future__ import annotations
 
-import logging
+import copy
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
 from indexer.lru import LockedLRU
 from indexer.protocols import Embedder, FloatMatrix
-from indexer.text.analysis import SentenceTags, decode
-from indexer.text.sentences import split_sentences
-from indexer.types import Chunk
-from service.reading.answer_types import AnswerType, expected_answer_type
+from indexer.text.stopwords import READER_STOPWORDS
+from service.reading.answer_types import AnswerType
+from service.reading.asked import Asked, read_question
 from service.reading.calibration import Calibration, load_calibration
+from service.reading.candidates import candidate_spans
 from service.reading.citations import citation_for
-from service.reading.features import asks_about_role, proximity, role_bonus, type_fit
-from service.reading.spans import Span, Tagged, merge_spans, rule_spans, with_unit
+from service.reading.features import (
+    SentenceWords,
+    capitalised,
+    focus_share,
+    head_near,
+    near_terms,
+    proximity,
+    quoted,
+    role_bonus,
+    type_fit,
+)
+from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
+from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
-from service.reading.terms import content_terms, question_overlap, question_words
-from service.types import Answer, RetrievalHit, SentenceVectors
+from service.reading.terms import WORD, question_overlap
+from service.reading.word_vectors import WordVectors
+from service.reading.verdict import decide, yes_no_question
+from service.types import Answer, FollowUp, OutletsNamed, RetrievalHit, SentenceVectors
 
 FEATURES = (
     "dense",  # cosine of the sentence (by default: of its passage) to the question
@@ -47,45 +62,28 @@ FEATURES = (
     "overlap",  # share of the candidate's words already in the question
     "ner_fit",  # type_fit where the NER model typed the span, else 0
     "length",  # words, capped at 6, over 6
+    "near_terms",  # share of the question's words within six words of the candidate
+    "head_near",  # the noun the question asks about is next to it ("the automaker Toyota")
+    "focus",  # share of the question's named entities in the candidate's sentence
+    "focus_passage",  # ... in the candidate's passage
+    "capitalised",  # share of the candidate's words that are capitalised
+    "quoted",
+    "opens",  # the candidate opens its sentence (its subject, in news style)
+    "in_title",  # the passage's title names the candidate
+    "position",  # 1 / (1 + the sentence's place in its passage)
+    "part",  # a part of a longer span ("Twitter" of "Twitter users")
+    "qualifier",  # a number without its qualifier ("10,000" of "more than 10,000")
+    "named",  # a name introduced as one: "called X", a versioned name, an acronym's expansion
+    "join",  # two names joined by "and"
+    "numeric_question",  # the question asks for a number, an amount or a share
+    "proper",  # the candidate is a name (person, organisation, place, other)
+    "head_sim",  # word-vector cosine of the candidate to the noun the question asks about
+    "soft",  # how near the sentence's words come to each question word, in word vectors
 )
 # Sentence vectors kept between questions: popular passages come back again and again, and
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
 SENTENCE_CACHE_SIZE = 4096
-
-_log = logging.getLogger(__name__)
-
-
-@dataclass
-class _Sentence:
-    hit_rank: int
-    chunk: Chunk
-    start: int  # offsets into chunk.text
-    end: int
-    stored: SentenceTags | None = None  # the index's tags for this sentence, where it has them
-    keyword: float = 0.0
-    dense: float = 0.0
-    score: float = 0.0
-
-    @property
-    def text(self) -> str:
-        return self.chunk.text[self.start : self.end]
-
-
-def _sentences_of(rank: int, chunk: Chunk, *, use_stored: bool) -> list[_Sentence]:
-    """A passage's sentences, with the index's tags where it stored a usable analysis.
-
-    A reader built without a tagger ignores stored tags, so that "patterns only" stays that.
-    """
-    if use_stored and chunk.analysis is not None:
-        try:
-            analyses = decode(chunk.analysis)
-        except ValueError as exc:
-            _log.warning("chunk %s: unreadable sentence analysis (%s); tagging", chunk.id, exc)
-        else:
-            if all(0 <= a.start <= a.end <= len(chunk.text) for a in analyses):
-                return [_Sentence(rank, chunk, a.start, a.end, a.tags) for a in analyses]
-            _log.warning("chunk %s: sentence analysis does not fit its text; tagging", chunk.id)
-    return [_Sentence(rank, chunk, start, end) for start, end in split_sentences(chunk.text)]
+_NAMED_ORIGINS = frozenset({"introduced", "versioned", "expansion", "odd"})
 
 
 @dataclass
@@ -94,9 +92,9 @@ class Candidate:
 
     key: str
     span: Span
-    sentence: _Sentence
+    sentence: ReadSentence
     features: dict[str, float]
-    articles: dict[str, tuple[_Sentence, Span]] = field(default_factory=dict)
+    articles: dict[str, tuple[ReadSentence, Span]] = field(default_factory=dict)
     score: float = 0.0
 
 
@@ -111,9 +109,10 @@ class ExtractiveReader:
         calibration: Calibration | None = None,
         tagger: EntityTagger | bool | None = True,
         max_passages: int = 8,
-        max_sentences: int = 8,  # scored fully (dense, keyword, rank) after a keyword pre-sort
-        read_sentences: int = 3,  # tagged by spaCy, ~7 ms each; 3 read as well as 6 (README)
+        max_sentences: int = 10,  # scored fully (dense, keyword, rank) after a keyword pre-sort
+        read_sentences: int = 5,  # whose spans become candidates
         sentence_vectors: SentenceVectors = "passage",
+        word_vectors: WordVectors | None = None,
     ) -> None:
         if not 0.0 <= abstain_threshold <= 1.0:
             raise ValueError(f"abstain_threshold must be in 0..1, got {abstain_threshold}")
@@ -136,8 +135,27 @@ class ExtractiveReader:
         self._max_sentences = max_sentences
         self._read_sentences = read_sentences
         self._vectors: LockedLRU[str, FloatMatrix] = LockedLRU(SENTENCE_CACHE_SIZE)
+        self._words = word_vectors
 
-    def read(self, question: str, hits: Sequence[RetrievalHit]) -> Answer:
+    def with_calibration(self, calibration: Calibration) -> ExtractiveReader:
+        """The same reader (models, tagger, caches shared) with other fitted parameters."""
+        other = copy.copy(self)
+        other.calibration = calibration
+        return other
+
+    def read(
+        self,
+        question: str,
+        hits: Sequence[RetrievalHit],
+        *,
+        as_of: date | None = None,
+        search: FollowUp | None = None,
+        outlets: OutletsNamed | None = None,
+    ) -> Answer:
+        """A verdict for a yes/no question, else the best span, else an abstention."""
+        yes_no = yes_no_question(question)
+        if yes_no is not None:
+            return decide(yes_no, hits, self.calibration, self.abstain_threshold, outlets)
         return self.answer_from(self.candidates(question, hits))
 
     def answer_from(self, candidates: Sequence[Candidate]) -> Answer:
@@ -163,69 +181,68 @@ class ExtractiveReader:
             text=best.span.text, abstained=False, confidence=confidence, citations=citations
         )
 
-    def candidates(self, question: str, hits: Sequence[RetrievalHit]) -> list[Candidate]:
+    def candidates(self, question: str | Asked, hits: Sequence[RetrievalHit]) -> list[Candidate]:
         """Every candidate answer, best first, with its features and ranker score."""
-        sentences = self._select_sentences(question, hits)
+        asked = question if isinstance(question, Asked) else read_question(question)
+        sentences = self.select_sentences(asked, hits)
         if not sentences:
             return []
-        expected = expected_answer_type(question)
-        q_terms = content_terms(question)
         read = sentences[: self._read_sentences]
-        q_words = question_words(question)
-        asks_role = expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question)
         tags = self._tags(read)
         by_key: dict[str, Candidate] = {}
+        meaning = _Meaning(self._words, asked)
         for rank, sentence in enumerate(read):
-            spans = merge_spans(sentence.text, tags[rank], rule_spans(sentence.text))
-            for span in spans:
-                if expected == AnswerType.NUMBER:
-                    span = with_unit(sentence.text, span, question, q_words)
-                self._add(by_key, expected, (q_terms, q_words), asks_role, sentence, rank, span)
+            words = SentenceWords(sentence.text)
+            context = _SentenceContext(sentence, rank, words, asked)
+            context.shared["soft"] = meaning.soft(sentence.text)
+            context.meaning = meaning
+            for span in candidate_spans(sentence.text, tags[rank], asked.acronyms):
+                if asked.expected == AnswerType.NUMBER and not asked.counts:
+                    span = with_unit(sentence.text, span, asked.text, asked.words)
+                self._add(by_key, asked, context, span)
         _count_support(by_key, sentences)
         ranked = list(by_key.values())
-        for candidate in ranked:
-            candidate.score = self.calibration.rank_score(candidate.features)
+        scores = self.calibration.rank_scores([c.features for c in ranked])
+        for candidate, score in zip(ranked, scores, strict=True):
+            candidate.score = score
         ranked.sort(key=lambda c: c.score, reverse=True)
         return ranked
 
     def _add(
-        self,
-        by_key: dict[str, Candidate],
-        expected: AnswerType,
-        question_sets: tuple[frozenset[str], frozenset[str]],
-        asks_role: bool,
-        sentence: _Sentence,
-        rank: int,
-        span: Span,
+        self, by_key: dict[str, Candidate], asked: Asked, context: _SentenceContext, span: Span
     ) -> None:
-        q_terms, q_words = question_sets
-        overlap = question_overlap(span.text, q_words)
+        overlap = question_overlap(span.text, asked.words)
         key = candidate_key(span.text)
-        fit = type_fit(expected, span.kind, from_ner=span.from_ner)
+        fit = type_fit(asked.expected, span.kind, from_ner=span.from_ner)
         if overlap >= 1.0 or not key or fit == 0.0:
             return  # never what the question already says, nor a date where a name is asked
-        features = {
-            "dense": sentence.dense,
-            "keyword": sentence.keyword,
-            "sentence_rank": 1.0 / (1 + rank),
-            "hit_rank": 1.0 / (1 + sentence.hit_rank),
-            "type_fit": fit,
-            "proximity": proximity(sentence.text, span, q_terms),
-            "role": role_bonus(sentence.text, span) if asks_role else 0.0,
-            "support": 0.0,
-            "mentions": 0.0,
-            "overlap": overlap,
-            "ner_fit": fit if span.from_ner else 0.0,
-            "length": min(len(span.text.split()), 6) / 6,
-        }
-        candidate = Candidate(key, span, sentence, features)
+        sentence, text = context.sentence, context.sentence.text
+        features = dict(context.shared)
+        features.update(
+            type_fit=fit,
+            proximity=proximity(text, span, asked.terms, context.words),
+            role=role_bonus(text, span) if asked.asks_role else 0.0,
+            overlap=overlap,
+            ner_fit=fit if span.from_ner else 0.0,
+            length=min(len(span.text.split()), 6) / 6,
+            near_terms=near_terms(context.words, span, asked.terms),
+            head_near=head_near(context.words, span, asked.head),
+            capitalised=capitalised(span.text),
+            quoted=quoted(text, span),
+            opens=1.0 if not text[: span.start].strip(" \"'\u201c\u2018([-") else 0.0,
+            in_title=1.0 if key in context.title else 0.0,
+            part=1.0 if span.origin == "part" else 0.0,
+            qualifier=1.0 if span.origin == "qualifier" else 0.0,
+            named=1.0 if span.origin in _NAMED_ORIGINS else 0.0,
+            join=1.0 if span.origin == "join" else 0.0,
+            proper=1.0 if span.kind in PROPER else 0.0,
+            head_sim=context.meaning.head_similarity(span.text) if context.meaning else 0.0,
+        )
         old = by_key.get(key)
-        if old is None or self.calibration.rank_score(features) > self.calibration.rank_score(
-            old.features
-        ):
-            by_key[key] = candidate
+        if old is None or _prefer(features, old.features):
+            by_key[key] = Candidate(key, span, sentence, features)
 
-    def _tags(self, sentences: Sequence[_Sentence]) -> list[Tagged | None]:
+    def _tags(self, sentences: Sequence[ReadSentence]) -> list[Tagged | None]:
         """Each sentence's tags: stored in the index, else tagged now (None: no tagger)."""
         out: list[Tagged | None] = [
             None if s.stored is None else to_tagged(s.text, s.stored) for s in sentences
@@ -237,20 +254,24 @@ class ExtractiveReader:
                 out[i] = tagged
         return out
 
-    def _select_sentences(self, question: str, hits: Sequence[RetrievalHit]) -> list[_Sentence]:
+    def select_sentences(
+        self, question: str | Asked, hits: Sequence[RetrievalHit]
+    ) -> list[ReadSentence]:
+        """The best sentences of the top passages for a question, best first."""
+        asked = question if isinstance(question, Asked) else read_question(question)
         sentences = [
             sentence
             for rank, hit in enumerate(hits[: self._max_passages])
-            for sentence in _sentences_of(rank, hit.chunk, use_stored=self._tagger is not None)
+            for sentence in sentences_of(rank, hit.chunk, use_stored=self._tagger is not None)
         ]
         if not sentences:
             return []
-        _keyword_scores(question, sentences)
+        keyword_scores(asked.terms, sentences)
         # Only the best few by words and rank go on (and are embedded, for "transformer").
         sentences.sort(key=lambda s: s.keyword + 0.2 / (1 + s.hit_rank), reverse=True)
         sentences = sentences[: self._max_sentences]
         for sentence, similarity in zip(
-            sentences, self._similarities(question, hits, sentences), strict=True
+            sentences, self._similarities(asked.text, hits, sentences), strict=True
         ):
             sentence.dense = similarity
             sentence.score = (
@@ -260,7 +281,7 @@ class ExtractiveReader:
         return sentences
 
     def _similarities(
-        self, question: str, hits: Sequence[RetrievalHit], sentences: list[_Sentence]
+        self, question: str, hits: Sequence[RetrievalHit], sentences: list[ReadSentence]
     ) -> list[float]:
         """Dense similarity of each sentence to the question, by `sentence_vectors`."""
         if self._sentence_vectors == "transformer":
@@ -286,37 +307,99 @@ class ExtractiveReader:
         return matrix
 
 
-def _keyword_scores(question: str, sentences: list[_Sentence]) -> None:
-    """idf-weighted share of the question's words each sentence holds (idf over these sentences)."""
-    q_terms = content_terms(question)
-    bags = [content_terms(s.text) for s in sentences]
-    n = len(sentences)
-    weights = {t: math.log((n + 1) / (0.5 + sum(t in bag for bag in bags))) for t in q_terms}
-    total = sum(weights.values()) or 1.0
-    for sentence, bag in zip(sentences, bags, strict=True):
-        sentence.keyword = sum(w for t, w in weights.items() if t in bag) / total
+class _SentenceContext:
+    """What every candidate of one sentence shares: its sentence-level features."""
+
+    def __init__(self, sentence: ReadSentence, rank: int, words: SentenceWords, asked: Asked):
+        self.meaning: _Meaning | None = None
+        self.sentence = sentence
+        self.words = words
+        self.title = candidate_key(sentence.chunk.title or "")
+        lower = sentence.text.lower()
+        self.shared = {
+            "dense": sentence.dense,
+            "keyword": sentence.keyword,
+            "sentence_rank": 1.0 / (1 + rank),
+            "hit_rank": 1.0 / (1 + sentence.hit_rank),
+            "support": 0.0,
+            "mentions": 0.0,
+            "focus": focus_share(lower, asked.focus),
+            "focus_passage": focus_share(sentence.chunk.text.lower(), asked.focus),
+            "position": 1.0 / (1 + sentence.position),
+            "numeric_question": 1.0 if asked.expected in NUMERIC else 0.0,
+            # Not a ranker feature (one value per question): the confidence model's.
+            "question_length": math.log1p(len(asked.text.split())) / 4,
+        }
 
 
-def _count_support(by_key: dict[str, Candidate], sentences: Sequence[_Sentence]) -> None:
+class _Meaning:
+    """Word-vector comparisons for one question (all zero without word vectors)."""
+
+    def __init__(self, words: WordVectors | None, asked: Asked) -> None:
+        self._words = words
+        self._head = words.phrase(asked.head_text) if words and asked.head_text else None
+        terms = [w for w in WORD.findall(asked.text.lower()) if w not in READER_STOPWORDS]
+        self._question = words.matrix(terms) if words and terms else None  # (terms, dim)
+
+    def head_similarity(self, text: str) -> float:
+        if self._words is None or self._head is None:
+            return 0.0
+        vector = self._words.phrase(text)
+        return 0.0 if vector is None else float(vector @ self._head)
+
+    def soft(self, sentence: str) -> float:
+        """Mean over the question's words of the best cosine to a word of the sentence."""
+        if self._words is None or self._question is None:
+            return 0.0
+        words = [w for w in WORD.findall(sentence.lower()) if w not in READER_STOPWORDS]
+        if not words:
+            return 0.0
+        similarity = self._question @ self._words.matrix(words).T  # (terms, words)
+        return float(similarity.max(axis=1).mean())
+
+
+def _prefer(new: dict[str, float], old: dict[str, float]) -> bool:
+    """Of two occurrences of one answer, the one in the better sentence, nearer the question."""
+    return (new["sentence_rank"], new["near_terms"], new["proximity"]) > (
+        old["sentence_rank"],
+        old["near_terms"],
+        old["proximity"],
+    )
+
+
+def _count_support(by_key: dict[str, Candidate], sentences: Sequence[ReadSentence]) -> None:
     """How many articles, and how many of the sentences, mention each candidate."""
+    lowered = [s.text.lower() for s in sentences]
     for candidate in by_key.values():
-        # Whole words only: "US" is not in "bus".
-        needle = re.compile(rf"(?<!\w){re.escape(candidate.span.text)}(?!\w)", re.IGNORECASE)
         best_article = candidate.sentence.chunk.article_id
         candidate.articles = {best_article: (candidate.sentence, candidate.span)}
         mentions = 0
-        for sentence in sentences:
-            found = needle.search(sentence.text)
-            if found is None:
+        probe = candidate.span.text.lower()
+        for sentence, lower in zip(sentences, lowered, strict=True):
+            start = _whole_word_find(lower, probe)  # whole words only: "US" is not in "bus"
+            if start < 0:
                 continue
             mentions += 1
             article = sentence.chunk.article_id
             if article not in candidate.articles:
-                start, end = found.span()
+                end = start + len(probe)
                 span = Span(start, end, sentence.text[start:end], candidate.span.kind)
                 candidate.articles[article] = (sentence, span)
         candidate.features["support"] = math.log1p(len(candidate.articles) - 1)
         candidate.features["mentions"] = math.log1p(mentions)
+
+
+def _whole_word_find(text: str, needle: str) -> int:
+    """Where `needle` first occurs in `text` as whole words, or -1."""
+    start = text.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        before_ok = start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
+        after_ok = end == len(text) or not (text[end].isalnum() or text[end] == "_")
+        if before_ok and after_ok:
+            return start
+        start = text.find(needle, start + 1)
+    return -1
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")

@@ -48,6 +48,8 @@ class Span:
     text: str
     kind: AnswerType
     from_ner: bool = False
+    # How it was found: "" (tagger or pattern), or a candidate made from others (candidates.py).
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,9 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
             and _opens_sentence(sentence, span)
             and not any(span.start <= start < span.end for start in tagged.proper_starts)
         ):
-            continue
+            # Capitalised only because it opens the sentence: a common noun ("Seaweed and
+            # aquatic plants were ..."), or no answer at all ("Though").
+            span = Span(span.start, span.end, span.text, AnswerType.THING, origin="opener")
         merged.append(span)
     texts = {span.text.lower() for span in merged}
     merged.extend(span for span in tagged.nouns if span.text.lower() not in texts)

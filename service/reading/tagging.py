@@ -28,8 +28,10 @@ def to_tagged(sentence: str, tags: SentenceTags) -> Tagged:
     nouns = []
     for start, end in tags.noun_phrases:
         text = sentence[start:end]
-        # A capitalised "common noun" is often a name the tagger missed ("Crocs").
-        kind = AnswerType.NAME if text[:1].isupper() else AnswerType.THING
+        # A capitalised "common noun" is often a name the tagger missed ("Crocs"), unless the
+        # capital is only the sentence's first letter.
+        opens = not sentence[:start].strip(" \"'\u201c\u2018([-")
+        kind = AnswerType.NAME if text[:1].isupper() and not opens else AnswerType.THING
         nouns.append(Span(start, end, text, kind))
     return Tagged(entities, nouns, tags.proper_starts)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from indexer.text.stopwords import READER_STOPWORDS
 
@@ -19,6 +20,7 @@ _IRREGULAR = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light, deterministic stem: enough to match "raised" with "raise" and "companies"."""
     word = word.removesuffix("'s").removesuffix("\u2019s")

@@ -128,7 +128,9 @@ def test_the_reader_gets_the_stored_sentence_analysis_that_search_leaves_out(
     seen: list[RetrievalHit] = []
 
     class Recording:
-        def read(self, question: str, hits: Sequence[RetrievalHit]) -> Answer:
+        def read(
+            self, question: str, hits: Sequence[RetrievalHit], **_: object
+        ) -> Answer:
             seen.extend(hits)
             return Answer(text=None, abstained=True, confidence=0.0)
 

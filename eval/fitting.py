@@ -1,0 +1,132 @@
+"""Fitting the reader's parameters: the candidate ranker, the verdict model, the confidence maps.
+
+Pure functions over rows the caller collected (eval/calibrate.py reads the questions and their
+retrieved passages). Everything is scored with `eval.metrics`, the rules eval reports with.
+Confidence rows come from cross-fitted models (each question scored by a model that did not
+see it), so that a map learns how often an answer is right on questions the ranker has not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from service.reading.calibration import ConfidenceMap, VerdictModel
+from service.reading.ranker import LinearRanker, Ranker, TreeRanker, feature_matrix
+
+Row = Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class QuestionCandidates:
+    """One question's candidates: their features and whether each is right (exact match)."""
+
+    key: str
+    features: list[Row]
+    right: list[bool]
+
+
+def fit_ranker(
+    questions: Sequence[QuestionCandidates], features: Sequence[str], *, trees: bool = True
+) -> Ranker:
+    """Gradient-boosted trees (or a logistic regression) on candidate correctness."""
+    rows = [f for q in questions for f in q.features]
+    labels = np.array([r for q in questions for r in q.right], dtype=int)
+    matrix = feature_matrix(rows, features)
+    if not trees:
+        from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+        model = LogisticRegression(C=1.0, max_iter=3000).fit(matrix, labels)
+        weights = {n: float(w) for n, w in zip(features, model.coef_[0], strict=True)}
+        return LinearRanker(weights, float(model.intercept_[0]))
+    from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
+
+    model = HistGradientBoostingClassifier(
+        max_iter=200,
+        max_depth=6,
+        learning_rate=0.05,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        random_state=0,
+    ).fit(matrix, labels)
+    ranker = export_trees(model, features)
+    # The numpy evaluation must score exactly as scikit-learn does.
+    expected = model.decision_function(matrix[:500])
+    if not np.allclose(ranker.scores(matrix[:500]), expected, atol=1e-4):
+        raise AssertionError("exported trees disagree with scikit-learn")
+    return ranker
+
+
+def export_trees(model: object, features: Sequence[str]) -> TreeRanker:
+    """A fitted HistGradientBoostingClassifier as plain arrays (binary: one tree per round)."""
+    trees = []
+    for (predictor,) in model._predictors:  # type: ignore[attr-defined]
+        nodes = predictor.nodes
+        leaf = nodes["is_leaf"].astype(bool)
+        index = np.arange(len(nodes))
+        trees.append(
+            {
+                "feature": np.where(leaf, 0, nodes["feature_idx"]).tolist(),
+                "threshold": np.where(leaf, 0.0, nodes["num_threshold"]).tolist(),
+                "left": np.where(leaf, index, nodes["left"]).tolist(),
+                "right": np.where(leaf, index, nodes["right"]).tolist(),
+                "value": np.where(leaf, nodes["value"], 0.0).tolist(),
+            }
+        )
+    baseline = float(np.ravel(model._baseline_prediction)[0])  # type: ignore[attr-defined]
+    return TreeRanker.from_trees(features, baseline, trees)
+
+
+def folds(keys: Sequence[str], k: int) -> list[int]:
+    """A fold number per question, from its key (stable across runs)."""
+    import hashlib
+
+    return [int(hashlib.sha256(key.encode()).hexdigest(), 16) % k for key in keys]
+
+
+def cross_fitted(
+    questions: Sequence[QuestionCandidates],
+    fit: Callable[[Sequence[QuestionCandidates]], Ranker],
+    k: int = 3,
+) -> list[list[float]]:
+    """Each question's candidate scores from a ranker fitted on the other folds."""
+    fold_of = folds([q.key for q in questions], k)
+    scores: list[list[float]] = [[] for _ in questions]
+    for fold in range(k):
+        ranker = fit([q for q, f in zip(questions, fold_of, strict=True) if f != fold])
+        for i, (q, f) in enumerate(zip(questions, fold_of, strict=True)):
+            if f == fold and q.features:
+                scores[i] = [float(s) for s in ranker.scores(feature_matrix(q.features, ranker.features))]
+    return scores
+
+
+def fit_confidence(rows: Sequence[Row], right: Sequence[bool], names: Sequence[str]) -> ConfidenceMap:
+    """Logistic regression over `names`, then isotonic regression onto observed accuracy."""
+    from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped]
+    from sklearn.linear_model import LogisticRegression
+
+    matrix = feature_matrix(rows, names)
+    labels = np.array(right, dtype=int)
+    platt = LogisticRegression(C=1.0, max_iter=3000).fit(matrix, labels)
+    logits = platt.decision_function(matrix)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    iso.fit(1 / (1 + np.exp(-logits)), labels)
+    return ConfidenceMap(
+        weights={n: float(w) for n, w in zip(names, platt.coef_[0], strict=True)},
+        bias=float(platt.intercept_[0]),
+        isotonic_x=tuple(round(float(x), 6) for x in iso.X_thresholds_),
+        isotonic_y=tuple(round(float(y), 6) for y in iso.y_thresholds_),
+    )
+
+
+def fit_verdict(rows: Sequence[Row], says_yes: Sequence[bool], names: Sequence[str]) -> VerdictModel:
+    """Logistic P(yes) over the evidence features of yes/no questions."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=0.3, max_iter=3000).fit(
+        feature_matrix(rows, names), np.array(says_yes, dtype=int)
+    )
+    weights = {n: float(w) for n, w in zip(names, model.coef_[0], strict=True)}
+    return VerdictModel(weights, float(model.intercept_[0]))

@@ -1,0 +1,122 @@
+"""What a question asks, read once for the reader: the answer's type, the noun it asks about,
+the entities it is about, the acronyms it names.
+
+"Which automaker recalled 380,000 trucks?" asks for an organisation (`expected`), calls it an
+automaker (`head`: the answer is often near that word, "the automaker Toyota"), and is about
+nothing named. "Who leads Superintelligence Labs?" is about "Superintelligence Labs" (`focus`):
+the sentence that answers it names that entity or an alias of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.text.stopwords import READER_STOPWORDS
+from service.reading.answer_types import AnswerType, expected_answer_type
+from service.reading.features import asks_about_role
+from service.reading.terms import WORD, content_terms, question_words, stem
+
+# The noun phrase a wh-word governs: "which (European) country", "how many (Christmas) trees",
+# "what is the name of the (storm)". Up to four words, cut at the first stop word.
+_WH_PHRASE = re.compile(
+    r"\b(?:which|what|whose|how many|how much)\s+(?:of the following\s+)?"
+    r"(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+|his\s+|her\s+)?"
+    r"(?:(?:name|title|term|word|type|kind|sort)s?\s+(?:of|for)\s+(?:the\s+|a\s+|an\s+|its\s+)?)?"
+    r"((?:[\w'\u2019-]+\s+){0,3}[\w'\u2019-]+)",
+    re.IGNORECASE,
+)
+# Words that end the asked noun phrase: verbs and clause words after it.
+_PHRASE_STOP = READER_STOPWORDS | frozenset(
+    "did does do is was are were has have had will would can could that this these those".split()
+)
+# Capitalised runs of the question (its named entities), and quoted strings.
+_NAME_RUN = re.compile(
+    r"(?<![\w'\u2019])(?:[A-Z][\w&.-]*(?:['\u2019](?!s\b)[\w&.-]+)?|\d+[A-Za-z][\w-]*)"
+    r"(?:\s+(?:of|the|for|de|and|&)?\s*(?:[A-Z][\w&.-]*|\d[\w.]*))*"
+)
+# Quoted strings: the opening mark after a space (or first), the closing one before a space or
+# punctuation, so that the apostrophe of "Google's" closes nothing.
+_QUOTED = re.compile(
+    r"(?:^|(?<=[\s(]))[\"\u201c\u2018']([^\"\u201c\u201d\u2018\u2019']{2,60})[\"\u201d\u2019']"
+    r"(?=[\s,.;:?!)]|$)"
+)
+_DATES = re.compile(
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
+    r"(?:\s+\d.*)?$"
+)
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}s?\b")
+_OPENERS = frozenset(
+    "who what which when where why how whose whom is are was were do does did has have had "
+    "can could will would should the a an in on at after before during between according "
+    "as for from to of by since with considering given based following this these that "
+    "both either neither".split()
+)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as the reader uses it."""
+
+    text: str
+    expected: AnswerType
+    terms: frozenset[str]  # stemmed content words
+    words: frozenset[str]  # every stemmed word, stop words included
+    head: frozenset[str]  # stems of the noun phrase the wh-word governs
+    head_text: str  # that phrase as written, lower-cased ("household pets")
+    focus: tuple[str, ...]  # lower-cased named entities and quoted strings of the question
+    acronyms: tuple[str, ...]
+    asks_role: bool
+    counts: bool  # "how many", "how old": a bare number, no unit
+
+
+def read_question(question: str) -> Asked:
+    """Everything the reader needs from a question, computed once."""
+    expected = expected_answer_type(question)
+    head_words = asked_head(question)
+    return Asked(
+        text=question,
+        expected=expected,
+        terms=content_terms(question),
+        words=question_words(question),
+        head=frozenset(stem(w) for w in head_words),
+        head_text=" ".join(head_words),
+        focus=focus_names(question),
+        acronyms=tuple(dict.fromkeys(m.group().rstrip("s") for m in _ACRONYM.finditer(question))),
+        asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),
+        counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
+    )
+
+
+def asked_head(question: str) -> list[str]:
+    """The noun phrase the question's wh-word governs ("which automaker": automaker)."""
+    match = _WH_PHRASE.search(question)
+    if match is None:
+        return []
+    words: list[str] = []
+    for word in WORD.findall(match.group(1).lower()):
+        if word in _PHRASE_STOP:
+            break
+        words.append(word)
+    return words
+
+
+def focus_names(question: str) -> tuple[str, ...]:
+    """The named things a question is about: capitalised runs (not its opening word alone) and
+    quoted strings, lower-cased, longest first."""
+    names: dict[str, None] = {}
+    for match in _QUOTED.finditer(question):
+        names.setdefault(match.group(1).strip().lower(), None)
+    for match in _NAME_RUN.finditer(question):
+        words = match.group().split()
+        while words and words[0].lower().strip(".,") in _OPENERS:
+            words.pop(0)
+        while words and words[-1].lower() in {"of", "the", "for", "de", "and", "&"}:
+            words.pop()
+        text = " ".join(words).strip(".,;:'\u2019")
+        text = re.sub(r"['\u2019]s$", "", text)
+        if len(text) >= 2 and text.lower() not in READER_STOPWORDS and not _DATES.match(
+            text.lower()
+        ):
+            names.setdefault(text.lower(), None)
+    return tuple(sorted(names, key=len, reverse=True))

@@ -1,0 +1,253 @@
+"""Every span of a sentence that could be the answer, beyond the tagger's entities.
+
+The tagger and the patterns (spans.py) find whole names, amounts and noun phrases. Answers are
+often a part or a join of those: "10,000" of "more than 10,000", "Twitter" of "Twitter users",
+"human error" of "tragic human error", "Croatia and Morocco". Names of things come in shapes a
+small NER model misses: "Llama 3.1 70B", "Chick-fil-A", "iPhone", a name introduced by "called"
+or quoted, an acronym's expansion. This module adds those as candidates, each marked with how it
+was made (`Span.origin`), and drops what cannot be an answer: a number inside a name ("the 4 of
+GPT-4o", "the 7 of Mistral 7B") is never a count, a score or a price.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from service.reading.answer_types import AnswerType
+from service.reading.spans import NUMERIC, PROPER, Span, Tagged, merge_spans, rule_spans
+
+# "more than 10,000", "nearly 1.6 million": the quiz answer is the number.
+_QUALIFIER = re.compile(
+    r"^(?:more than|less than|fewer than|over|under|nearly|almost|about|around|roughly|"
+    r"approximately|some|at least|at most|up to|just over|just under|as many as|as much as|"
+    r"an estimated|only|just|a record|a total of|upwards of|close to)\s+",
+    re.IGNORECASE,
+)
+# A name, then a version: "Llama 3.1 70B", "Mistral 7B", "Windows 11", "GPT 4". A bare number
+# after a name counts only before punctuation, a capital or a small word ("Biden 81 years",
+# "Toyota 2 million" are no versions); months and weekdays are dates, not names.
+_VERSION = r"\d{1,3}(?:\.\d+)+[A-Za-z]{0,2}\+?|\d{1,3}[A-Za-z]{1,2}\+?|\d{1,3}\+?"
+_VERSIONED = re.compile(
+    r"\b(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+    r"[a-z]*\.?\s)[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*"
+    rf"(?:\s+(?:{_VERSION}))+(?:\s+(?:[A-Z][\w-]*|\d{{1,3}}[A-Z]{{1,2}}))*"
+    r"(?=\s*$|\s*[,.;:)!?]|\s+(?:[A-Z]|and\b|or\b|on\b|in\b|with\b|to\b|for\b|is\b|was\b|"
+    r"from\b|at\b|by\b|of\b|as\b|that\b|which\b|model|beat|scored))"
+)
+# Names that start lower-case or mix letters and digits: "iPhone", "eBay", "o3-mini".
+_ODD_NAME = re.compile(r"\b(?:[a-z]{1,3}[A-Z][\w-]*|[a-z]\d[\w.-]*)(?:\+)?")
+# A name introduced as a name: "a model called Muse Spark", "dubbed 'the Snowman'".
+_INTRODUCED = re.compile(
+    r"\b(?:called|named|dubbed|nicknamed|titled|known as|branded(?: as)?|code-?named)\s+"
+    r"(?:the\s+)?(?P<name>[\"\u201c\u2018'][^\"\u201d\u2019']{1,60}[\"\u201d\u2019']|"
+    r"[A-Z0-9][\w'\u2019.&+-]*(?:\s+(?:[A-Z0-9][\w'\u2019.&+-]*|of|the|de))*)"
+)
+_NAME_JOIN = re.compile(r"\s*,?\s*(?:and|&)\s+(?:(?:a|an|the)\s+)?")
+# Units and counted things after a number: "80 million pounds" -> "80 million".
+_TRAILING_WORD = re.compile(r"\s+[A-Za-z][A-Za-z-]*$")
+_SCALES = frozenset("hundred thousand million billion trillion m bn k percent".split())
+_MONTH = (
+    r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE_PIECES = (
+    re.compile(rf"{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b"),
+    re.compile(_MONTH),
+    re.compile(r"\b(?:1[89]|20)\d\d\b"),
+)
+# Capitalised title words before a name, or lower-case ones after a capital: "First lady".
+_TITLE_BEFORE = re.compile(
+    r"(?:\b[A-Z][\w.'\u2019-]*\s+(?:[A-Z][\w.'\u2019-]*\s+|(?:lady|minister|secretary|"
+    r"president|general|justice|judge|senator|governor|mayor|chief|officer|director)\s+){0,3})$"
+)
+_LINKS = frozenset({"of", "the", "and", "for", "de", "on", "&", "a", "an", "in", "at", "to"})
+_ARTICLE = (" a", " an", " the")
+MAX_PART_WORDS = 5  # longer names are not split into parts
+
+
+def candidate_spans(
+    sentence: str, tagged: Tagged | None, acronyms: Sequence[str] = ()
+) -> list[Span]:
+    """Every candidate of one sentence: tagged and pattern spans, their parts and joins."""
+    versioned = [(m.start(), m.end()) for m in _VERSIONED.finditer(sentence)]
+    base = merge_spans(sentence, tagged, rule_spans(sentence))
+    base = [_whole_words(sentence, s) for s in base]
+    extra = list(_named_things(sentence, versioned, acronyms))
+    spans: dict[tuple[int, int], Span] = {}
+    for span in base:
+        if span.kind in NUMERIC and _inside(span, versioned):
+            continue  # the digits of a name
+        spans.setdefault((span.start, span.end), span)
+    for span in extra:
+        known = spans.get((span.start, span.end))
+        if known is not None:  # the tagger's type, and the knowledge that it is a name
+            span = Span(known.start, known.end, known.text, known.kind, known.from_ner, span.origin)
+        spans[(span.start, span.end)] = span
+    for span in list(spans.values()):
+        for part in _parts(sentence, span):
+            spans.setdefault((part.start, part.end), part)
+    for join in _joins(sentence, list(spans.values())):
+        spans.setdefault((join.start, join.end), join)
+    return sorted(spans.values(), key=lambda s: (s.start, -s.end))
+
+
+def _whole_words(sentence: str, span: Span) -> Span:
+    """A span grown to whole hyphenated words: NER cuts "Chick" out of "Chick-fil-A"."""
+    start, end = span.start, span.end
+    while start > 0 and (
+        sentence[start - 1].isalnum() or (sentence[start - 1] == "-" and _alnum(sentence, start - 2))
+    ):
+        start -= 1
+    while end < len(sentence) and (
+        sentence[end].isalnum() or (sentence[end] == "-" and _alnum(sentence, end + 1))
+    ):
+        end += 1
+    if (start, end) == (span.start, span.end):
+        return span
+    # Digits glued to letters are a name ("GPT-4o", "70B", "5G"), never a count or a price.
+    kind, origin = span.kind, span.origin
+    if kind in NUMERIC:
+        kind, origin = AnswerType.NAME, "versioned"
+    return Span(start, end, sentence[start:end], kind, span.from_ner, origin)
+
+
+def _alnum(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and text[i].isalnum()
+
+
+def _inside(span: Span, ranges: Iterable[tuple[int, int]]) -> bool:
+    return any(
+        start <= span.start and span.end <= end and (start, end) != (span.start, span.end)
+        for start, end in ranges
+    )
+
+
+def _named_things(
+    sentence: str, versioned: list[tuple[int, int]], acronyms: Sequence[str]
+) -> Iterable[Span]:
+    for start, end in versioned:
+        yield Span(start, end, sentence[start:end], AnswerType.NAME, origin="versioned")
+    for match in _ODD_NAME.finditer(sentence):
+        yield Span(match.start(), match.end(), match.group(), AnswerType.NAME, origin="odd")
+    for match in _INTRODUCED.finditer(sentence):
+        start, end = match.span("name")
+        text = match.group("name")
+        if text[0] in "\"\u201c\u2018'":
+            start, end = start + 1, end - 1
+        text = sentence[start:end].rstrip(".,;:")
+        if text:
+            yield Span(start, start + len(text), text, AnswerType.NAME, origin="introduced")
+    for acronym in acronyms:
+        yield from _expansions(sentence, acronym)
+
+
+def _expansions(sentence: str, acronym: str) -> Iterable[Span]:
+    """Runs of capitalised words whose initials spell the acronym ("National Institute of
+    Standards and Technology" for NIST); small linking words do not count."""
+    words = list(re.finditer(r"[\w'\u2019-]+", sentence))
+    letters = acronym.upper()
+    for i, first in enumerate(words):
+        if not first.group()[0].isupper() or first.group()[0] != letters[0]:
+            continue
+        taken, j = 0, i
+        while j < len(words) and taken < len(letters):
+            word = words[j].group()
+            if word.lower() in _LINKS and taken > 0:
+                j += 1
+                continue
+            if word[0].upper() != letters[taken] or not word[0].isupper():
+                break
+            taken, j = taken + 1, j + 1
+        if taken == len(letters) and j - i > 1:
+            start, end = first.start(), words[j - 1].end()
+            yield Span(start, end, sentence[start:end], AnswerType.NAME, origin="expansion")
+
+
+def _parts(sentence: str, span: Span) -> Iterable[Span]:
+    """A number without its qualifier or unit; a date's month or year; a name's words with or
+    without a title before them; the end of a noun phrase."""
+    if span.kind in NUMERIC:
+        yield from _number_parts(sentence, span)
+        return
+    if span.kind == AnswerType.DATE:
+        yield from _date_parts(sentence, span)
+        return
+    if span.kind in PROPER:
+        yield from _titled(sentence, span)
+    words = list(re.finditer(r"\S+", span.text))
+    if not 2 <= len(words) <= MAX_PART_WORDS or span.kind not in (*PROPER, AnswerType.THING):
+        return
+    proper = span.kind in PROPER and span.text[:1].isupper()
+    for i in range(len(words)):
+        for j in range(i + 1, len(words) + 1):
+            if (i, j) == (0, len(words)) or (i != 0 and j != len(words)):
+                continue  # only the ends of a name; a noun phrase keeps its head noun
+            if not proper and j != len(words):
+                continue
+            first, last = words[i].group(), words[j - 1].group()
+            if first.lower() in _LINKS or last.lower().strip(",.") in _LINKS:
+                continue
+            if proper and not first[0].isupper():
+                continue
+            start = span.start + words[i].start()
+            end = span.start + words[j - 1].end()
+            text = sentence[start:end].rstrip(",.;:")
+            if text:
+                yield Span(start, start + len(text), text, span.kind, span.from_ner, "part")
+
+
+def _number_parts(sentence: str, span: Span) -> Iterable[Span]:
+    start, end = span.start, span.end
+    match = _QUALIFIER.match(span.text)
+    if match:
+        start = span.start + match.end()
+        yield Span(start, end, sentence[start:end], span.kind, span.from_ner, "qualifier")
+    unit = _TRAILING_WORD.search(sentence[start:end])
+    if unit and unit.start() > 0 and unit.group().strip().lower() not in _SCALES:
+        cut = start + unit.start()
+        yield Span(start, cut, sentence[start:cut], span.kind, span.from_ner, "part")
+
+
+def _date_parts(sentence: str, span: Span) -> Iterable[Span]:
+    for pattern in _DATE_PIECES:
+        match = pattern.search(span.text)
+        if match and match.span() != (0, len(span.text)):
+            start, end = span.start + match.start(), span.start + match.end()
+            yield Span(start, end, sentence[start:end], span.kind, span.from_ner, "part")
+
+
+def _titled(sentence: str, span: Span) -> Iterable[Span]:
+    """The name with the capitalised title before it: "Treasury Secretary Janet Yellen",
+    "Former Vice President Mike Pence", "Typhoon Doksuri" (quizzes answer with either)."""
+    before = sentence[max(0, span.start - 60) : span.start]
+    match = _TITLE_BEFORE.search(before)
+    if match and match.group().strip():
+        start = span.start - len(before) + match.start()
+        text = sentence[start : span.end]
+        yield Span(start, span.end, text, span.kind, span.from_ner, "titled")
+
+
+def _joins(sentence: str, spans: list[Span]) -> Iterable[Span]:
+    """Two things of one kind joined by "and": "Croatia and Morocco", "a snake and a hawk";
+    a place and the place it is in: "Montgomery, Alabama"."""
+    kinds = (*PROPER, AnswerType.THING)
+    ordered = sorted(
+        (s for s in spans if s.kind in kinds and s.origin in ("", "opener")), key=lambda s: s.start
+    )
+    for left in ordered:
+        for right in ordered:
+            if right.start <= left.end or right.start - left.end > 9 or left.kind != right.kind:
+                continue
+            between = sentence[left.end : right.start]
+            comma_place = left.kind == AnswerType.PLACE and between == ", "
+            joined = _NAME_JOIN.fullmatch(between)
+            if not comma_place and not joined:
+                continue
+            if joined and left.kind != AnswerType.THING and between.rstrip().endswith(_ARTICLE):
+                continue  # "Muse Spark and the National Institute": two things, not one name
+            start = left.start
+            if left.kind == AnswerType.THING and sentence[:start].endswith(("a ", "an ")):
+                start = sentence.rindex(" ", 0, start - 1) + 1 if " " in sentence[: start - 1] else 0
+            text = sentence[start : right.end]
+            yield Span(start, right.end, text, left.kind, left.from_ner, "join")
