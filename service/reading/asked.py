@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from indexer.text.stopwords import READER_STOPWORDS
 from service.reading.answer_types import AnswerType, expected_answer_type
 from service.reading.features import asks_about_role
 from service.reading.terms import WORD, content_terms, question_words, stem
+from service.retrieval.timeframes import Timeframe, resolve_timeframe
 
 # The noun phrase a wh-word governs: "which (European) country", "how many (Christmas) trees",
 # "what is the name of the (storm)". Up to four words, cut at the first stop word.
@@ -68,9 +70,11 @@ class Asked:
     acronyms: tuple[str, ...]
     asks_role: bool
     counts: bool  # "how many", "how old": a bare number, no unit
+    as_of: date | None = None  # the day the question is asked on
+    timeframe: Timeframe | None = None  # its time words, resolved against as_of (or today)
 
 
-def read_question(question: str) -> Asked:
+def read_question(question: str, as_of: date | None = None) -> Asked:
     """Everything the reader needs from a question, computed once."""
     expected = expected_answer_type(question)
     head_words = asked_head(question)
@@ -85,6 +89,8 @@ def read_question(question: str) -> Asked:
         acronyms=tuple(dict.fromkeys(m.group().rstrip("s") for m in _ACRONYM.finditer(question))),
         asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),
         counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
+        as_of=as_of,
+        timeframe=resolve_timeframe(question, as_of or date.today()),
     )
 
 

@@ -46,6 +46,7 @@ from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import WORD, question_overlap
 from service.reading.word_vectors import WordVectors
+from service.reading.timing import age, date_fit
 from service.reading.verdict import decide, yes_no_question
 from service.types import Answer, FollowUp, OutletsNamed, RetrievalHit, SentenceVectors
 
@@ -75,6 +76,9 @@ FEATURES = (
     "qualifier",  # a number without its qualifier ("10,000" of "more than 10,000")
     "named",  # a name introduced as one: "called X", a versioned name, an acronym's expansion
     "join",  # two names joined by "and"
+    "opener",  # capitalised only because it opens its sentence, and tagged as no name
+    "date_fit",  # the article is from the period the question's time words mean (timing.py)
+    "age",  # how old the article was when the question was asked
     "numeric_question",  # the question asks for a number, an amount or a share
     "proper",  # the candidate is a name (person, organisation, place, other)
     "head_sim",  # word-vector cosine of the candidate to the noun the question asks about
@@ -156,7 +160,7 @@ class ExtractiveReader:
         yes_no = yes_no_question(question)
         if yes_no is not None:
             return decide(yes_no, hits, self.calibration, self.abstain_threshold, outlets)
-        return self.answer_from(self.candidates(question, hits))
+        return self.answer_from(self.candidates(read_question(question, as_of), hits))
 
     def answer_from(self, candidates: Sequence[Candidate]) -> Answer:
         """The answer for ranked candidates: the best one, or an abstention."""
@@ -191,9 +195,13 @@ class ExtractiveReader:
         tags = self._tags(read)
         by_key: dict[str, Candidate] = {}
         meaning = _Meaning(self._words, asked)
+        newest = max((d for s in read if (d := s.chunk.published_at)), default=None)
         for rank, sentence in enumerate(read):
             words = SentenceWords(sentence.text)
             context = _SentenceContext(sentence, rank, words, asked)
+            published = sentence.chunk.published_at
+            context.shared["date_fit"] = date_fit(published, asked.timeframe, newest)
+            context.shared["age"] = age(published, asked.as_of)
             context.shared["soft"] = meaning.soft(sentence.text)
             context.meaning = meaning
             for span in candidate_spans(sentence.text, tags[rank], asked.acronyms):
@@ -235,6 +243,7 @@ class ExtractiveReader:
             qualifier=1.0 if span.origin == "qualifier" else 0.0,
             named=1.0 if span.origin in _NAMED_ORIGINS else 0.0,
             join=1.0 if span.origin == "join" else 0.0,
+            opener=1.0 if span.origin == "opener" else 0.0,
             proper=1.0 if span.kind in PROPER else 0.0,
             head_sim=context.meaning.head_similarity(span.text) if context.meaning else 0.0,
         )
