@@ -316,10 +316,19 @@ class QAEngine:
         filters: SearchFilters | None = None,
         as_of: date | None = None,
     ) -> AskResult:
-        """An answer with citations, or an abstention, from the top passages."""
+        """An extractive answer with citations, or an abstention, from the top passages.
+
+        Generative answers (and auto mode's call to the LLM) are service.generative.modes's,
+        which reads through this first.
+        """
         _check_top_k(top_k)
         if mode == "generative":
-            raise ModeUnavailableError("generative answers need an LLM endpoint; not available yet")
+            from service.generative.errors import LLMNotConfiguredError
+            from service.generative.modes import NOT_CONFIGURED
+
+            if not self.settings.llm_base_url:
+                raise LLMNotConfiguredError(NOT_CONFIGURED)
+            raise ModeUnavailableError("generative answers go through service.generative.modes")
         started = time.perf_counter()
         with self.lease() as generation:
             reader = self._get_reader()
@@ -332,6 +341,13 @@ class QAEngine:
                 index_version=generation.version,
                 took_ms=_ms_since(started),
             )
+
+    def read(self, question: str, hits: Sequence[RetrievalHit], index_version: str) -> AskResult:
+        """The extractive answer from passages retrieved already (stands in for an LLM's)."""
+        started = time.perf_counter()
+        with self.lease() as generation:
+            answer = self._get_reader().read(question, with_analysis(generation.index, hits))
+        return AskResult(answer, "extractive", tuple(hits), index_version, _ms_since(started))
 
     def article(self, article_id: str) -> ArticleView:
         """An article by id, with its canonical copy and the other sources of its story."""

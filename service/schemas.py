@@ -9,7 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from indexer.types import Article, SearchFilters
 from service.engine import ArticleView, SearchResult
-from service.types import AnswerMode, AskResult, Citation, RetrievalHit, RetrievalMode
+from service.types import (
+    AnswerMode,
+    AskResult,
+    Citation,
+    RetrievalHit,
+    RetrievalMode,
+    TokenUsage,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 TopK = Annotated[int, Field(ge=1, le=50, description="How many passages to retrieve.")]
@@ -58,6 +65,11 @@ class AskRequest(_Request):
     top_k: TopK = 10
     filters: Filters | None = None
     as_of: date | None = Field(None, description="Answer as of this date: ignore later news.")
+    stream: bool = Field(
+        False,
+        description="Answer as server-sent events (passages, delta, citations, done or error) "
+        "instead of one JSON body.",
+    )
 
 
 class Passage(BaseModel):
@@ -112,6 +124,12 @@ class CitationOut(BaseModel):
     quote: str = Field(description="The whole sentence that holds the answer.")
     start: int = Field(description="`article.text[start:end]` is the answer span.")
     end: int
+    marker: int | None = Field(
+        None, description="Generative answers: the passage number [n] the answer cites here."
+    )
+    supports: str | None = Field(
+        None, description="Generative answers: the answer sentence this quote supports."
+    )
 
     @classmethod
     def from_citation(cls, citation: Citation) -> CitationOut:
@@ -119,19 +137,53 @@ class CitationOut(BaseModel):
         return cls.model_validate(citation, from_attributes=True)
 
 
+class UsageOut(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    counted: bool = Field(
+        description="True where the endpoint reported no usage and newsqa counted the tokens."
+    )
+
+    @classmethod
+    def from_usage(cls, usage: TokenUsage | None) -> UsageOut | None:
+        return cls.model_validate(usage, from_attributes=True) if usage is not None else None
+
+
 class AskResponse(BaseModel):
     answer: str | None
     abstained: bool
-    confidence: float = Field(ge=0, le=1)
-    mode_used: AnswerMode
+    confidence: float = Field(
+        ge=0,
+        le=1,
+        description="Extractive: the reader's calibrated confidence. Generative: the share of "
+        "answer sentences that a cited passage sentence supports.",
+    )
+    mode_used: AnswerMode = Field(description="extractive or generative: who wrote the answer.")
     citations: list[CitationOut]
     passages: list[Passage]
     index_version: str
     took_ms: float
+    fallback_reason: str | None = Field(
+        None,
+        description="Why the answer is not the one the mode aims for first, e.g. "
+        "low_confidence (auto asked the LLM), llm_not_configured, upstream_timeout.",
+    )
+    usage: UsageOut | None = Field(None, description="LLM tokens, generative answers only.")
+    grounded: bool = Field(
+        description="At least one citation backs the answer (an extractive answer always is)."
+    )
+    unsupported_sentences: list[str] = Field(
+        default_factory=list, description="Answer sentences no cited passage sentence supports."
+    )
+    dropped_markers: list[int] = Field(
+        default_factory=list, description="[n] markers that named no passage, removed."
+    )
+    partial: bool = Field(False, description="The LLM's answer was cut short by a failure.")
 
     @classmethod
     def from_result(cls, result: AskResult) -> AskResponse:
         answer = result.answer
+        grounding = result.grounding
         return cls(
             answer=answer.text,
             abstained=answer.abstained,
@@ -141,6 +193,12 @@ class AskResponse(BaseModel):
             passages=[Passage.from_hit(hit) for hit in result.passages],
             index_version=result.index_version,
             took_ms=result.took_ms,
+            fallback_reason=result.fallback_reason,
+            usage=UsageOut.from_usage(result.usage),
+            grounded=grounding.grounded if grounding else not answer.abstained,
+            unsupported_sentences=list(grounding.unsupported_sentences) if grounding else [],
+            dropped_markers=list(grounding.dropped_markers) if grounding else [],
+            partial=grounding.partial if grounding else False,
         )
 
 

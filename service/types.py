@@ -39,6 +39,9 @@ class Citation:
     quote: str  # the whole sentence that holds the answer
     start: int
     end: int
+    # Generative answers: the passage number [n] cited, and the answer sentence it supports.
+    marker: int | None = None
+    supports: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,34 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class TokenUsage:
+    prompt_tokens: int
+    completion_tokens: int
+    counted: bool = False  # True where the endpoint reported none and tiktoken counted them
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """How well a generative answer is backed by the passages it cites."""
+
+    grounded: bool  # at least one answer sentence has a supporting passage sentence
+    unsupported_sentences: tuple[str, ...] = ()
+    dropped_markers: tuple[int, ...] = ()  # [n] that named no passage, removed from the text
+    removed_urls: tuple[str, ...] = ()  # links found in no cited passage, removed from the text
+    partial: bool = False  # the answer was cut short by an upstream failure
+
+
+@dataclass(frozen=True)
 class AskResult:
     answer: Answer
     mode_used: AnswerMode
     passages: tuple[RetrievalHit, ...]
     index_version: str
     took_ms: float
+    # Why the answer is not what the mode first aims for (service/generative/modes.py).
+    fallback_reason: str | None = None
+    usage: TokenUsage | None = None  # generative answers only
+    grounding: Grounding | None = None  # generative answers only
 
 
 class Retriever(Protocol):
