@@ -40,6 +40,12 @@ class AskOutcome:
     passages: tuple[Passage, ...]
     index_version: str
     took_ms: float
+    # Why the answer is not the mode's first choice (service/generative/modes.py), e.g.
+    # low_confidence where auto asked the LLM; None where it is.
+    fallback_reason: str | None = None
+    grounded: bool | None = None
+    prompt_tokens: int | None = None  # LLM usage, generative answers only
+    completion_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,10 @@ class EngineBackend:
             passages=_from_hits(result.passages),
             index_version=result.index_version,
             took_ms=took,
+            fallback_reason=result.fallback_reason,
+            grounded=result.grounding.grounded if result.grounding else not answer.abstained,
+            prompt_tokens=result.usage.prompt_tokens if result.usage else None,
+            completion_tokens=result.usage.completion_tokens if result.usage else None,
         )
 
     def _index(self) -> IndexReader:
@@ -240,6 +250,10 @@ class HttpBackend:
             passages=_passages(data.get("passages", [])),
             index_version=str(data.get("index_version", "")),
             took_ms=took,
+            fallback_reason=data.get("fallback_reason"),
+            grounded=data.get("grounded"),
+            prompt_tokens=(data.get("usage") or {}).get("prompt_tokens"),
+            completion_tokens=(data.get("usage") or {}).get("completion_tokens"),
         )
 
     def gold_article(self, article_id: str) -> GoldArticle:

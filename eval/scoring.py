@@ -154,6 +154,13 @@ def build_row(
         "abstained": ask.abstained if ask else None,
         "confidence": ask.confidence if ask else None,
         "mode_used": ask.mode_used if ask else None,
+        "fallback_reason": ask.fallback_reason if ask else None,
+        "grounded": ask.grounded if ask else None,
+        "llm_tokens": (
+            {"prompt": ask.prompt_tokens, "completion": ask.completion_tokens}
+            if ask and ask.prompt_tokens is not None
+            else None
+        ),
         "index_version": ask.index_version if ask else None,
         "passages": [snippet(p) for p in ask.passages] if ask else [],
         "retrieval": retrieval,
