@@ -196,7 +196,7 @@ def test_the_total_deadline_holds_across_slow_answers_and_retries(
     llm.default = Behaviour(delay_s=0.4, status=500)
     settings = llm_settings(llm_url, llm_total_timeout_s=0.7, llm_retries=5)
     started = time.monotonic()
-    with pytest.raises(UpstreamDeadlineError, match="0.7 s"):
+    with pytest.raises(UpstreamDeadlineError, match=r"0\.7 s"):
         run(settings, lambda c: c.complete(QUESTION))
     elapsed = time.monotonic() - started
     assert 0.7 <= elapsed < 1.2
