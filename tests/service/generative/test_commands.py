@@ -1,4 +1,4 @@
-"""`newsqa ask --mode generative` and `newsqa eval run --mode generative` against the loopback LLM."""
+"""`newsqa ask` and `newsqa eval run` in generative mode, against the loopback LLM."""
 
 from __future__ import annotations
 
