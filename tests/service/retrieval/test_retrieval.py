@@ -22,6 +22,7 @@ from indexer.types import (
     Article,
     Chunk,
     ChunkRef,
+    OutletSummary,
     ScoredChunk,
     ScoredRef,
     SearchFilters,
