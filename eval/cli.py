@@ -82,16 +82,18 @@ def _backend(
         return
     from service.config import Settings
     from service.engine import QAEngine
+    from service.generative.blocking import BlockingAnswerer
 
     settings = Settings(index_dir=index_dir) if index_dir else Settings()
     engine = QAEngine(settings)
     engine.warm_up()
     if engine.index is None:
-        raise _fail(f"no index in {settings.index_dir}; build one with `newsqa index build`")
-    try:
-        yield EngineBackend(engine, settings.model_dump(mode="json", exclude={"api_keys"}))
-    finally:
         engine.close()
+        raise _fail(f"no index in {settings.index_dir}; build one with `newsqa index build`")
+    recorded = settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})
+    # Answers in every mode (the LLM where NEWSQA_LLM_BASE_URL is set); closes the engine.
+    with BlockingAnswerer(engine, settings) as answerer:
+        yield EngineBackend(answerer, recorded)
 
 
 def _options(suite: Suite | None, overrides: dict[str, Any]) -> RunOptions:

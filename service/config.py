@@ -6,9 +6,9 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from indexer.config import IndexConfig
@@ -136,6 +136,66 @@ class Settings(BaseSettings):
         description="The built-in reader's dense similarity per sentence: its passage's cosine "
         "from retrieval (free), or each sentence embedded (~120 ms more per question).",
     )
+
+    # Generative answers (service/generative/): any OpenAI-compatible chat-completions server.
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama) or "
+        "https://api.openai.com/v1; unset: no generative answers. http(s) only; link-local and "
+        "cloud metadata addresses are refused; redirects are not followed.",
+    )
+    llm_model: str | None = Field(
+        None, description="Model name the endpoint knows; required with NEWSQA_LLM_BASE_URL."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Sent as a bearer token; never logged or returned."
+    )
+    llm_connect_timeout_s: float = Field(5.0, gt=0, description="Connect timeout per attempt.")
+    llm_read_timeout_s: float = Field(
+        30.0, gt=0, description="Longest wait for the next byte (a stalled stream ends here)."
+    )
+    llm_total_timeout_s: float = Field(
+        60.0, gt=0, description="Deadline for the whole call, retries and streaming included."
+    )
+    llm_retries: int = Field(
+        2, ge=0, le=10, description="Retries after a 429, a 5xx, a timeout or a refused connection."
+    )
+    llm_retry_max_wait_s: float = Field(
+        10.0,
+        ge=0,
+        description="Longest wait before a retry; a 429 whose Retry-After asks for more is not "
+        "retried.",
+    )
+    llm_max_tokens: int = Field(512, ge=1, description="Most tokens an answer may have.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    llm_context_budget_tokens: int = Field(
+        3000,
+        ge=512,
+        description="Most prompt tokens (instructions, question and passages, counted with "
+        "tiktoken); passages are packed best first, in whole sentences.",
+    )
+    llm_max_response_bytes: int = Field(
+        2_000_000, ge=1024, description="Largest answer body read from the endpoint."
+    )
+    llm_breaker_threshold: int = Field(
+        5, ge=1, description="Failed calls in a row (per worker) that open the circuit breaker."
+    )
+    llm_breaker_cooldown_s: float = Field(
+        30.0, gt=0, description="How long an open breaker sends no calls before one probe."
+    )
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _checked_endpoint(cls, value: str | None) -> str | None:
+        from service.generative.endpoint import check_base_url
+
+        return check_base_url(value) if value else None
+
+    @model_validator(mode="after")
+    def _llm_complete(self) -> Self:
+        if self.llm_base_url and not self.llm_model:
+            raise ValueError("NEWSQA_LLM_MODEL is required when NEWSQA_LLM_BASE_URL is set")
+        return self
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod

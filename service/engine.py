@@ -19,6 +19,7 @@ from datetime import date
 from indexer.protocols import Embedder, IndexReader
 from indexer.types import SearchFilters
 from service.config import Settings
+from service.generation import ServedGeneration
 from service.reading.tagging import EntityTagger
 from service.types import (
     AnswerMode,
@@ -29,7 +30,7 @@ from service.types import (
     Reader,
     RetrievalHit,
     RetrievalMode,
-    Retriever,
+    Retrieved,
     SearchResult,
 )
 
@@ -60,40 +61,6 @@ class ModeUnavailableError(Exception):
     """The asked answer mode needs a part that this deployment does not have."""
 
 
-class _Generation:
-    """One opened index generation and its retriever, closed after its last lease ends."""
-
-    def __init__(self, index: IndexReader, retriever: Retriever) -> None:
-        self.index = index
-        self.retriever = retriever
-        self.version = index.version
-        self._lock = threading.Lock()
-        self._leases = 0
-        self._retired = False
-
-    def acquire(self) -> None:
-        with self._lock:
-            self._leases += 1
-
-    def release(self) -> None:
-        with self._lock:
-            self._leases -= 1
-            close = self._retired and self._leases == 0
-        if close:
-            self._close()
-
-    def retire(self) -> None:
-        with self._lock:
-            self._retired = True
-            close = self._leases == 0
-        if close:
-            self._close()
-
-    def _close(self) -> None:
-        log.info("closing index generation %s", self.version)
-        self.index.close()
-
-
 WARM_UP_QUESTION = "Who leads the company's new research lab?"
 
 
@@ -113,7 +80,7 @@ class QAEngine:
         self._reader: Reader | None = None
         self._tagger: EntityTagger | None = None  # spaCy, loaded only if a sentence needs it
         self._legs: ThreadPoolExecutor | None = None
-        self._generation: _Generation | None = None
+        self._generation: ServedGeneration | None = None
         self._swap_lock = threading.Lock()  # guards self._generation
         self._load_lock = threading.Lock()  # one loader (warm-up or reload) at a time
         self._failed_versions: dict[str, float] = {}  # version: when it failed
@@ -215,14 +182,14 @@ class QAEngine:
     def _dir(self) -> str:
         return str(self.settings.index_dir)
 
-    def _swap(self, generation: _Generation) -> _Generation | None:
+    def _swap(self, generation: ServedGeneration) -> ServedGeneration | None:
         with self._swap_lock:
             old, self._generation = self._generation, generation
         if old is not None:
             old.retire()
         return old
 
-    def _open_generation(self) -> _Generation:
+    def _open_generation(self) -> ServedGeneration:
         from indexer.store.reader import open_index
         from service.retrieval.search import HybridRetriever
 
@@ -249,7 +216,7 @@ class QAEngine:
             executor=self._legs,
         )
         self._get_reader()  # built once, beside the first generation, so no request waits on it
-        return _Generation(index, retriever)
+        return ServedGeneration(index, retriever)
 
     def _get_embedder(self) -> Embedder:
         if self._embedder is None:
@@ -284,7 +251,7 @@ class QAEngine:
         return self._reader
 
     @contextmanager
-    def lease(self) -> Iterator[_Generation]:
+    def lease(self) -> Iterator[ServedGeneration]:
         """The current generation, kept open until the block ends."""
         with self._swap_lock:
             generation = self._generation
@@ -329,25 +296,63 @@ class QAEngine:
         filters: SearchFilters | None = None,
         as_of: date | None = None,
     ) -> AskResult:
-        """An answer with citations, or an abstention, from the top passages."""
+        """An extractive answer with citations, or an abstention, from the top passages.
+
+        Generative answers (and auto mode's call to the LLM) are service.generative.modes's,
+        which retrieves and reads through this engine first.
+        """
         _check_top_k(top_k)
         if mode == "generative":
-            raise ModeUnavailableError("generative answers need an LLM endpoint; not available yet")
+            from service.generative.errors import LLMNotConfiguredError
+
+            if not self.settings.llm_base_url:
+                raise LLMNotConfiguredError()
+            raise ModeUnavailableError("generative answers go through service.generative.modes")
         started = time.perf_counter()
         with self.lease() as generation:
-            reader = self._get_reader()
             hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
-            answer = reader.read(question, with_analysis(generation.index, hits))
-            return AskResult(
-                answer=answer.text,
-                abstained=answer.abstained,
-                confidence=min(1.0, max(0.0, answer.confidence)),
-                mode_used="extractive",
-                citations=list(answer.citations),
-                passages=[Passage.from_hit(hit) for hit in hits],
-                index_version=generation.version,
-                took_ms=_ms_since(started),
-            )
+            return self._read(generation, question, hits, started)
+
+    def retrieve(
+        self,
+        question: str,
+        top_k: int = 10,
+        filters: SearchFilters | None = None,
+        *,
+        as_of: date | None = None,
+    ) -> Retrieved:
+        """The passages an answer to `question` is read from, before any reading."""
+        _check_top_k(top_k)
+        with self.lease() as generation:
+            hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
+            return Retrieved(tuple(hits), generation.version)
+
+    def read(self, question: str, retrieved: Retrieved) -> AskResult:
+        """The extractive answer from passages retrieved already (`retrieve`)."""
+        started = time.perf_counter()
+        with self.lease() as generation:
+            result = self._read(generation, question, retrieved.hits, started)
+        return result.model_copy(update={"index_version": retrieved.index_version})
+
+    def _read(
+        self,
+        generation: ServedGeneration,
+        question: str,
+        hits: Sequence[RetrievalHit],
+        started: float,
+    ) -> AskResult:
+        answer = self._get_reader().read(question, with_analysis(generation.index, hits))
+        return AskResult(
+            answer=answer.text,
+            abstained=answer.abstained,
+            confidence=min(1.0, max(0.0, answer.confidence)),
+            mode_used="extractive",
+            citations=list(answer.citations),
+            passages=[Passage.from_hit(hit) for hit in hits],
+            index_version=generation.version,
+            took_ms=_ms_since(started),
+            grounded=not answer.abstained,
+        )
 
     def article(self, article_id: str) -> ArticleResult:
         """An article by id, with its canonical copy and the other sources of its story."""

@@ -30,6 +30,14 @@ class RetrievalHit:
 
 
 @dataclass(frozen=True)
+class Retrieved:
+    """A question's fused hits from one index generation, before any reading."""
+
+    hits: tuple[RetrievalHit, ...]
+    index_version: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """The reader's verdict on a question: a span of a passage, or an abstention."""
 
@@ -66,6 +74,12 @@ class Citation(_FromArticle):
     quote: str = Field(description="The whole sentence that holds the answer.")
     start: int = Field(description="`article.text[start:end]` is the answer span.")
     end: int
+    marker: int | None = Field(
+        None, description="Generative answers: the passage number [n] the answer cites here."
+    )
+    supports: str | None = Field(
+        None, description="Generative answers: the answer sentence this quote supports."
+    )
 
 
 class Passage(_FromArticle):
@@ -100,15 +114,46 @@ class SearchResult(_Result):
     took_ms: float
 
 
+class TokenUsage(_Result):
+    """An LLM call's tokens: the endpoint's own count, else tiktoken's."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    counted: bool = Field(
+        False, description="True where the endpoint reported no usage and newsqa counted them."
+    )
+
+
 class AskResult(_Result):
     answer: str | None
     abstained: bool
-    confidence: float = Field(ge=0, le=1, description="Calibrated on the dev questions.")
-    mode_used: AnswerMode
+    confidence: float = Field(
+        ge=0,
+        le=1,
+        description="Extractive: the reader's confidence, calibrated on the dev questions. "
+        "Generative: the share of answer sentences that a cited passage sentence supports.",
+    )
+    mode_used: AnswerMode = Field(description="extractive or generative: who wrote the answer.")
     citations: list[Citation]
     passages: list[Passage]
     index_version: str
     took_ms: float
+    fallback_reason: str | None = Field(
+        None,
+        description="Why the answer is not the one the mode aims for first, e.g. "
+        "low_confidence (auto asked the LLM), llm_not_configured, upstream_timeout.",
+    )
+    usage: TokenUsage | None = Field(None, description="LLM tokens, generative answers only.")
+    grounded: bool = Field(
+        description="At least one citation backs the answer (an extractive answer always is)."
+    )
+    unsupported_sentences: list[str] = Field(
+        default_factory=list, description="Answer sentences no cited passage sentence supports."
+    )
+    dropped_markers: list[int] = Field(
+        default_factory=list, description="[n] markers that named no passage, removed."
+    )
+    partial: bool = Field(False, description="The LLM's answer was cut short by a failure.")
 
 
 class ArticleRef(_Result):

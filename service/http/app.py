@@ -12,6 +12,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from service.config import Settings, get_settings
 from service.engine import QAEngine
+from service.generative import openai_facade
+from service.generative.wiring import open_answerer
 from service.http.errors import install_error_handlers
 from service.http.metrics import Metrics, MetricsMiddleware
 from service.http.reload import reloading
@@ -64,7 +66,11 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
             settings.index_dir,
         )
         try:
-            async with reloading(qa, settings.reload_interval_s, metrics.reloads.inc):
+            async with (
+                open_answerer(settings, qa, metrics) as answerer,
+                reloading(qa, settings.reload_interval_s, metrics.reloads.inc),
+            ):
+                app.state.answerer = answerer
                 yield
         finally:
             if owns_engine:
@@ -81,6 +87,7 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     app.state.metrics = metrics
     app.include_router(router)
     app.include_router(web_router())
+    app.include_router(openai_facade.router)
     install_error_handlers(app)
 
     # Added innermost first: a request meets metrics, then CORS, then the guard, then the limit.

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import IndexCorruptError, IndexMismatchError, NoIndexError
 from service.engine import ArticleNotFoundError, IndexUnavailableError, ModeUnavailableError
+from service.generative.errors import LLMError, LLMNotConfiguredError
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ _CODES_BY_STATUS = {
     429: "rate_limited",
     500: "internal_error",
     501: "not_implemented",
+    502: "bad_gateway",
     503: "index_unavailable",
 }
 
@@ -88,6 +90,18 @@ async def _not_implemented(_: Request, exc: Exception) -> JSONResponse:
     return error_response(501, "not_implemented", str(exc))
 
 
+async def _llm_not_configured(_: Request, exc: Exception) -> JSONResponse:
+    # The deployment's choice, not a server fault: the message names the setting to add.
+    return error_response(400, "llm_not_configured", str(exc))
+
+
+async def _llm_failed(_: Request, exc: Exception) -> JSONResponse:
+    # Only refusals of the request itself get here (others fall back to extractive answers);
+    # messages are built by service/generative/client.py and never hold the API key.
+    assert isinstance(exc, LLMError)
+    return error_response(502, exc.reason, str(exc))
+
+
 async def _internal(_: Request, exc: Exception) -> JSONResponse:
     # Logged with its trace for the operator; the client sees a fixed message only.
     log.error("unhandled error", exc_info=exc)
@@ -102,4 +116,6 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(index_error, _index_unavailable)
     app.add_exception_handler(ArticleNotFoundError, _not_found)
     app.add_exception_handler(ModeUnavailableError, _not_implemented)
+    app.add_exception_handler(LLMNotConfiguredError, _llm_not_configured)
+    app.add_exception_handler(LLMError, _llm_failed)
     app.add_exception_handler(Exception, _internal)

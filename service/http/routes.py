@@ -1,5 +1,7 @@
 """The HTTP endpoints. Handlers are plain functions: FastAPI runs them in its thread pool, so
-retrieval and reading (CPU-bound, blocking) never stall the event loop.
+retrieval and reading (CPU-bound, blocking) never stall the event loop. The /ask handlers are
+async: they may wait on an LLM endpoint, and send retrieval and reading to worker threads
+themselves (service/generative/modes.py).
 
 The dependencies are `async` (they only read app state) and the query endpoints return their
 JSON already serialised by pydantic: each plain-function dependency, and FastAPI's re-validation
@@ -13,9 +15,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel
 
 from service.engine import QAEngine
+from service.generative import sse
+from service.generative.modes import Answerer
 from service.http.errors import ApiError
 from service.http.metrics import Metrics
 from service.http.schemas import AskRequest, ErrorResponse, Health, Ready, SearchRequest
@@ -29,6 +34,11 @@ router = APIRouter()
 async def get_engine(request: Request) -> QAEngine:
     engine: QAEngine = request.app.state.engine
     return engine
+
+
+async def get_answerer(request: Request) -> Answerer:
+    answerer: Answerer = request.app.state.answerer
+    return answerer
 
 
 async def get_metrics(request: Request) -> Metrics:
@@ -45,6 +55,7 @@ def _json(body: BaseModel, index_version: str) -> Response:
 
 
 EngineDep = Annotated[QAEngine, Depends(get_engine)]
+AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
@@ -63,33 +74,48 @@ def search(body: SearchRequest, engine: EngineDep) -> Response:
     return _json(result, result.index_version)
 
 
-@router.post("/ask", response_model=AskResult, responses=_errors(*_COMMON, 501))
-def ask(body: AskRequest, engine: EngineDep, metrics: MetricsDep) -> Response:
-    """An answer with citations, or an abstention where the index does not hold one."""
+@router.post(
+    "/ask",
+    response_model=AskResult,
+    responses={
+        **_errors(*_COMMON, 400, 502),
+        200: {"content": {"text/event-stream": {}}, "description": "JSON, or events if stream"},
+    },
+)
+async def ask(body: AskRequest, answerer: AnswererDep, metrics: MetricsDep) -> Response:
+    """An answer with citations, or an abstention where the index does not hold one; with
+    `"stream": true`, server-sent events (README, "Generative answers")."""
     filters = body.filters.to_domain() if body.filters else None
-    result = engine.ask(
+    plan = await answerer.prepare(
         body.question, mode=body.mode, top_k=body.top_k, filters=filters, as_of=body.as_of
     )
-    return _answer(result, metrics)
+    if body.stream:
+        return EventSourceResponse(
+            sse.encode(answerer.stream(plan), lambda result: _count(result, metrics)),
+            headers={VERSION_HEADER: plan.index_version, "Cache-Control": "no-store"},
+        )
+    return _answer(await answerer.answer(plan), metrics)
 
 
-@router.get("/ask", response_model=AskResult, responses=_errors(*_COMMON))
-def ask_get(
-    engine: EngineDep,
+@router.get("/ask", response_model=AskResult, responses=_errors(*_COMMON, 502))
+async def ask_get(
+    answerer: AnswererDep,
     metrics: MetricsDep,
     q: Annotated[str, Query(min_length=1, max_length=1000, pattern=r"\S")],
     top_k: Annotated[int, Query(ge=1, le=50)] = 10,
     as_of: date | None = None,
 ) -> Response:
     """The same as POST /ask, for curl and browsers: `GET /ask?q=...`."""
-    return _answer(engine.ask(q.strip(), top_k=top_k, as_of=as_of), metrics)
+    return _answer(await answerer.ask(q.strip(), top_k=top_k, as_of=as_of), metrics)
 
 
 def _answer(result: AskResult, metrics: Metrics) -> Response:
-    metrics.answers.labels(result.mode_used).inc()
-    if result.abstained:
-        metrics.abstentions.inc()
+    _count(result, metrics)
     return _json(result, result.index_version)
+
+
+def _count(result: AskResult, metrics: Metrics) -> None:
+    metrics.count_answer(result)
 
 
 @router.get(
@@ -122,7 +148,7 @@ def readyz(engine: EngineDep, response: Response) -> Ready:
 
 
 @router.get("/info", response_model=IndexInfo, responses=_errors(*_COMMON))
-def info(engine: EngineDep) -> Response:
+def info(engine: EngineDep, answerer: AnswererDep) -> Response:
     """The index's outlets with their article counts and newest dates, its freshness, and
     whether generative answers are available (the web page's filters and footer)."""
     with engine.lease() as generation:
@@ -131,8 +157,7 @@ def info(engine: EngineDep) -> Response:
             generation.version,
             generation.index.chunk_count,
             summaries,
-            # No LLM client exists yet; generative answers will set this from their settings.
-            llm_configured=False,
+            llm_configured=answerer.generator is not None,
         )
     return _json(body, generation.version)
 

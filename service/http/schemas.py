@@ -60,6 +60,11 @@ class AskRequest(_Request):
     top_k: TopK = 10
     filters: Filters | None = None
     as_of: date | None = Field(None, description="Answer as of this date: ignore later news.")
+    stream: bool = Field(
+        False,
+        description="Answer as server-sent events (passages, delta, citations, done or error) "
+        "instead of one JSON body.",
+    )
 
 
 class Health(BaseModel):
