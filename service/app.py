@@ -18,12 +18,15 @@ from service.metrics import Metrics, MetricsMiddleware
 from service.reload import reloading
 from service.routes import router
 from service.security import (
+    PROBE_PATHS,
     BodyLimitMiddleware,
     GuardMiddleware,
     RateLimiter,
     SharedTokenBucketLimiter,
     TokenBucketLimiter,
 )
+from service.slack.http import SlackEvents
+from service.slack.settings import EVENTS_PATH
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     owns_engine = engine is None
     qa = engine if engine is not None else QAEngine(settings)
     metrics = Metrics()
+    slack = SlackEvents(settings, qa, metrics)  # off unless its settings are given
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -62,7 +66,11 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
             settings.index_dir,
         )
         try:
-            async with reloading(qa, settings.reload_interval_s, metrics.reloads.inc):
+            # Leaving, the Slack bot goes first: its answers in flight still need the engine.
+            async with (
+                reloading(qa, settings.reload_interval_s, metrics.reloads.inc),
+                slack.running(),
+            ):
                 yield
         finally:
             if owns_engine:
@@ -78,6 +86,8 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     app.state.engine = qa
     app.state.metrics = metrics
     app.include_router(router)
+    slack.mount(app)
+    app.state.slack = slack
     install_error_handlers(app)
 
     # Added innermost first: a request meets metrics, then CORS, then the guard, then the limit.
@@ -86,6 +96,8 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
         GuardMiddleware,
         api_keys=settings.api_keys,
         limiter=_limiter(settings),
+        # Slack signs its requests instead of sending an API key (service/slack/http.py).
+        exempt_paths=PROBE_PATHS | {EVENTS_PATH} if slack.enabled else PROBE_PATHS,
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -1,4 +1,4 @@
-"""The `newsqa` command: index, serve, ask, eval and bench, each in its own module."""
+"""The `newsqa` command: index, serve, ask, slack, eval and bench, each in its own module."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import typer
 from service.cli_bench import app as bench_app
 from service.cli_index import app as index_app
 from service.cli_serve import register as register_serve_commands
+from service.slack.cli import register as register_slack_command
 
 app = typer.Typer(
     name="newsqa",
@@ -17,6 +18,7 @@ app = typer.Typer(
 app.add_typer(index_app, name="index", help="Build and update the index.")
 app.add_typer(bench_app, name="bench", help="Benchmarks: print figures and write JSON.")
 register_serve_commands(app)
+register_slack_command(app)
 
 
 def _add_eval(root: typer.Typer) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from prometheus_client import (
@@ -79,6 +79,8 @@ class Metrics:
         self.reloads = Counter(
             "newsqa_index_reloads", "New index generations swapped in.", registry=own
         )
+        # Gauges read from elsewhere at scrape time (the Slack bot's stored feedback).
+        self.on_scrape: list[Callable[[], None]] = []
 
     def render(self, engine: QAEngine) -> bytes:
         """The exposition text, with the index gauges read at scrape time."""
@@ -86,6 +88,8 @@ class Metrics:
         self.index_ready.set(1 if index is not None else 0)
         self.index_articles.set(index.article_count if index is not None else 0)
         self.index_chunks.set(index.chunk_count if index is not None else 0)
+        for update in self.on_scrape:
+            update()
         if self.registry is not None:
             return bytes(generate_latest(self.registry))
         registry = CollectorRegistry()

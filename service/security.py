@@ -1,7 +1,8 @@
 """Guard rails as ASGI middleware: bearer API keys, a per-client rate limit, a body size limit.
 
 They sit outside the router, so they also cover unknown routes, /docs and /metrics; only the
-health probes are exempt from keys and rate limits.
+health probes (and /slack/events, which Slack signs, where the bot is on) are exempt from keys
+and rate limits.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -135,15 +136,26 @@ class SharedTokenBucketLimiter:
 
 
 class GuardMiddleware:
-    """Bearer API keys (when any are configured) and the rate limit, per key or client address."""
+    """Bearer API keys (when any are configured) and the rate limit, per key or client address.
 
-    def __init__(self, app: ASGIApp, *, api_keys: Sequence[str], limiter: RateLimiter):
+    `exempt_paths` need neither: the health probes, and paths that authenticate otherwise.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        api_keys: Sequence[str],
+        limiter: RateLimiter,
+        exempt_paths: Collection[str] = PROBE_PATHS,
+    ):
         self.app = app
         self._keys = [key.encode() for key in api_keys]
         self._limiter = limiter
+        self._exempt = frozenset(exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PROBE_PATHS:
+        if scope["type"] != "http" or scope["path"] in self._exempt:
             await self.app(scope, receive, send)
             return
         client = self._client(scope)
