@@ -131,15 +131,18 @@ class Listeners:
         label = f"{command.get('command', 'command')} from {user} ({command.get('trigger_id')})"
         response_url = command.get("response_url")
         if not question:
-            await ack(text=USAGE["command"])
+            await ack(response_type="ephemeral", text=USAGE["command"])
             self.metrics.event("command", "ignored")
             return
         if not response_url:
-            await ack(text="Slack sent no response_url with this command, so I cannot answer.")
+            await ack(
+                response_type="ephemeral",
+                text="Slack sent no response_url with this command, so I cannot answer.",
+            )
             log.error("%s: no response_url; not answered", label)
             self.metrics.event("command", "ignored")
             return
-        await ack(text=f"Looking that up: {question}")
+        await ack(response_type="ephemeral", text=f"Looking that up: {question}")
         self.metrics.event("command", "answering")
         reply = Reply(label=label, response_url=str(response_url), echo_question=True)
         self.tasks.start(self.answerer.answer(question, reply), label)
@@ -150,26 +153,29 @@ class Listeners:
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
         await ack()
-        user = str((body.get("user") or {}).get("id") or "")
+        user = body.get("user")
+        user_id = str(user.get("id") or "") if isinstance(user, dict) else ""
         try:
             ref = FeedbackRef.decode(str(action.get("value") or ""))
+            if not user_id:
+                raise ValueError("no user")
         except ValueError:
-            log.warning("a feedback click from %s carried no answer reference", user or "?")
+            log.warning("a feedback click without an answer reference or user; not stored")
             self.metrics.event("feedback", "ignored")
             return
         value: Any = "helpful" if action.get("action_id") == HELPFUL_ACTION else "not_helpful"
-        channel = (body.get("channel") or {}).get("id")
+        channel = body.get("channel")
         vote = Vote(
             answer_id=ref.answer_id,
-            user_id=user,
+            user_id=user_id,
             vote=value,
             question=ref.question,
             answer=ref.answer,
             mode=ref.mode,
             index_version=ref.index_version,
-            channel=channel,
+            channel=str(channel.get("id")) if isinstance(channel, dict) else None,
         )
-        label = f"feedback from {user} on answer {ref.answer_id}"
+        label = f"feedback from {user_id} on answer {ref.answer_id}"
         try:
             # Stored before the acknowledgement goes out: a 200 means the vote is on disk.
             await self.answerer.in_state_thread(self.feedback.record, vote)
@@ -199,10 +205,12 @@ def skip_reason(event: dict[str, Any], bot_user_id: str | None) -> str | None:
     if event.get("edited"):
         return "an edited message"
     user = event.get("user")
-    if not user:
+    if not user or not isinstance(user, str):
         return "no author"
     if bot_user_id and user == bot_user_id:
         return "the bot's own message"
-    if not event.get("channel") or not event.get("ts"):
+    if not all(isinstance(event.get(key), str) and event[key] for key in ("channel", "ts")):
         return "no channel or timestamp"
+    if not isinstance(event.get("thread_ts", ""), str):
+        return "a thread timestamp that is not text"
     return None

@@ -17,6 +17,16 @@ from service.errors import ApiError
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
+# The fields Bolt reads from every payload, wherever they appear, and the types it assumes
+# (slack_bolt/request/internals.py): a payload that breaks them is malformed, not a 500.
+_OBJECTS = (
+    "event", "message", "previous_message", "view", "item", "assistant_thread",
+    "function_data", "container", "state",
+)  # fmt: skip
+_IDS = ("enterprise", "team", "user", "channel")  # an id, or an object holding one
+_LISTS_OF_OBJECTS = ("authorizations", "response_urls", "actions")
+_NESTED = ("event", "message", "previous_message", "item", "assistant_thread")
+
 
 def _bad(message: str) -> ApiError:
     return ApiError(400, "bad_request", message)
@@ -57,6 +67,7 @@ def _checked_json(text: str, what: str) -> dict[str, Any]:
         raise _bad(f"{what} is not valid JSON") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         raise _bad(f"{what} is not a JSON object with a type")
+    _check_shape(payload, what)
     kind = payload["type"]
     if kind == "url_verification" and not isinstance(payload.get("challenge"), str):
         raise _bad("a url_verification payload needs a challenge")
@@ -66,6 +77,28 @@ def _checked_json(text: str, what: str) -> dict[str, Any]:
             raise _bad("an event_callback payload needs an event with a type")
         if not isinstance(payload.get("event_id"), str) or not payload["event_id"]:
             raise _bad("an event_callback payload needs an event_id")
-    if kind == "block_actions" and not isinstance(payload.get("actions"), list):
-        raise _bad("a block_actions payload needs a list of actions")
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not actions or not all(isinstance(a.get("action_id"), str) for a in actions):
+            raise _bad("a block_actions payload needs actions, each with an action_id")
     return payload
+
+
+def _check_shape(payload: dict[str, Any], where: str, depth: int = 0) -> None:
+    for key in _OBJECTS:
+        if key in payload and not isinstance(payload[key], dict):
+            raise _bad(f"{where}: {key} is not an object")
+    for key in _IDS:
+        if payload.get(key) is not None and not isinstance(payload[key], str | dict):
+            raise _bad(f"{where}: {key} is neither an id nor an object")
+    for key in _LISTS_OF_OBJECTS:
+        value = payload.get(key)
+        if key in payload and not (
+            isinstance(value, list) and all(isinstance(item, dict) for item in value)
+        ):
+            raise _bad(f"{where}: {key} is not a list of objects")
+    if depth < 3:  # Slack nests a message in an event in a payload, no deeper
+        nested = [payload[key] for key in _NESTED if isinstance(payload.get(key), dict)]
+        nested += payload.get("authorizations") or []
+        for inner in nested:
+            _check_shape(inner, where, depth + 1)
