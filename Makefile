@@ -27,8 +27,8 @@ index: venv
 	$(BIN)/newsqa index build $(CORPUS) --if-stale
 
 lint: venv
-	$(BIN)/ruff check indexer service eval tests
-	$(BIN)/ruff format --check indexer service eval tests
+	$(BIN)/ruff check indexer service eval bench tests
+	$(BIN)/ruff format --check indexer service eval bench tests
 	$(BIN)/mypy
 
 test: venv lint

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Protocol, TypeVar
@@ -32,6 +35,14 @@ T = TypeVar("T")
 MAX_QUESTION_CHARS = 1000  # as POST /ask allows
 INDEX_NOT_READY = "The news index is not loaded yet, so I cannot answer. Try again in a minute."
 WEB_TIMEOUT_S = 15  # per call to Slack (each retry gets as long again)
+# Niceness of the threads that compute answers (0 is normal, 19 the lowest priority).
+ANSWER_NICENESS = 10
+
+
+def _background_priority() -> None:
+    """Lowers the calling thread's scheduling priority (Linux sets nice per thread)."""
+    with suppress(AttributeError, OSError):  # not on every platform
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ANSWER_NICENESS)
 
 
 class Asker(Protocol):
@@ -72,8 +83,12 @@ class Answerer:
         self._session = session
         self._retry_handlers = retry_handlers
         # Engine calls (a slow LLM can take seconds) and state reads/writes (milliseconds) run
-        # on separate threads, so a queue of slow answers never delays an acknowledgement.
-        self._answer_pool = ThreadPoolExecutor(answer_threads, thread_name_prefix="slack-answer")
+        # on separate threads, so a queue of slow answers never delays an acknowledgement; and
+        # the answer threads run at a lower CPU priority, so that when they hold the cores
+        # (extractive reading is pure Python) the event loop still gets them to acknowledge.
+        self._answer_pool = ThreadPoolExecutor(
+            answer_threads, thread_name_prefix="slack-answer", initializer=_background_priority
+        )
         self._state_pool = ThreadPoolExecutor(2, thread_name_prefix="slack-state")
 
     async def in_state_thread(self, function: Any, *args: Any, **kwargs: Any) -> Any:

@@ -94,7 +94,7 @@ class Listeners:
         request: AsyncBoltRequest,
         event: dict[str, Any],
     ) -> None:
-        await ack()  # sent as soon as this returns, which is never after a wait on an answer
+        await ack()  # over HTTP the ack has gone already; over Socket Mode it goes on return
         context: AsyncBoltContext = request.context
         event_id = str(request.body.get("event_id") or "")
         label = f"event {event_id or '(no id)'}"
@@ -108,6 +108,8 @@ class Listeners:
         # message.im and as app_mention, two events for one question.
         keys = [f"event:{event_id}"] if event_id else []
         keys.append(f"message:{channel}:{ts}")
+        # In a thread: the claim may wait on another process's transaction (SQLite's busy
+        # handler sleeps), which must not stall the event loop and every request on it.
         if not await self.answerer.in_state_thread(self.ledger.claim, *keys):
             retry = request.headers.get("x-slack-retry-num", ["0"])[0]
             log.info("%s: already taken; retry %s not answered again", label, retry)

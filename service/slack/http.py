@@ -102,11 +102,33 @@ class SlackEvents:
         body = await request.body()
         verify(self._secret, request.headers, body, time.time())
         payload = parse_payload(body, request.headers.get("content-type"))
-        # Bolt gets the checked payload as JSON, whatever the form it came in.
         headers: dict[str, str | Sequence[str]] = dict(request.headers)
-        headers["content-type"] = "application/json"
-        bolt_request = AsyncBoltRequest(body=json.dumps(payload), headers=headers)
-        return _to_response(await bot.bolt.async_dispatch(bolt_request), payload)
+        if payload.get("type") == "event_callback":
+            # An event's acknowledgement is an empty 200 whatever the bot makes of it, so it
+            # is sent now and Bolt runs after, in a tracked task: the ack waits for neither
+            # Bolt's dispatch nor the exactly-once claim (both done there, before any answer).
+            label = f"event {payload['event_id']}"
+            bot.tasks.start(_dispatch_event(bot, payload, headers, label), label)
+            return Response(status_code=200)
+        response = await bot.bolt.async_dispatch(_bolt_request(payload, headers))
+        return _to_response(response, payload)
+
+
+def _bolt_request(
+    payload: dict[str, Any], headers: dict[str, str | Sequence[str]]
+) -> AsyncBoltRequest:
+    """Bolt gets the checked payload as JSON, whatever the form it came in."""
+    return AsyncBoltRequest(
+        body=json.dumps(payload), headers={**headers, "content-type": "application/json"}
+    )
+
+
+async def _dispatch_event(
+    bot: SlackBot, payload: dict[str, Any], headers: dict[str, str | Sequence[str]], label: str
+) -> None:
+    response = await bot.bolt.async_dispatch(_bolt_request(payload, headers))
+    if response.status >= 400 and response.status != 404:
+        log.error("%s: Bolt answered %s: %s", label, response.status, response.body[:200])
 
 
 def _to_response(response: BoltResponse, payload: dict[str, Any]) -> Response:

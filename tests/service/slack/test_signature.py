@@ -29,7 +29,11 @@ def test_the_documented_example_signs_and_verifies() -> None:
     verify(DOC_SECRET, headers, DOC_BODY.encode(), now=1531420618 + 299)
 
 
-@given(body=st.text(max_size=200), timestamp=st.integers(0, 2**40), secret=st.text(min_size=1))
+@given(
+    body=st.text(max_size=200),
+    timestamp=st.integers(0, 2**40),
+    secret=st.text(min_size=1).filter(str.strip),  # slack_sdk refuses a blank secret
+)
 def test_signatures_agree_with_slack_sdk(body: str, timestamp: int, secret: str) -> None:
     expected = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
     assert sign(secret, timestamp, body.encode()) == expected

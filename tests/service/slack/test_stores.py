@@ -80,11 +80,32 @@ def test_answer_tasks_finish_within_the_deadline_or_are_named(
         tasks.start(answer("quick", 0.05), "event Ev1")
         tasks.start(answer("slow", 5), "event Ev2")
         cancelled = await tasks.drain(0.3)
-        refused = tasks.start(answer("late", 0), "event Ev3")  # shutting down: not taken
+        refused = tasks.start(answer("late", 0), "event Ev3")  # shut down: not taken
         return cancelled, refused
 
     cancelled, refused = asyncio.run(scenario())
     assert done == ["quick"]
     assert cancelled == ["event Ev2"] and refused is False
     assert "answer for event Ev2 cancelled at shutdown: not posted" in caplog.text
-    assert "not answering event Ev3: the bot is shutting down" in caplog.text
+    assert "not answering event Ev3: the bot has shut down" in caplog.text
+
+
+def test_draining_waits_for_tasks_that_tasks_start() -> None:
+    done: list[str] = []
+
+    async def answer() -> None:
+        await asyncio.sleep(0.1)
+        done.append("answer")
+
+    async def scenario() -> list[str]:
+        tasks = AnswerTasks()
+
+        async def dispatch() -> None:  # as an event's dispatch starts its answer
+            await asyncio.sleep(0.05)
+            tasks.start(answer(), "event Ev1")
+
+        tasks.start(dispatch(), "event Ev1")
+        return await tasks.drain(5)
+
+    assert asyncio.run(scenario()) == []
+    assert done == ["answer"]
