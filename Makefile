@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CORPUS ?= corpus
 SHARED ?= ../shared
 
-.PHONY: venv browser run index test lint unit bench bench-generative eval eval-smoke clean
+.PHONY: venv browser run index test lint unit bench bench-generative bench-slack eval eval-smoke clean
 
 venv: $(STAMP)
 
@@ -74,6 +74,12 @@ bench-generative: venv
 	$(BIN)/newsqa index build $(SHARED)/data/corpus $(CORPUS) --index var/eval-index --if-stale
 	$(BIN)/newsqa bench generative --index var/eval-index \
 		--questions $(SHARED)/data/questions/realtimeqa.jsonl
+
+# The Slack bot against the loopback Slack (about 2 minutes on the busy 2-core machine, so apart
+# from `bench`): 300 signed events at 32 concurrent to a real 2-worker newsqa serve over an index
+# of corpus/, three fresh servers: acknowledgement latency, answers delivered, duplicates.
+bench-slack: index
+	$(BIN)/newsqa bench slack --index var/index --repeats 3
 
 eval: venv
 	$(BIN)/newsqa eval run --suite eval/suites/dev.toml

@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.service import _free_port, _median_of, _server
+from bench.service import _free_port, _median_of, newsqa_server
 from service.config import Settings
 
 # Questions about corpus/'s stories, cycled where no question file is given.
@@ -66,7 +66,7 @@ def run_generative_benchmark(
         raise ValueError("clients, requests, stream_requests and repeats must be at least 1")
     cycle = itertools.cycle(questions)
     runs = []
-    with _loopback(upstream_ms) as llm_url, _llm_env(llm_url), _server(index_dir, 600.0) as s:
+    with _loopback(upstream_ms) as llm_url, _llm_env(llm_url), newsqa_server(index_dir, 600.0) as s:
         url, _, cold_start_s = s
         with httpx.Client(base_url=url, timeout=60) as client:
             for _ in range(warmup):

@@ -90,6 +90,34 @@ class Settings(BaseSettings):
         "for its workers when there are several (unset: each process keeps its own).",
     )
 
+    # Slack bot (service/slack/): HTTP events at /slack/events, or `newsqa slack --socket-mode`.
+    # Secrets are SecretStr, so they never show in logs, reprs or validation errors.
+    slack_bot_token: SecretStr | None = Field(
+        None, description="Bot token (xoxb-...); with the signing secret, serves /slack/events."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Signing secret that verifies every request to /slack/events."
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, description="App-level token (xapp-..., connections:write) for Socket Mode."
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        pattern=r"^https?://",
+        description="Slack's Web API base URL; tests point it at a loopback server.",
+    )
+    slack_state_dir: Path | None = Field(
+        None,
+        description="Where the bot keeps feedback, delivered event ids and thread context "
+        "(SQLite); unset: a `slack` folder beside the index directory.",
+    )
+    slack_shutdown_grace_s: float = Field(
+        20.0,
+        gt=0,
+        le=600,
+        description="On shutdown, how long answers still being written may take to be posted.",
+    )
+
     # Retrieval and reading
     # Score fusion keeps hybrid ahead of both legs on every dev metric; RRF wins Hit@1 but
     # loses Hit@5/10 (README, Evaluation).

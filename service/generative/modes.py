@@ -15,9 +15,11 @@ the event loop, so a slow endpoint holds no thread.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator, Sequence
+from concurrent.futures import Executor
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
@@ -87,10 +89,17 @@ class Answerer:
         generator: Generator | None = None,
         *,
         observer: Observer | None = None,
+        executor: Executor | None = None,
     ) -> None:
         self.engine = engine
         self.generator = generator
         self._observer = observer or NullObserver()
+        self._executor = executor  # None: anyio's worker threads
+
+    def on_executor(self, executor: Executor) -> Answerer:
+        """This answerer (same engine, LLM and observer) with its blocking work on `executor`:
+        a caller that must keep its own threads apart (the Slack bot's, at lower priority)."""
+        return Answerer(self.engine, self.generator, observer=self._observer, executor=executor)
 
     async def ask(
         self,
@@ -128,7 +137,7 @@ class Answerer:
         if mode == "generative" and self.generator is None:
             raise LLMNotConfiguredError()
         reads = mode in ("extractive", "auto")
-        found, extractive = await _in_thread(
+        found, extractive = await self._in_thread(
             self._retrieve, query, top_k=top_k, filters=filters, as_of=as_of, read=reads
         )
         hits, version = found.hits, found.index_version
@@ -140,7 +149,7 @@ class Answerer:
                 answer = extractive.model_copy(update={"fallback_reason": "llm_not_configured"})
                 return Plan(question, mode, started, hits, version, answer, None, None)
         assert self.generator is not None
-        prompt = await _in_thread(
+        prompt = await self._in_thread(
             self.generator.prompt, question, hits, as_of=as_of or date.today(), history=history
         )
         reason = "low_confidence" if mode == "auto" else None
@@ -201,7 +210,7 @@ class Answerer:
         extractive = plan.extractive
         if extractive is None:
             retrieved = Retrieved(plan.hits, plan.index_version)
-            extractive = await _in_thread(self.engine.read, plan.question, retrieved)
+            extractive = await self._in_thread(self.engine.read, plan.question, retrieved)
         return _timed(extractive.model_copy(update={"fallback_reason": exc.reason}), plan)
 
     def _retrieve(
@@ -216,6 +225,12 @@ class Answerer:
         """The passages, and the extractive answer from them where `read` (one thread trip)."""
         found = self.engine.retrieve(query, top_k, filters, as_of=as_of)
         return found, self.engine.read(query, found) if read else None
+
+    async def _in_thread(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        call = partial(function, *args, **kwargs)
+        if self._executor is None:
+            return await anyio.to_thread.run_sync(call)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     def _generated(self, plan: Plan, generation: Generation) -> AskResult:
         reason = generation.failure.reason if generation.failure is not None else plan.reason
@@ -246,7 +261,3 @@ def _timed(result: AskResult, plan: Plan) -> AskResult:
 
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
-
-
-async def _in_thread(function: Any, *args: Any, **kwargs: Any) -> Any:
-    return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))

@@ -19,13 +19,15 @@ from service.http.metrics import Metrics, MetricsMiddleware
 from service.http.reload import reloading
 from service.http.routes import router
 from service.http.security import (
+    PROBES,
     BodyLimitMiddleware,
     GuardMiddleware,
     RateLimiter,
     SharedTokenBucketLimiter,
     TokenBucketLimiter,
 )
-from service.web.routes import is_page_path, web_router
+from service.slack.http import SlackEvents
+from service.web.routes import PAGE, web_router
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     owns_engine = engine is None
     qa = engine if engine is not None else QAEngine(settings)
     metrics = Metrics()
+    slack = SlackEvents(settings, metrics)  # off unless its settings are given
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,9 +69,12 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
             settings.index_dir,
         )
         try:
+            # Leaving, the Slack bot goes first: its answers in flight still need the answerer
+            # and the engine.
             async with (
                 open_answerer(settings, qa, metrics) as answerer,
                 reloading(qa, settings.reload_interval_s, metrics.reloads.inc),
+                slack.running(answerer),
             ):
                 app.state.answerer = answerer
                 yield
@@ -88,6 +94,8 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     app.include_router(router)
     app.include_router(web_router())
     app.include_router(openai_facade.router)
+    slack.mount(app)
+    app.state.slack = slack
     install_error_handlers(app)
 
     # Added innermost first: a request meets metrics, then CORS, then the guard, then the limit.
@@ -96,7 +104,7 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
         GuardMiddleware,
         api_keys=settings.api_keys,
         limiter=_limiter(settings),
-        public=is_page_path,
+        open_paths=PROBES | PAGE | slack.open_paths,
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from prometheus_client import (
@@ -31,7 +31,8 @@ from service.types import AskResult
 
 
 class Metrics:
-    """What /metrics exposes: requests, latency, the index served, abstentions and reloads."""
+    """What /metrics exposes: requests, latency, the index served, abstentions, reloads, the
+    LLM's calls, and gauges that other parts set at each scrape (`on_scrape`)."""
 
     content_type = CONTENT_TYPE_LATEST
 
@@ -105,6 +106,8 @@ class Metrics:
             registry=own,
             multiprocess_mode="liveall",
         )
+        # Gauges read from elsewhere at scrape time (the Slack bot's stored feedback).
+        self.on_scrape: list[Callable[[], None]] = []
 
     def count_answer(self, result: AskResult) -> None:
         self.answers.labels(result.mode_used).inc()
@@ -130,6 +133,8 @@ class Metrics:
         self.index_ready.set(1 if index is not None else 0)
         self.index_articles.set(index.article_count if index is not None else 0)
         self.index_chunks.set(index.chunk_count if index is not None else 0)
+        for update in self.on_scrape:
+            update()
         if self.registry is not None:
             return bytes(generate_latest(self.registry))
         registry = CollectorRegistry()

@@ -1,9 +1,11 @@
 """Guard rails as ASGI middleware: bearer API keys, a per-client rate limit, a body size limit.
 
 They sit outside the router, so they also cover unknown routes, /docs and /metrics; only the
-health probes and the web page's own files (`public` paths) are exempt from keys and rate limits.
-The page must load without a key to ask for one, and its files are bytes held in memory: a
-limit that counted them would break a page on its second reload under a low per-minute limit.
+health probes and the `OpenPaths` of the app are exempt from keys and rate limits: the web
+page's own files (the page must load without a key to ask for one, and its files are bytes held
+in memory: a limit that counted them would break a page on its second reload under a low
+per-minute limit), and /slack/events where the bot is on (Slack signs each request instead,
+and a 429 would only make Slack deliver again).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -23,7 +26,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.http.errors import error_response
 
-PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+
+@dataclass(frozen=True)
+class OpenPaths:
+    """Paths that pass the guard with no API key and outside the rate limit: these exact paths,
+    and every path under these prefixes. Combine sets with `|`."""
+
+    paths: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and (path in self.paths or path.startswith(self.prefixes))
+
+    def __or__(self, other: OpenPaths) -> OpenPaths:
+        return OpenPaths(self.paths | other.paths, self.prefixes + other.prefixes)
+
+
+PROBES = OpenPaths(frozenset({"/healthz", "/readyz"}))
 
 
 class RateLimiter(Protocol):
@@ -137,7 +156,10 @@ class SharedTokenBucketLimiter:
 
 
 class GuardMiddleware:
-    """Bearer API keys (when any are configured) and the rate limit, per key or client address."""
+    """Bearer API keys (when any are configured) and the rate limit, per key or client address.
+
+    `open_paths` need neither (the health probes by default).
+    """
 
     def __init__(
         self,
@@ -145,15 +167,15 @@ class GuardMiddleware:
         *,
         api_keys: Sequence[str],
         limiter: RateLimiter,
-        public: Callable[[str], bool] = lambda path: False,
+        open_paths: OpenPaths = PROBES,
     ):
         self.app = app
         self._keys = [key.encode() for key in api_keys]
         self._limiter = limiter
-        self._public = public  # paths that pass as the probes do
+        self._open = open_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PROBE_PATHS or self._public(scope["path"]):
+        if scope["type"] != "http" or scope["path"] in self._open:
             await self.app(scope, receive, send)
             return
         client = self._client(scope)
