@@ -31,6 +31,8 @@ _MONTHS["sept"] = 9
 # "may" is a month only with a year after it ("in May 2024"), never alone ("in may").
 _MONTH_NAMES = "|".join(sorted((m for m in _MONTHS if m != "may"), key=len, reverse=True))
 _YEAR = r"(?:19|20)\d\d"
+# Most questions name no year: one cheap search spares them every pattern that needs one.
+_ANY_YEAR = re.compile(_YEAR)
 
 # Explicit periods: a preposition keeps "the 2024 election" (an event's name) from filtering.
 _MONTH_YEAR = re.compile(
@@ -168,11 +170,12 @@ def strip_phrase(question: str, timeframe: Timeframe) -> str:
 
 
 def _explicit(question: str, as_of: date) -> Timeframe | None:
-    match = _MONTH_YEAR.search(question)
+    has_year = _ANY_YEAR.search(question) is not None
+    match = _MONTH_YEAR.search(question) if has_year else None
     if match:
         year, month = int(match["year"]), _MONTHS[match["month"].lower()]
         return _period(match["prep"], _month_span(year, month), match.group(0))
-    match = _YEAR_ONLY.search(question)
+    match = _YEAR_ONLY.search(question) if has_year else None
     if match:
         year = int(match["year"])
         return _period(match["prep"], (date(year, 1, 1), date(year, 12, 31)), match.group(0))
@@ -251,6 +254,8 @@ def mentioned_days(question: str) -> tuple[date, ...]:
     """
     found: dict[date, None] = {}
     spans: list[tuple[int, date]] = []
+    if _ANY_YEAR.search(question) is None:
+        return ()
     for pattern in (_DAY_MONTH_FIRST, _DAY_DAY_FIRST, _ISO_DAY):
         for match in pattern.finditer(question):
             month_text = match["month"]
@@ -275,6 +280,8 @@ def mentioned_years(question: str, timeframe: Timeframe | None = None) -> tuple[
     year is not always its reporting year ("the 2034 World Cup" was chosen in 2024), so the
     retriever only leans towards these years (see boosts.py); "in 2020" filters instead.
     """
+    if _ANY_YEAR.search(question) is None:
+        return ()
     text = question
     if timeframe is not None and timeframe.range is not None and timeframe.phrase:
         text = text.replace(timeframe.phrase, " ")
