@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CORPUS ?= corpus
 SHARED ?= ../shared
 
-.PHONY: venv browser run index test lint unit bench bench-generative bench-slack eval eval-smoke clean
+.PHONY: venv browser run index test lint unit bench bench-generative bench-slack eval eval-no-asof eval-smoke clean
 
 venv: $(STAMP)
 
@@ -83,6 +83,10 @@ bench-slack: index
 
 eval: venv
 	$(BIN)/newsqa eval run --suite eval/suites/dev.toml
+
+# The same questions without their dates (question only).
+eval-no-asof: venv
+	$(BIN)/newsqa eval run --suite eval/suites/dev-no-asof.toml
 
 # About 50 questions end to end: checks that every metric is computed and every file written.
 eval-smoke: venv

@@ -157,6 +157,9 @@ def run_command(
     ] = None,
     top_k: Annotated[int | None, typer.Option(help="Passages /ask reads.")] = None,
     search_top_k: Annotated[int | None, typer.Option(help="Chunks per search call.")] = None,
+    no_as_of: Annotated[
+        bool, typer.Option("--no-as-of", help="Ask without the questions' dates (question only).")
+    ] = False,
     timeout: Annotated[float, typer.Option(help="HTTP timeout per call (s).")] = 60.0,
 ) -> None:
     """Evaluate retrieval and answers over question files; writes a run folder."""
@@ -179,6 +182,7 @@ def run_command(
             "top_k": top_k,
             "search_top_k": search_top_k,
             "retrieval_modes": retrieval_modes.split(",") if retrieval_modes else None,
+            "use_as_of": False if no_as_of else None,
         },
     )
     try:

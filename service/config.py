@@ -153,6 +153,12 @@ class Settings(BaseSettings):
         description="Bonus for articles published near a day the question names in full "
         "('on October 31, 2023'), halving every 3 days away; 0 turns it off.",
     )
+    year_boost: float = Field(
+        0.5,
+        ge=0,
+        description="Bonus for articles published in (or near, halving every 90 days) a year the "
+        "question names outside a period ('the 2020 Nobel Peace Prize'); 0 turns it off.",
+    )
     abstain_threshold: float = Field(
         0.2, ge=0, le=1, description="Below this confidence the answer is null."
     )

@@ -213,6 +213,7 @@ class QAEngine:
             weights=(self.settings.keyword_weight, 1.0 - self.settings.keyword_weight),
             outlet_boost=self.settings.outlet_boost,
             day_boost=self.settings.day_boost,
+            year_boost=self.settings.year_boost,
             executor=self._legs,
         )
         self._get_reader()  # built once, beside the first generation, so no request waits on it

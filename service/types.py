@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.types import Article, Chunk, OutletSummary, SearchFilters
+from service.retrieval.timeframes import Timeframe
 
 RetrievalMode = Literal["hybrid", "keyword", "dense"]
 AnswerMode = Literal["auto", "extractive", "generative"]
@@ -27,6 +28,11 @@ class RetrievalHit:
     keyword_rank: int | None = None  # 1-based rank in the keyword leg, None if absent there
     dense_rank: int | None = None
     dense_score: float | None = None  # cosine to the query, where the dense leg found it
+    # The time the question asks about, resolved against as_of (or today, `anchored` False):
+    # the same on every hit of a search, None where the question names no time. For "latest"
+    # its window is the day of the newest matching story.
+    timeframe: Timeframe | None = None
+    time_fit: float | None = None  # Timeframe.fit of this hit's date: 1 inside the asked time
 
 
 @dataclass(frozen=True)
