@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -134,14 +134,28 @@ class Settings(BaseSettings):
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
-    def _split_commas(cls, value: object) -> object:
+    def _split_commas(cls, value: object, info: ValidationInfo) -> object:
         # Accept NEWSQA_API_KEYS=a,b as well as a JSON list.
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
                 return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
+            parts = [part.strip() for part in text.split(",") if part.strip()]
+            if value and not parts and info.field_name == "api_keys":
+                # "," or blanks would otherwise turn auth off without a word.
+                raise ValueError(
+                    f"NEWSQA_API_KEYS is set to {value!r}, which names no key; "
+                    "unset it (or set it empty) to serve without keys"
+                )
+            return parts
         return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _no_blank_keys(cls, keys: list[str]) -> list[str]:
+        if any(not key.strip() for key in keys):
+            raise ValueError("NEWSQA_API_KEYS holds a blank key; every key needs characters")
+        return keys
 
 
 @lru_cache

@@ -141,3 +141,12 @@ def test_serve_refuses_a_bad_port_before_starting(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["serve", "--port", "70000", "--index", str(tmp_path)])
     assert result.exit_code == 2
     assert "70000" in result.output
+
+
+def test_serve_refuses_api_keys_that_name_no_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSQA_API_KEYS", ",")
+    result = runner.invoke(cli, ["serve", "--index", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "NEWSQA_API_KEYS" in result.output and "names no key" in result.output
