@@ -18,7 +18,15 @@ from datetime import date
 from indexer.protocols import Embedder, IndexReader
 from indexer.types import Article, SearchFilters
 from service.config import Settings
-from service.types import AnswerMode, AskResult, Reader, RetrievalHit, RetrievalMode, Retriever
+from service.types import (
+    AnswerMode,
+    AskResult,
+    InvalidQueryError,
+    Reader,
+    RetrievalHit,
+    RetrievalMode,
+    Retriever,
+)
 
 log = logging.getLogger(__name__)
 
@@ -352,7 +360,7 @@ class QAEngine:
 
 def _check_top_k(top_k: int) -> None:
     if top_k < 1:
-        raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
+        raise InvalidQueryError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
 
 
 def with_analysis(index: IndexReader, hits: Sequence[RetrievalHit]) -> list[RetrievalHit]:

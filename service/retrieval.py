@@ -26,7 +26,7 @@ from service.timeframes import (
     resolve_timeframe,
     strip_phrase,
 )
-from service.types import RetrievalHit, RetrievalMode
+from service.types import InvalidQueryError, RetrievalHit, RetrievalMode
 
 _MODES = ("hybrid", "keyword", "dense")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -129,11 +129,11 @@ class HybridRetriever:
     ) -> list[RetrievalHit]:
         """The top_k chunks for a question, best first."""
         if top_k < 1:
-            raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
+            raise InvalidQueryError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
         if mode not in _MODES:
-            raise ValueError(f"mode must be one of {_MODES}. Currently, mode is {mode!r}")
+            raise InvalidQueryError(f"mode must be one of {_MODES}. Currently, mode is {mode!r}")
         if not query.strip():
-            raise ValueError("query must not be empty")
+            raise InvalidQueryError("query must not be empty")
         anchor = as_of or date.today()
         timeframe = resolve_timeframe(query, anchor)
         hints = QueryHints(

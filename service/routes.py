@@ -9,7 +9,6 @@ of a returned model, would cost another trip through the thread pool per request
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,6 +16,7 @@ from pydantic import BaseModel
 
 from service.engine import QAEngine
 from service.errors import ApiError
+from service.http.validation import IsoDate, QueryTopK, Text
 from service.metrics import Metrics
 from service.schemas import (
     ArticleResponse,
@@ -61,7 +61,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse} for status in statuses}
 
 
-_COMMON = (401, 413, 429, 500, 503)
+_COMMON = (401, 408, 413, 429, 500, 503)
 
 
 @router.post("/search", response_model=SearchResponse, responses=_errors(*_COMMON))
@@ -86,12 +86,12 @@ def ask(body: AskRequest, engine: EngineDep, metrics: MetricsDep) -> Response:
 def ask_get(
     engine: EngineDep,
     metrics: MetricsDep,
-    q: Annotated[str, Query(min_length=1, max_length=1000, pattern=r"\S")],
-    top_k: Annotated[int, Query(ge=1, le=50)] = 10,
-    as_of: date | None = None,
+    q: Annotated[Text, Query(description="The question.")],
+    top_k: Annotated[QueryTopK, Query()] = 10,
+    as_of: Annotated[IsoDate | None, Query(description="YYYY-MM-DD, 1900-2100.")] = None,
 ) -> Response:
     """The same as POST /ask, for curl and browsers: `GET /ask?q=...`."""
-    return _answer(engine.ask(q.strip(), top_k=top_k, as_of=as_of), metrics)
+    return _answer(engine.ask(q, top_k=top_k, as_of=as_of), metrics)
 
 
 def _answer(result: AskResult, metrics: Metrics) -> Response:

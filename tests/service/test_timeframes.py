@@ -110,3 +110,23 @@ def test_strip_phrase_removes_only_the_matched_words() -> None:
 )
 def test_mentioned_days_are_full_dates_only(question: str, days: tuple[date, ...]) -> None:
     assert mentioned_days(question) == days
+
+
+_EVERY_PHRASE = [
+    "this week", "last week", "this month", "last month", "this year", "last year",
+    "yesterday", "today", "latest", "in January", "in December", "since 2024", "after 2099",
+    "before 1900", "until 2030", "in May 2024",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("phrase", _EVERY_PHRASE)
+@pytest.mark.parametrize(
+    "as_of", [date.min, date(1, 1, 2), date(1, 2, 28), date.max, date(9999, 12, 30)]
+)
+def test_no_phrase_overflows_at_the_ends_of_the_calendar(phrase: str, as_of: date) -> None:
+    # Probe finding: "this week" as of 0001-01-02 overflowed date arithmetic (a 500).
+    timeframe = resolve_timeframe(f"What happened {phrase}?", as_of)
+    for span in (timeframe.window, timeframe.range):
+        if span is not None and None not in span:
+            first, last = span
+            assert first is not None and last is not None and first <= last
