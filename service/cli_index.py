@@ -46,6 +46,8 @@ def index_config(settings: Settings) -> IndexConfig:
         near_duplicate_threshold=settings.near_duplicate_threshold,
         feed_timeout_s=settings.feed_timeout_s,
         feed_max_bytes=settings.feed_max_bytes,
+        feed_min_chars=settings.feed_min_chars,
+        feed_allow_private=settings.feed_allow_private,
         sentence_analysis=settings.sentence_analysis,
     )
 

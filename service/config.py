@@ -53,6 +53,17 @@ class Settings(BaseSettings):
     near_duplicate_threshold: float = Field(0.85, gt=0, le=1, description="MinHash Jaccard.")
     feed_timeout_s: float = Field(10.0, gt=0, description="Timeout for fetching a feed URL.")
     feed_max_bytes: int = Field(10_000_000, gt=0, description="Largest feed fetched.")
+    feed_min_chars: int = Field(
+        200,
+        ge=0,
+        description="Feed entries shorter than this once cleaned (teasers, junk) are skipped "
+        "and reported; 0 keeps every entry.",
+    )
+    feed_allow_private: bool = Field(
+        False,
+        description="Fetch feeds from loopback and private addresses (intranet feeds, tests); "
+        "link-local and cloud metadata addresses stay refused.",
+    )
     sentence_analysis: bool = Field(
         True,
         description="Tag every chunk's sentences (spaCy) when indexing, so answers need no "

@@ -1,0 +1,1 @@
+"""Outbound network access: which addresses a fetch may reach, checked where it connects."""
