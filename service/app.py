@@ -81,7 +81,9 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     install_error_handlers(app)
 
     # Added innermost first: a request meets metrics, then CORS, then the guard, then the limit.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
+    )
     app.add_middleware(
         GuardMiddleware,
         api_keys=settings.api_keys,

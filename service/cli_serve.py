@@ -48,13 +48,21 @@ def serve(
     """Serve the HTTP API; new index generations are picked up without restart."""
     import uvicorn
 
+    from service.http.slow_clients import PROTOCOL_PATH, head_timeout_protocol
+
     settings = _settings(host=host, port=port, index_dir=index, workers=workers)
     _configure_logging(log_level)
     if settings.workers == 1:
         from service.app import create_app
 
         app = create_app(settings)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=log_level,
+            http=head_timeout_protocol(settings.header_timeout_s),
+        )
         return
     _prepare_query_encoder(settings)
     # Workers are fresh interpreters: they read their settings from the environment, so the
@@ -79,6 +87,7 @@ def serve(
             port=settings.port,
             workers=settings.workers,
             log_level=log_level,
+            http=PROTOCOL_PATH,  # the workers read NEWSQA_HEADER_TIMEOUT_S themselves
         )
 
 

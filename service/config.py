@@ -79,6 +79,18 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(600, ge=1, description="Per API key (or client address).")
     max_body_bytes: int = Field(64_000, ge=1024, description="Larger requests get 413.")
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client has to send a request's line and headers (from its first "
+        "byte, or from connecting); then the connection is closed.",
+    )
+    body_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client has to send a request's body once its headers are in; "
+        "then 408 and the connection is closed.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Allowed CORS origins; empty means CORS is off."
     )
