@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from service.config import Settings, get_settings
 from service.engine import QAEngine
 from service.errors import install_error_handlers
+from service.http.in_flight import InFlightLimitMiddleware
 from service.metrics import Metrics, MetricsMiddleware
 from service.reload import reloading
 from service.routes import router
@@ -80,7 +81,8 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     app.include_router(router)
     install_error_handlers(app)
 
-    # Added innermost first: a request meets metrics, then CORS, then the guard, then the limit.
+    # Added innermost first: a request meets metrics, then CORS, then the in-flight cap, then
+    # the guard, then the body limit.
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
     )
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
         api_keys=settings.api_keys,
         limiter=_limiter(settings),
     )
+    app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

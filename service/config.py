@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         default_factory=list, description="Bearer keys; empty means no auth."
     )
     rate_limit_per_minute: int = Field(600, ge=1, description="Per API key (or client address).")
+    max_in_flight: int = Field(
+        32,
+        ge=1,
+        description="Requests one worker process works on at once; more are refused at once "
+        "with 503 and Retry-After (/healthz, /readyz and /metrics exempt).",
+    )
     max_body_bytes: int = Field(64_000, ge=1024, description="Larger requests get 413.")
     header_timeout_s: float = Field(
         10.0,
