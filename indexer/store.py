@@ -34,7 +34,7 @@ from indexer.errors import IndexCorruptError, IndexMismatchError
 from indexer.flat_index import ExactFlatIndex
 from indexer.generations import current_generation_dir
 from indexer.lru import LockedLRU
-from indexer.manifest import Manifest, read_manifest, verify_checksums
+from indexer.manifest import MANIFEST_NAME, Manifest, read_manifest, verify_checksums
 from indexer.protocols import FloatMatrix
 from indexer.types import Article, Chunk, ChunkRef, ScoredChunk, ScoredRef, SearchFilters
 
@@ -360,6 +360,14 @@ def open_index(
             f"{manifest.embedding_model!r}), but dimension {expected_dimension} was asked for"
         )
     if verify:
+        # A manifest that leaves a file out would let that file go unchecked into FAISS.
+        needed = {SQLITE_NAME, VECTORS_NAME} | (
+            {FAISS_NAME} if manifest.faiss_type != "flat" else set()
+        )
+        if missing := sorted(needed - manifest.checksums.keys()):
+            raise IndexCorruptError(
+                f"{gen_dir / MANIFEST_NAME} lists no checksum for {', '.join(missing)}"
+            )
         verify_checksums(gen_dir, manifest)
     return Store(gen_dir, manifest)
 
