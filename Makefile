@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CORPUS ?= corpus
 SHARED ?= ../shared
 
-.PHONY: venv run index test lint unit bench eval eval-smoke clean
+.PHONY: venv run index test lint unit bench bench-reliability eval eval-smoke clean
 
 venv: $(STAMP)
 
@@ -27,8 +27,8 @@ index: venv
 	$(BIN)/newsqa index build $(CORPUS) --if-stale
 
 lint: venv
-	$(BIN)/ruff check indexer service eval tests
-	$(BIN)/ruff format --check indexer service eval tests
+	$(BIN)/ruff check indexer service eval bench tests
+	$(BIN)/ruff format --check indexer service eval bench tests
 	$(BIN)/mypy
 
 test: venv lint
@@ -47,6 +47,12 @@ bench: venv
 		--questions $(SHARED)/data/questions/realtimeqa.jsonl
 	$(BIN)/newsqa bench retrieval --index var/eval-index \
 		--questions $(SHARED)/data/questions/realtimeqa.jsonl
+
+# Reliability suites (bench/reliability_cli.py): load, overload, soak, swap, crash, corrupt and
+# fuzz over the index of corpus/; about 25 minutes on two cores. `load` needs wrk
+# (apt-get install wrk). JSON in bench/results/.
+bench-reliability: venv
+	$(BIN)/python -m bench.reliability_cli all
 
 eval: venv
 	$(BIN)/newsqa eval run --suite eval/suites/dev.toml

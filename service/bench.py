@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -172,13 +172,19 @@ def questions_from_jsonl(path: Path | str, limit: int = 200) -> list[str]:
 
 
 @contextmanager
-def _server(index_dir: Path, timeout_s: float) -> Iterator[Server]:
-    """A `newsqa serve` subprocess on a free port, ready; yields (url, process, cold start s)."""
+def _server(
+    index_dir: Path, timeout_s: float, env_overrides: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """A `newsqa serve` subprocess on a free port, ready; yields (url, process, cold start s).
+
+    `env_overrides` are NEWSQA_* settings for this server (the reliability suites' limits).
+    """
     port = _free_port()
     env = {
         **os.environ,
         "NEWSQA_INDEX_DIR": str(index_dir),
         "NEWSQA_RATE_LIMIT_PER_MINUTE": "100000000",
+        **(env_overrides or {}),
     }
     command = [sys.executable, "-c", _SERVE, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with tempfile.TemporaryFile() as log:

@@ -61,7 +61,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse} for status in statuses}
 
 
-_COMMON = (401, 408, 413, 429, 500, 503)
+_COMMON = (400, 401, 408, 413, 429, 500, 503)
 
 
 @router.post("/search", response_model=SearchResponse, responses=_errors(*_COMMON))

@@ -1,0 +1,1 @@
+"""Benchmarks: speed, and reliability under load, overload, swaps, crashes, hostile input."""
