@@ -162,3 +162,22 @@ def test_invalid_utf8_in_a_body_is_a_client_error(client: TestClient) -> None:
     response = client.post("/ask", content=b'{"question": "\xff\xfe"}', headers=JSON)
     assert 400 <= response.status_code < 500
     assert response.json()
+
+
+def test_a_query_the_engine_refuses_is_a_422_not_a_500(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Defence in depth: input errors found below the HTTP layer keep the 422 shape.
+    from service.engine import QAEngine
+    from service.types import InvalidQueryError
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("none"))
+    engine = QAEngine(settings)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise InvalidQueryError("query must not be empty")
+
+    engine.search = refuse  # type: ignore[method-assign]
+    with TestClient(create_app(settings, engine=engine), raise_server_exceptions=False) as client:
+        detail = assert_422_naming(client.post("/search", json={"query": "ok"}), "body")
+    assert detail[0]["msg"] == "query must not be empty"
