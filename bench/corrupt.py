@@ -27,7 +27,7 @@ import faiss
 import httpx
 import numpy as np
 
-from bench.harness import DEFAULT_INDEX, ensure_index, serving, write_result
+from bench.harness import DEFAULT_INDEX, ensure_index, serving, tree_open_files, write_result
 from indexer.errors import IndexCorruptError, IndexMismatchError
 from indexer.manifest import MANIFEST_NAME, generation_name
 from indexer.store import FAISS_NAME, SQLITE_NAME, VECTORS_NAME, open_index
@@ -174,10 +174,14 @@ def run_corrupt(generations: int = 100, *, seed: int = 14, settle_s: float = 0.5
         index.mkdir()
         good = _publish(index, sources["flat"], 1, lambda gen, rng: None, rng)
         env = {"NEWSQA_RELOAD_INTERVAL_S": "0.1"}
+        # A new connection per request: a kept-alive one may be closed by the server as idle
+        # just as it is reused, which is not what this suite measures.
+        fresh = httpx.Limits(max_keepalive_connections=0)
         with (
             serving(index, env=env) as server,
-            httpx.Client(base_url=server.url, timeout=60) as client,
+            httpx.Client(base_url=server.url, timeout=60, limits=fresh) as client,
         ):
+            files_before = tree_open_files(server.pid)
             for number in range(2, generations + 2):
                 kind, source, damage = KINDS[(number - 2) % len(KINDS)]
                 name = _publish(index, sources[source], number, damage, rng)
@@ -196,11 +200,17 @@ def run_corrupt(generations: int = 100, *, seed: int = 14, settle_s: float = 0.5
                     break
                 time.sleep(0.1)
             picked_up = client.get("/readyz").json().get("index_version") == final
-    return _report(outcomes, good, picked_up, settle_s)
+            files_after = tree_open_files(server.pid)
+    files = {"before": files_before, "after": files_after}
+    return _report(outcomes, good, picked_up, settle_s, files)
 
 
 def _report(
-    outcomes: list[dict[str, Any]], good: str, picked_up: bool, settle_s: float
+    outcomes: list[dict[str, Any]],
+    good: str,
+    picked_up: bool,
+    settle_s: float,
+    files: dict[str, int],
 ) -> dict[str, Any]:
     accepted = [o for o in outcomes if not o["refused"]]
     kept = [o for o in outcomes if o["server_serves"] == good and o["ask_status"] == 200
@@ -229,6 +239,8 @@ def _report(
         "file_damage_generations": len(file_damage),
         "server_kept_previous_generation": len(kept),
         "good_generation_picked_up_after": picked_up,
+        # Each refused generation was opened (and refused) by both workers, several times.
+        "server_open_files": files,
         "settle_s": settle_s,
         "by_kind": by_kind,
         "outcomes": outcomes,
@@ -238,6 +250,7 @@ def _report(
                 o["refused"] and not o["vectors_read"] for o in file_damage
             ),
             "the server keeps the previous generation": len(kept) == len(outcomes),
+            "no file left open by refused generations": files["after"] <= files["before"],
         },
     }
     rows = [
@@ -246,6 +259,7 @@ def _report(
          f"{result['file_damage_refused_before_reading_vectors']} of {len(file_damage)}"),
         ("server kept the previous generation", f"{len(kept)} of {len(outcomes)}"),
         ("a good generation picked up after", "yes" if picked_up else "NO"),
+        ("server open files before / after", f"{files['before']} / {files['after']}"),
         *[(f"  {kind}", _kind_row(entry)) for kind, entry in by_kind.items()],
         *[(goal, "met" if met else "MISSED") for goal, met in result["goals"].items()],
     ]  # fmt: skip

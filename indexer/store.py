@@ -388,14 +388,19 @@ class Store:
         self._term_counts: LockedLRU[str, int] = LockedLRU(TERM_COUNT_CACHE_SIZE)  # term: chunks
         self._sources: list[str] | None = None  # distinct outlets, read on first use
         self._postings: Bm25Postings | None = None  # load_keyword_postings
-        analysed = self._query("SELECT 1 FROM sqlite_master WHERE name = 'chunk_analysis'")
-        self._columns = _CHUNK_COLUMNS if analysed else _CHUNK_COLUMNS_WITHOUT_ANALYSIS
-        self._index = self._load_faiss()
-        self._check_counts()
-        # Every chunk's id, article, outlet and date by position (~2 MB for 12k chunks): the
-        # search legs rank with these and read texts only for what survives fusion.
-        self._refs = self._load_refs()
-        self._filter = ChunkFilter(self._refs)
+        try:
+            analysed = self._query("SELECT 1 FROM sqlite_master WHERE name = 'chunk_analysis'")
+            self._columns = _CHUNK_COLUMNS if analysed else _CHUNK_COLUMNS_WITHOUT_ANALYSIS
+            self._index = self._load_faiss()
+            self._check_counts()
+            # Every chunk's id, article, outlet and date by position (~2 MB for 12k chunks):
+            # the search legs rank with these and read texts only for what survives fusion.
+            self._refs = self._load_refs()
+            self._filter = ChunkFilter(self._refs)
+        except BaseException:
+            # A refused generation keeps no file open: a server retries one every minute.
+            self.close()
+            raise
 
     # --- IndexReader properties
     @property

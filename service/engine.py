@@ -236,20 +236,24 @@ class QAEngine:
             expected_model=embedder.model_name,
             expected_dimension=embedder.dimension,
         )
-        if isinstance(index, Store):
-            index.load_keyword_postings()  # bm25 from memory, ~10x faster than FTS5
-        retriever = HybridRetriever(
-            index,
-            embedder,
-            fusion=self.settings.fusion,
-            rrf_k=self.settings.rrf_k,
-            mmr_lambda=self.settings.mmr_lambda,
-            recency_prior=self.settings.recency_prior,
-            recency_prior_days=self.settings.recency_half_life_days,
-            weights=(self.settings.keyword_weight, 1.0 - self.settings.keyword_weight),
-            outlet_boost=self.settings.outlet_boost,
-            day_boost=self.settings.day_boost,
-        )
+        try:
+            if isinstance(index, Store):
+                index.load_keyword_postings()  # bm25 from memory, ~10x faster than FTS5
+            retriever = HybridRetriever(
+                index,
+                embedder,
+                fusion=self.settings.fusion,
+                rrf_k=self.settings.rrf_k,
+                mmr_lambda=self.settings.mmr_lambda,
+                recency_prior=self.settings.recency_prior,
+                recency_prior_days=self.settings.recency_half_life_days,
+                weights=(self.settings.keyword_weight, 1.0 - self.settings.keyword_weight),
+                outlet_boost=self.settings.outlet_boost,
+                day_boost=self.settings.day_boost,
+            )
+        except BaseException:
+            index.close()  # a generation that cannot be served keeps no file open
+            raise
         self._get_reader()  # built once, beside the first generation, so no request waits on it
         return _Generation(index, retriever)
 

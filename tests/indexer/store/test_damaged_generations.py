@@ -1,8 +1,10 @@
 """Every kind of damage the corrupt suite publishes is refused when a generation is opened,
-and a damaged file is refused before its vectors are read (bench/corrupt.py, in process)."""
+a damaged file before its vectors are read, and a refusal leaves no file open
+(bench/corrupt.py's damage, in process)."""
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 from pathlib import Path
@@ -42,8 +44,11 @@ def test_each_damage_is_refused(
     shutil.copytree(sources[source].parent, index)
     assert _open_in_process(index, "hash-test", 32)["refused"] is False  # intact, it opens
     damage(current_generation_dir(index), random.Random(kind))  # type: ignore[operator]
+    open_before = len(os.listdir("/proc/self/fd"))
     seen = _open_in_process(index, "hash-test", 32)
     assert seen["refused"], kind
+    # A server retries a refused generation every minute: nothing may stay open.
+    assert len(os.listdir("/proc/self/fd")) == open_before, kind
     if not kind.startswith("manifest: counts lie"):
         # Only a manifest whose checksums hold but whose counts lie needs the vectors to
         # tell; everything else is refused before they are read.
