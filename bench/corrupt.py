@@ -27,7 +27,14 @@ import faiss
 import httpx
 import numpy as np
 
-from bench.harness import DEFAULT_INDEX, ensure_index, serving, tree_open_files, write_result
+from bench.harness import (
+    DEFAULT_INDEX,
+    ensure_index,
+    serving,
+    tree_open_files,
+    tree_open_files_by_kind,
+    write_result,
+)
 from indexer.errors import IndexCorruptError, IndexMismatchError
 from indexer.manifest import MANIFEST_NAME, generation_name
 from indexer.store import FAISS_NAME, SQLITE_NAME, VECTORS_NAME, open_index
@@ -181,7 +188,11 @@ def run_corrupt(generations: int = 100, *, seed: int = 14, settle_s: float = 0.5
             serving(index, env=env) as server,
             httpx.Client(base_url=server.url, timeout=60, limits=fresh) as client,
         ):
+            for _ in range(20):  # each on a new connection: both workers open their lazy parts
+                client.post("/ask", json={"question": "What is Alexa+?"})
+            time.sleep(settle_s)
             files_before = tree_open_files(server.pid)
+            kinds_before = tree_open_files_by_kind(server.pid)
             for number in range(2, generations + 2):
                 kind, source, damage = KINDS[(number - 2) % len(KINDS)]
                 name = _publish(index, sources[source], number, damage, rng)
@@ -200,8 +211,15 @@ def run_corrupt(generations: int = 100, *, seed: int = 14, settle_s: float = 0.5
                     break
                 time.sleep(0.1)
             picked_up = client.get("/readyz").json().get("index_version") == final
+            time.sleep(settle_s)
             files_after = tree_open_files(server.pid)
-    files = {"before": files_before, "after": files_after}
+            kinds_after = tree_open_files_by_kind(server.pid)
+    changed = {
+        kind: kinds_after.get(kind, 0) - kinds_before.get(kind, 0)
+        for kind in sorted({*kinds_before, *kinds_after})
+        if kinds_after.get(kind, 0) != kinds_before.get(kind, 0)
+    }
+    files: dict[str, Any] = {"before": files_before, "after": files_after, "changed": changed}
     return _report(outcomes, good, picked_up, settle_s, files)
 
 
@@ -210,7 +228,7 @@ def _report(
     good: str,
     picked_up: bool,
     settle_s: float,
-    files: dict[str, int],
+    files: dict[str, Any],
 ) -> dict[str, Any]:
     accepted = [o for o in outcomes if not o["refused"]]
     kept = [o for o in outcomes if o["server_serves"] == good and o["ask_status"] == 200

@@ -24,9 +24,10 @@ from bench.harness import (
     tree_rss_mib,
     write_result,
 )
-from bench.http_driver import closed_loop, open_loop
+from bench.http_driver import open_loop
 
 SAMPLE_EVERY_S = 10.0
+WARMUP_S = 20.0
 
 
 def _request(number: int) -> tuple[str, str, bytes]:
@@ -50,7 +51,9 @@ def run_soak(
     samples: list[dict[str, float]] = []
     with serving(index_dir) as server:
         host, port = "127.0.0.1", server.port
-        asyncio.run(closed_loop(host, port, 4, 200, _request))  # warm-up
+        # Warm-up on many new connections, so that both workers have served (each opens its
+        # metrics files on its first request) before the baseline is taken.
+        asyncio.run(open_loop(host, port, rate_per_s, WARMUP_S, _request))
         time.sleep(2.0)
         baseline = {"rss_mib": tree_rss_mib(server.pid), "open_files": tree_open_files(server.pid)}
         kinds_before = tree_open_files_by_kind(server.pid)
