@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from indexer.analysis import SentenceTags, analyzer_installed, load_analyzer
@@ -40,6 +41,9 @@ _IRREGULAR = {
 }  # fmt: skip
 
 
+# Both are pure and meet the same words and sentences over and over (the passages of popular
+# stories): cached, they were ~6% of a worker's CPU under load less (py-spy).
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light, deterministic stem: enough to match "raised" with "raise" and "companies"."""
     word = word.removesuffix("'s").removesuffix("\u2019s")
@@ -60,6 +64,7 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
+@lru_cache(maxsize=1 << 14)
 def content_terms(text: str) -> frozenset[str]:
     """Stemmed, lower-cased words of a text, less stop words."""
     return frozenset(stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS)
