@@ -34,10 +34,14 @@ def _command(action: str, work: Path, index: Path) -> list[str]:
 
 
 def _next_action(number: int, work: Path, index: Path) -> str:
-    """build, add, delete in turn; a delete only where the added articles are live."""
+    """build, add, delete in turn, each where it has work: a delete where the added articles
+    are live, an add where they are not all live."""
     action = ("build", "add", "delete")[number % 3]
-    if action == "delete" and not _live_ids(index, work / "more"):
+    live = len(_live_ids(index, work / "more"))
+    if action == "delete" and live == 0:
         return "add"
+    if action == "add" and live == len(list((work / "more").glob("*.md"))):
+        return "delete"  # an add of what is there already changes nothing
     return action
 
 
@@ -77,7 +81,9 @@ def _kill_run(
                 time.sleep(0.005)
             time.sleep(rng.uniform(0, 0.5))
         else:
-            time.sleep(rng.uniform(0, whole_s))
+            deadline = started + rng.uniform(0, whole_s)
+            while process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.005)
     finally:
         if process.poll() is not None:
             moment = "after it finished"
