@@ -158,7 +158,7 @@ def write_result(
     console: Console | None = None,
 ) -> Path:
     """Writes bench/results/<suite>.json (with the machine and the command) and prints `rows`."""
-    body = {"suite": suite, "command": " ".join(sys.argv), "machine": machine(), **result}
+    body = {"suite": suite, "command": _command_line(), "machine": machine(), **result}
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{suite}.json"
     path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
@@ -171,3 +171,11 @@ def write_result(
     console.print(table)
     console.print(f"wrote {path}")
     return path
+
+
+def _command_line() -> str:
+    """How this run was started, as one would type it."""
+    program = Path(sys.argv[0])
+    if program.name == "reliability_cli.py":
+        return " ".join(["python -m bench.reliability_cli", *sys.argv[1:]])
+    return " ".join(sys.argv)
