@@ -373,7 +373,7 @@ class _LazyWords(dict[str, frozenset[str]]):
         return value
 
 
-@lru_cache(maxsize=1 << 13)
+@lru_cache(maxsize=1 << 10)  # ~10 KB a chunk: ~10 MB per worker when full
 def _words_of(text: str) -> frozenset[str]:
     # One lower() of the text, not one per word: a third of the time. Cached: the chunks of
     # popular stories come back request after request.
