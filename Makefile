@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CORPUS ?= corpus
 SHARED ?= ../shared
 
-.PHONY: venv browser run index test lint unit bench bench-generative bench-slack eval eval-no-asof eval-smoke clean
+.PHONY: venv browser run index test lint unit bench bench-generative bench-slack bench-reliability eval eval-no-asof eval-smoke clean
 
 venv: $(STAMP)
 
@@ -80,6 +80,12 @@ bench-generative: venv
 # of corpus/, three fresh servers: acknowledgement latency, answers delivered, duplicates.
 bench-slack: index
 	$(BIN)/newsqa bench slack --index var/index --repeats 3
+
+# Reliability suites (bench/reliability_cli.py): load, overload, soak, swap, crash, corrupt and
+# fuzz over the index of corpus/; about 25 minutes on two cores. `load` needs wrk
+# (apt-get install wrk). JSON in bench/results/.
+bench-reliability: venv
+	$(BIN)/python -m bench.reliability_cli all
 
 eval: venv
 	$(BIN)/newsqa eval run --suite eval/suites/dev.toml

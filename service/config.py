@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from indexer.config import IndexConfig
@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     near_duplicate_threshold: float = Field(0.85, gt=0, le=1, description="MinHash Jaccard.")
     feed_timeout_s: float = Field(10.0, gt=0, description="Timeout for fetching a feed URL.")
     feed_max_bytes: int = Field(10_000_000, gt=0, description="Largest feed fetched.")
+    feed_min_chars: int = Field(
+        200,
+        ge=0,
+        description="Feed entries shorter than this once cleaned (teasers, junk) are skipped "
+        "and reported; 0 keeps every entry.",
+    )
+    feed_allow_private: bool = Field(
+        False,
+        description="Fetch feeds from loopback and private addresses (intranet feeds, tests); "
+        "link-local and cloud metadata addresses stay refused.",
+    )
     sentence_analysis: bool = Field(
         True,
         description="Tag every chunk's sentences (spaCy) when indexing, so answers need no "
@@ -69,7 +80,25 @@ class Settings(BaseSettings):
         default_factory=list, description="Bearer keys; empty means no auth."
     )
     rate_limit_per_minute: int = Field(600, ge=1, description="Per API key (or client address).")
+    max_in_flight: int = Field(
+        32,
+        ge=1,
+        description="Requests one worker process works on at once; more are refused at once "
+        "with 503 and Retry-After (/healthz, /readyz and /metrics exempt).",
+    )
     max_body_bytes: int = Field(64_000, ge=1024, description="Larger requests get 413.")
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client has to send a request's line and headers (from its first "
+        "byte, or from connecting); then the connection is closed.",
+    )
+    body_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client has to send a request's body once its headers are in; "
+        "then 408 and the connection is closed.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Allowed CORS origins; empty means CORS is off."
     )
@@ -233,14 +262,28 @@ class Settings(BaseSettings):
 
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
-    def _split_commas(cls, value: object) -> object:
+    def _split_commas(cls, value: object, info: ValidationInfo) -> object:
         # Accept NEWSQA_API_KEYS=a,b as well as a JSON list.
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
                 return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
+            parts = [part.strip() for part in text.split(",") if part.strip()]
+            if value and not parts and info.field_name == "api_keys":
+                # "," or blanks would otherwise turn auth off without a word.
+                raise ValueError(
+                    f"NEWSQA_API_KEYS is set to {value!r}, which names no key; "
+                    "unset it (or set it empty) to serve without keys"
+                )
+            return parts
         return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _no_blank_keys(cls, keys: list[str]) -> list[str]:
+        if any(not key.strip() for key in keys):
+            raise ValueError("NEWSQA_API_KEYS holds a blank key; every key needs characters")
+        return keys
 
     def index_config(self) -> IndexConfig:
         """The indexer's settings, taken from the product's."""
@@ -253,6 +296,8 @@ class Settings(BaseSettings):
             near_duplicate_threshold=self.near_duplicate_threshold,
             feed_timeout_s=self.feed_timeout_s,
             feed_max_bytes=self.feed_max_bytes,
+            feed_min_chars=self.feed_min_chars,
+            feed_allow_private=self.feed_allow_private,
             sentence_analysis=self.sentence_analysis,
         )
 

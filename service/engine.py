@@ -26,6 +26,7 @@ from service.types import (
     ArticleRef,
     ArticleResult,
     AskResult,
+    InvalidQueryError,
     Passage,
     Reader,
     RetrievalHit,
@@ -199,23 +200,27 @@ class QAEngine:
             expected_model=embedder.model_name,
             expected_dimension=embedder.dimension,
         )
-        index.prepare_for_queries()
         if self._legs is None:
             self._legs = ThreadPoolExecutor(KEYWORD_LEG_THREADS, thread_name_prefix="keyword-leg")
-        retriever = HybridRetriever(
-            index,
-            embedder,
-            fusion=self.settings.fusion,
-            rrf_k=self.settings.rrf_k,
-            mmr_lambda=self.settings.mmr_lambda,
-            recency_prior=self.settings.recency_prior,
-            recency_prior_days=self.settings.recency_half_life_days,
-            weights=(self.settings.keyword_weight, 1.0 - self.settings.keyword_weight),
-            outlet_boost=self.settings.outlet_boost,
-            day_boost=self.settings.day_boost,
-            year_boost=self.settings.year_boost,
-            executor=self._legs,
-        )
+        try:
+            index.prepare_for_queries()
+            retriever = HybridRetriever(
+                index,
+                embedder,
+                fusion=self.settings.fusion,
+                rrf_k=self.settings.rrf_k,
+                mmr_lambda=self.settings.mmr_lambda,
+                recency_prior=self.settings.recency_prior,
+                recency_prior_days=self.settings.recency_half_life_days,
+                weights=(self.settings.keyword_weight, 1.0 - self.settings.keyword_weight),
+                outlet_boost=self.settings.outlet_boost,
+                day_boost=self.settings.day_boost,
+                year_boost=self.settings.year_boost,
+                executor=self._legs,
+            )
+        except BaseException:
+            index.close()  # a generation that cannot be served keeps no file open
+            raise
         self._get_reader()  # built once, beside the first generation, so no request waits on it
         return ServedGeneration(index, retriever)
 
@@ -381,7 +386,7 @@ class QAEngine:
 
 def _check_top_k(top_k: int) -> None:
     if top_k < 1:
-        raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
+        raise InvalidQueryError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
 
 
 def with_analysis(index: IndexReader, hits: Sequence[RetrievalHit]) -> list[RetrievalHit]:

@@ -19,6 +19,10 @@ AnswerMode = Literal["auto", "extractive", "generative"]
 SentenceVectors = Literal["passage", "transformer"]
 
 
+class InvalidQueryError(ValueError):
+    """A query the engine cannot search for (empty, top_k below 1, an unknown mode)."""
+
+
 @dataclass(frozen=True)
 class RetrievalHit:
     """A fused search result in rank order."""

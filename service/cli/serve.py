@@ -16,6 +16,7 @@ import typer
 
 from service.cli.console import err, settings_from
 from service.config import Settings
+from service.http.slow_clients import PROTOCOL_PATH
 
 WORKER_APP = "service.http.app:create_worker_app"
 # Signals that end serving: passed on to the worker supervisor, which stops its workers.
@@ -43,12 +44,14 @@ def serve(
         import uvicorn
 
         from service.http.app import create_app
+        from service.http.slow_clients import head_timeout_protocol
 
         uvicorn.run(
             create_app(settings),
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            http=head_timeout_protocol(settings.header_timeout_s),
         )
         return
     _prepare_query_encoder(settings)
@@ -77,10 +80,12 @@ def worker_command(settings: Settings, shared: Path) -> tuple[list[str], dict[st
         "NEWSQA_LOG_LEVEL": settings.log_level,
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
+    # The workers import the protocol by name and read NEWSQA_HEADER_TIMEOUT_S themselves.
     argv = [
         sys.executable, "-m", "uvicorn", WORKER_APP, "--factory",
         "--host", settings.host, "--port", str(settings.port),
         "--workers", str(settings.workers), "--log-level", settings.log_level,
+        "--http", PROTOCOL_PATH,
     ]  # fmt: skip
     return argv, env
 

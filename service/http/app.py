@@ -15,6 +15,7 @@ from service.engine import QAEngine
 from service.generative import openai_facade
 from service.generative.wiring import open_answerer
 from service.http.errors import install_error_handlers
+from service.http.in_flight import InFlightLimitMiddleware
 from service.http.metrics import Metrics, MetricsMiddleware
 from service.http.reload import reloading
 from service.http.routes import router
@@ -98,14 +99,18 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     app.state.slack = slack
     install_error_handlers(app)
 
-    # Added innermost first: a request meets metrics, then CORS, then the guard, then the limit.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Added innermost first: a request meets metrics, then CORS, then the in-flight cap, then
+    # the guard, then the body limit.
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
+    )
     app.add_middleware(
         GuardMiddleware,
         api_keys=settings.api_keys,
         limiter=_limiter(settings),
         open_paths=PROBES | PAGE | slack.open_paths,
     )
+    app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

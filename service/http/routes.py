@@ -11,7 +11,6 @@ of a returned model, would cost another trip through the thread pool per request
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -22,6 +21,7 @@ from service.engine import QAEngine
 from service.generative import sse
 from service.generative.modes import Answerer
 from service.http.errors import ApiError
+from service.http.validation import IsoDate, QueryTopK, Text
 from service.http.metrics import Metrics
 from service.http.schemas import AskRequest, ErrorResponse, Health, Ready, SearchRequest
 from service.types import ArticleResult, AskResult, IndexInfo, SearchResult
@@ -63,7 +63,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse} for status in statuses}
 
 
-_COMMON = (401, 413, 429, 500, 503)
+_COMMON = (400, 401, 408, 413, 429, 500, 503)
 
 
 @router.post("/search", response_model=SearchResult, responses=_errors(*_COMMON))
@@ -101,12 +101,12 @@ async def ask(body: AskRequest, answerer: AnswererDep, metrics: MetricsDep) -> R
 async def ask_get(
     answerer: AnswererDep,
     metrics: MetricsDep,
-    q: Annotated[str, Query(min_length=1, max_length=1000, pattern=r"\S")],
-    top_k: Annotated[int, Query(ge=1, le=50)] = 10,
-    as_of: date | None = None,
+    q: Annotated[Text, Query(description="The question.")],
+    top_k: Annotated[QueryTopK, Query()] = 10,
+    as_of: Annotated[IsoDate | None, Query(description="YYYY-MM-DD, 1900-2100.")] = None,
 ) -> Response:
     """The same as POST /ask, for curl and browsers: `GET /ask?q=...`."""
-    return _answer(await answerer.ask(q.strip(), top_k=top_k, as_of=as_of), metrics)
+    return _answer(await answerer.ask(q, top_k=top_k, as_of=as_of), metrics)
 
 
 def _answer(result: AskResult, metrics: Metrics) -> Response:

@@ -10,6 +10,7 @@ and a 429 would only make Slack deliver again).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import math
 import sqlite3
@@ -215,15 +216,17 @@ def _bearer(scope: Scope) -> bytes | None:
 
 
 class BodyLimitMiddleware:
-    """413 for a body over `max_bytes`, by Content-Length or by counting a streamed body.
+    """413 for a body over `max_bytes`, by Content-Length or by counting a streamed body; 408
+    (and the connection closed) for a body not complete within `timeout_s` (a slow client).
 
     The body is read up front (at most `max_bytes`) and replayed, so the refusal is sent before
     any route runs and never in the middle of a response.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout_s: float = 10.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -235,17 +238,25 @@ class BodyLimitMiddleware:
             return
         buffered: list[Message] = []
         size = 0
-        while True:
-            message = await receive()
-            buffered.append(message)
-            if message["type"] != "http.request":
-                break  # a disconnect: hand it on
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                while True:
+                    message = await receive()
+                    buffered.append(message)
+                    if message["type"] != "http.request":
+                        break  # a disconnect: hand it on
+                    size += len(message.get("body", b""))
+                    if size > self.max_bytes:
+                        await self._refuse(scope, receive, send)
+                        return
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            text = f"request body not received within {self.timeout_s:g} s"
+            # Connection: close makes uvicorn drop the connection after answering.
+            close = {"Connection": "close"}
+            await error_response(408, "request_timeout", text, close)(scope, receive, send)
+            return
 
         async def replay() -> Message:
             return buffered.pop(0) if buffered else await receive()

@@ -22,7 +22,7 @@ from service.retrieval.fusion import Normalisation, mmr, reciprocal_rank_fusion,
 from service.retrieval.outlets import OutletMatcher
 from service.retrieval.question import ParsedQuestion, parse_question
 from service.retrieval.timeframes import DateRange
-from service.types import RetrievalHit, RetrievalMode
+from service.types import InvalidQueryError, RetrievalHit, RetrievalMode
 
 _MODES = ("hybrid", "keyword", "dense")
 _MAX_FETCH_ROUNDS = 3  # over-fetch doublings when collapsing leaves fewer than top_k
@@ -120,11 +120,11 @@ class HybridRetriever:
     ) -> list[RetrievalHit]:
         """The top_k chunks for a question, best first."""
         if top_k < 1:
-            raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
+            raise InvalidQueryError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
         if mode not in _MODES:
-            raise ValueError(f"mode must be one of {_MODES}. Currently, mode is {mode!r}")
+            raise InvalidQueryError(f"mode must be one of {_MODES}. Currently, mode is {mode!r}")
         if not query.strip():
-            raise ValueError("query must not be empty")
+            raise InvalidQueryError("query must not be empty")
         hints = parse_question(
             query,
             as_of or date.today(),

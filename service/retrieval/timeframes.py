@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from typing import Literal
 
 DateRange = tuple[date | None, date | None]
@@ -184,7 +184,7 @@ def _explicit(question: str, as_of: date) -> Timeframe | None:
         month = _MONTHS[match["month"].lower()]
         # "in March" means the latest March that has begun by as_of; without a year it is a
         # guess, so it boosts rather than filters.
-        year = as_of.year if month <= as_of.month else as_of.year - 1
+        year = as_of.year if month <= as_of.month else as_of.year - 1  # year 0 is clamped
         span = _month_span(year, month)
         return Timeframe(recency=True, phrase=match.group(0), window=span, decay_days=15.0)
     return None
@@ -196,9 +196,9 @@ def _period(preposition: str, span: tuple[date, date], phrase: str) -> Timeframe
     if prep in {"since", "from"}:
         bounds: DateRange = (first, None)
     elif prep == "after":
-        bounds = (last + timedelta(days=1), None)
+        bounds = (_shift(last, 1), None)
     elif prep == "before":
-        bounds = (None, first - timedelta(days=1))
+        bounds = (None, _shift(first, -1))
     elif prep == "until":
         bounds = (None, last)
     else:
@@ -207,26 +207,41 @@ def _period(preposition: str, span: tuple[date, date], phrase: str) -> Timeframe
 
 
 def _month_span(year: int, month: int) -> tuple[date, date]:
+    year = min(max(year, MINYEAR), MAXYEAR)
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _shift(day: date, days: int) -> date:
+    """`day` moved by `days`, held at date.min/date.max rather than overflowing past them."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.min if days < 0 else date.max
+
+
+def _year_span(year: int) -> tuple[date, date]:
+    year = min(max(year, MINYEAR), MAXYEAR)
+    return date(year, 1, 1), date(year, 12, 31)
 
 
 def _relative_window(key: str, as_of: date) -> tuple[tuple[date, date], float]:
     """(window, decay days) for a relative phrase; "this week" is the 7 days ending at as_of."""
+    # Near date.min the windows are held at the calendar's first day instead of overflowing.
     if key == "this_week":
-        return (as_of - timedelta(days=6), as_of), 7.0
+        return (_shift(as_of, -6), as_of), 7.0
     if key == "last_week":
-        return (as_of - timedelta(days=13), as_of - timedelta(days=7)), 7.0
+        return (_shift(as_of, -13), _shift(as_of, -7)), 7.0
     if key == "this_month":
         return (as_of.replace(day=1), as_of), 15.0
     if key == "last_month":
-        previous = as_of.replace(day=1) - timedelta(days=1)
+        previous = _shift(as_of.replace(day=1), -1)
         return _month_span(previous.year, previous.month), 15.0
     if key == "this_year":
-        return (date(as_of.year, 1, 1), as_of), 90.0
+        return (_year_span(as_of.year)[0], as_of), 90.0
     if key == "last_year":
-        return (date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31)), 90.0
+        return _year_span(as_of.year - 1), 90.0
     if key == "yesterday":
-        day = as_of - timedelta(days=1)
+        day = _shift(as_of, -1)
         return (day, day), 2.0
     return (as_of, as_of), 2.0  # today
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from service.retrieval.timeframes import (
+from service.retrieval.search.timeframes import (
     Timeframe,
     closeness,
     mentioned_days,
@@ -204,3 +204,23 @@ def test_mentioned_years_are_bare_years_outside_periods_and_days(
     question: str, years: tuple[int, ...]
 ) -> None:
     assert mentioned_years(question, resolve_timeframe(question, AS_OF)) == years
+
+
+_EVERY_PHRASE = [
+    "this week", "last week", "this month", "last month", "this year", "last year",
+    "yesterday", "today", "latest", "in January", "in December", "since 2024", "after 2099",
+    "before 1900", "until 2030", "in May 2024",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("phrase", _EVERY_PHRASE)
+@pytest.mark.parametrize(
+    "as_of", [date.min, date(1, 1, 2), date(1, 2, 28), date.max, date(9999, 12, 30)]
+)
+def test_no_phrase_overflows_at_the_ends_of_the_calendar(phrase: str, as_of: date) -> None:
+    # Probe finding: "this week" as of 0001-01-02 overflowed date arithmetic (a 500).
+    timeframe = resolve_timeframe(f"What happened {phrase}?", as_of)
+    for span in (timeframe.window, timeframe.range):
+        if span is not None and None not in span:
+            first, last = span
+            assert first is not None and last is not None and first <= last
