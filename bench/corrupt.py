@@ -37,7 +37,8 @@ from bench.harness import (
 )
 from indexer.errors import IndexCorruptError, IndexMismatchError
 from indexer.store.manifest import MANIFEST_NAME, generation_name
-from indexer.store.reader import FAISS_NAME, SQLITE_NAME, VECTORS_NAME, open_index
+from indexer.store.reader import open_index
+from indexer.store.schema import FAISS_NAME, SQLITE_NAME, VECTORS_NAME
 
 HNSW_INDEX = DEFAULT_INDEX.with_name("bench-index-hnsw")
 Damage = Callable[[Path, random.Random], None]
@@ -126,7 +127,7 @@ KINDS: list[tuple[str, str, Damage]] = [
 @contextmanager
 def _watching_reads() -> Iterator[list[str]]:
     """Records each read of a vector file: numpy's load and FAISS's read_index, which
-    indexer.store.reader looks up on their modules at each call."""
+    indexer.store.vectors looks up on their modules at each call."""
     reads: list[str] = []
     load, read_index = np.load, faiss.read_index
 

@@ -1,7 +1,7 @@
 """What the reliability suites share: a `newsqa serve` to test, the small index it serves,
 process-tree RSS and open files, the machine, and where results go.
 
-Servers, RSS and process trees come from `bench.service` (the service benchmark's helpers).
+Servers, RSS and process trees come from bench/service.py (the service benchmark's helpers).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from bench.service import _descendants, _rss_mib, _server
+from bench.service import _descendants, _rss_mib, newsqa_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
@@ -59,7 +59,7 @@ def serving(
 ) -> Iterator[Served]:
     """`newsqa serve` (its default two workers) over `index_dir` on a free port, until the
     block ends; `env` adds NEWSQA_* settings for this server only."""
-    with _server(index_dir, timeout_s, env) as (url, process, cold_start_s):
+    with newsqa_server(index_dir, timeout_s, env) as (url, process, cold_start_s):
         yield Served(url, process.pid, cold_start_s)
 
 
@@ -178,4 +178,6 @@ def _command_line() -> str:
     program = Path(sys.argv[0])
     if program.name == "reliability_cli.py":
         return " ".join(["python -m bench.reliability_cli", *sys.argv[1:]])
+    if program.name == "newsqa":
+        return " ".join(["newsqa", *sys.argv[1:]])
     return " ".join(sys.argv)

@@ -23,7 +23,7 @@ def fetch_feed(url: str, client: httpx.Client, *, timeout_s: float, max_bytes: i
     """The feed's bytes; streamed, and abandoned past max_bytes or timeout_s in all.
 
     Redirects are followed here, one hop at a time (at most MAX_REDIRECTS), so that each hop
-    meets the client's address policy (`indexer.sources.guarded_transport`) and a refusal names the hop.
+    meets the client's address policy (guarded_transport.py) and a refusal names the hop.
     """
     deadline = time.monotonic() + timeout_s
     try:

@@ -15,15 +15,14 @@ from fastapi.responses import RedirectResponse
 
 from indexer.config import IndexConfig
 from indexer.sources.address_policy import AddressPolicy
-from indexer.sources.guarded_transport import guarded_client
-from indexer.sources.read import read_sources
 from indexer.sources.common import SkipInput
 from indexer.sources.feed import MAX_REDIRECTS, fetch_feed
-from service.cli.index import index_config
+from indexer.sources.guarded_transport import guarded_client
+from indexer.sources.read import read_sources
 from service.config import Settings
 from tests.service.http.test_app_support import running_server
 
-FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "mixed" / "feeds"
+FEEDS = Path(__file__).parent / "fixtures" / "mixed" / "feeds"
 RSS = (FEEDS / "lab.rss").read_bytes()
 LOOPBACK = AddressPolicy(allow=frozenset({"loopback"}))
 seen_hosts: list[str] = []
@@ -162,10 +161,10 @@ def test_short_feed_entries_are_skipped_and_reported(tmp_path: Path) -> None:
 
 def test_feed_settings_reach_the_indexer(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (
-        index_config(Settings()).feed_min_chars,
-        index_config(Settings()).feed_allow_private,
+        Settings().index_config().feed_min_chars,
+        Settings().index_config().feed_allow_private,
     ) == (200, False)
     monkeypatch.setenv("NEWSQA_FEED_ALLOW_PRIVATE", "true")
     monkeypatch.setenv("NEWSQA_FEED_MIN_CHARS", "50")
-    config = index_config(Settings())
+    config = Settings().index_config()
     assert (config.feed_min_chars, config.feed_allow_private) == (50, True)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import uvicorn
 
-from indexer.sources.read.read import read_sources
+from indexer.sources.read import read_sources
 from indexer.types import IngestReport
 
 FEEDS = Path(__file__).parent / "fixtures" / "mixed" / "feeds"

@@ -13,8 +13,8 @@ import pytest
 
 from bench.corrupt import KINDS, _open_in_process
 from indexer.config import IndexConfig
-from indexer.store.generations import current_generation_dir
 from indexer.pipeline.run import build_index
+from indexer.store.generations import current_generation_dir
 from tests.indexer.pipeline.test_crash_safety import HashEmbedder, write_corpus
 
 

@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from indexer.config import IndexConfig
-from indexer.store.generations import LOCK, clear_leftovers, find_leftovers, writer_lock
 from indexer.pipeline.run import build_index
+from indexer.store.generations import LOCK, clear_leftovers, find_leftovers, writer_lock
 from indexer.store.reader import open_index
 from service.cli.index import app
 from tests.indexer.pipeline.test_crash_safety import HashEmbedder, write_corpus

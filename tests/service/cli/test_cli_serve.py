@@ -13,9 +13,9 @@ import uvicorn
 from fastapi import FastAPI
 from typer.testing import CliRunner
 
-import indexer.embedding.transformer.transformer
-from indexer.embedding.transformer.transformer import SentenceTransformerEmbedder
-from service.cli.main.main import app as cli
+import indexer.embedding.transformer
+from indexer.embedding.transformer import SentenceTransformerEmbedder
+from service.cli.main import app as cli
 from service.config import Settings
 from service.engine import QAEngine
 from service.http.app import create_app
@@ -34,7 +34,7 @@ def index_dir(small_index: Path) -> Path:
 def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: SentenceTransformerEmbedder) -> None:
     # The command loads the model itself; hand it the one this session has loaded already.
     monkeypatch.setattr(
-        indexer.embedding.transformer.transformer, "load_embedder", lambda *args, **kwargs: embedder
+        indexer.embedding.transformer, "load_embedder", lambda *args, **kwargs: embedder
     )
 
 

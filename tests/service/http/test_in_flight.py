@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from service.http.app import create_app
 from service.config import Settings
 from service.engine import QAEngine
+from service.http.app import create_app
 from service.http.in_flight import EXEMPT_PATHS, InFlightLimitMiddleware
 from tests.service.http.test_app_errors import assert_error_shape
 from tests.service.http.test_app_support import running_server

@@ -22,8 +22,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from service.http.app import create_app
 from service.config import Settings
+from service.http.app import create_app
 from service.http.slow_clients import head_timeout_protocol
 from tests.service.http.test_app_support import free_port
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import service.cli.main.serve
-from indexer.embedding.transformer.transformer import SentenceTransformerEmbedder
-from service.cli.main.main import app as cli
+import service.cli.serve
+from indexer.embedding.transformer import SentenceTransformerEmbedder
+from service.cli.main import app as cli
 from service.config import Settings
 from service.http.app import create_app
 from service.http.security import GuardMiddleware, SharedTokenBucketLimiter, TokenBucketLimiter
@@ -123,7 +123,7 @@ def test_serve_hands_its_settings_to_the_workers(
         seen["dirs_exist"] = Path(env["PROMETHEUS_MULTIPROC_DIR"]).is_dir()
         return 0
 
-    monkeypatch.setattr(service.cli.main.serve, "run_workers", run_workers)
+    monkeypatch.setattr(service.cli.serve, "run_workers", run_workers)
     index = tmp_path / "index"
     result = CliRunner().invoke(
         cli, ["serve", "--port", "8765", "--index", str(index), "--workers", "3"]
@@ -156,7 +156,7 @@ def test_serve_hands_its_settings_to_the_workers(
 def test_serve_fails_with_the_supervisor_exit_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service.cli.main.serve, "run_workers", lambda argv, env: 3)
+    monkeypatch.setattr(service.cli.serve, "run_workers", lambda argv, env: 3)
     result = CliRunner().invoke(cli, ["serve", "--index", str(tmp_path), "--workers", "2"])
     assert result.exit_code == 3
 
@@ -171,7 +171,7 @@ def test_run_workers_passes_a_termination_on(tmp_path: Path) -> None:
     )
     parent = (
         "import sys\n"
-        "from service.cli.main.serve import run_workers\n"
+        "from service.cli.serve import run_workers\n"
         f"sys.exit(run_workers([sys.executable, '-c', {script!r}], {{}}))\n"
     )
     with subprocess.Popen(
@@ -190,7 +190,7 @@ def test_serve_exports_the_query_encoder_once_before_starting_workers(
 ) -> None:
     ran: list[list[str]] = []
     real_run = subprocess.run
-    monkeypatch.setattr(service.cli.main.serve, "run_workers", lambda argv, env: 0)
+    monkeypatch.setattr(service.cli.serve, "run_workers", lambda argv, env: 0)
     monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: ran.append(list(args)))
     empty = tmp_path / "cache"
     monkeypatch.setenv("NEWSQA_CACHE_DIR", str(empty))

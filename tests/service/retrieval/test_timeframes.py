@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from service.retrieval.search.timeframes import (
+from service.retrieval.timeframes import (
     Timeframe,
     closeness,
     mentioned_days,
