@@ -204,8 +204,9 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(
         None,
         description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama) or "
-        "https://api.openai.com/v1; unset: no generative answers. http(s) only; link-local and "
-        "cloud metadata addresses are refused; redirects are not followed.",
+        "https://api.openai.com/v1; unset: no generative answers. http(s) only; loopback and "
+        "private addresses are allowed, link-local, cloud metadata and other special addresses "
+        "refused (checked at every connection); redirects are not followed.",
     )
     llm_model: str | None = Field(
         None, description="Model name the endpoint knows; required with NEWSQA_LLM_BASE_URL."

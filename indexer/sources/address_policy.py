@@ -96,7 +96,7 @@ def resolve(host: str, port: int, resolver: Resolver = system_resolver) -> list[
 
     Raises OSError (socket.gaierror) where the name does not resolve.
     """
-    literal = _literal(host)
+    literal = literal_address(host)
     if literal is not None:
         return [literal]
     found: dict[IPAddress, None] = {}
@@ -107,7 +107,9 @@ def resolve(host: str, port: int, resolver: Resolver = system_resolver) -> list[
     return list(found)
 
 
-def _literal(host: str) -> IPAddress | None:
+def literal_address(host: str) -> IPAddress | None:
+    """The address a host written as one stands for (any spelling the C library takes), else
+    None for a name that needs DNS."""
     text = host.strip("[]")
     try:
         return ipaddress.ip_address(text.split("%", 1)[0])

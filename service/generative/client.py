@@ -24,10 +24,12 @@ import stamina
 from httpx_sse import EventSource, SSEError
 from pydantic import ValidationError
 
+from indexer.sources.address_policy import AddressRefusedError
 from service.config import Settings
 from service.generative.breaker import CircuitBreaker
 from service.generative.errors import (
     LLMError,
+    UpstreamAddressRefusedError,
     UpstreamDeadlineError,
     UpstreamIncompleteError,
     UpstreamMalformedError,
@@ -315,6 +317,8 @@ class ChatClient:
 def _translate(exc: Exception) -> Exception:
     if isinstance(exc, LLMError):
         return exc
+    if isinstance(exc, AddressRefusedError):
+        return UpstreamAddressRefusedError(f"the LLM endpoint was not called: {exc}")
     if isinstance(exc, httpx.TimeoutException):
         kind = type(exc).__name__.removesuffix("Timeout").lower() or "read"
         return UpstreamTimeoutError(f"the LLM endpoint did not answer within the {kind} timeout")

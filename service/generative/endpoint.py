@@ -1,29 +1,31 @@
-"""The LLM endpoint's base URL, checked before any request goes out.
+"""The LLM endpoint's base URL and the addresses its calls may reach.
 
-http(s) only, no credentials inside the URL, and never a link-local or cloud-metadata address
-(169.254.0.0/16, fe80::/10, 169.254.169.254, fd00:ec2::254), whether written as a literal or
-reached through a host name; loopback is allowed, so a local Ollama or vLLM works. Redirects are
-never followed (service/generative/transport.py), so an allowed host cannot bounce a request
-elsewhere. Small and self-contained on purpose: a general outbound-address policy will take it over.
+http(s) only, no credentials inside the URL, and only addresses the one outbound address policy
+(indexer.sources.address_policy) allows with loopback and private networks let in, so a local
+Ollama or vLLM works: never link-local, cloud metadata (169.254.169.254, fd00:ec2::254),
+multicast, unspecified or reserved addresses, in any spelling. A literal address is checked with
+the settings, a host name when the service starts and again on every connection
+(`LLM_POLICY` in the transport, service/generative/transport.py), so DNS cannot later point it
+elsewhere. Redirects are never followed, so an allowed host cannot bounce a request elsewhere.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import socket
 from urllib.parse import urlsplit, urlunsplit
+
+from indexer.sources.address_policy import (
+    AddressPolicy,
+    AddressRefusedError,
+    IPAddress,
+    literal_address,
+    resolve,
+)
 
 log = logging.getLogger(__name__)
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-_LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
-# Instance metadata services: AWS/GCP/Azure (inside the link-local range) and AWS over IPv6.
-_METADATA = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-)
+LLM_POLICY = AddressPolicy(allow=frozenset({"loopback", "private"}))
 
 
 class EndpointRefusedError(ValueError):
@@ -48,50 +50,39 @@ def check_base_url(url: str) -> str:
         raise EndpointRefusedError(f"LLM base URL has no host: {shown!r}")
     if parts.query or parts.fragment:
         raise EndpointRefusedError(f"LLM base URL must not have a query or fragment: {shown!r}")
-    literal = _literal_address(parts.hostname)
+    literal = literal_address(parts.hostname)
     if literal is not None:
-        check_address(literal, shown)
+        check_addresses(parts.hostname, [literal], shown)
     del port
     return urlunsplit(parts._replace(path=parts.path.rstrip("/")))
 
 
-def check_address(address: IPAddress, shown: str) -> None:
-    """Refuses link-local and metadata addresses (IPv4-mapped IPv6 forms included)."""
-    plain = address
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        plain = address.ipv4_mapped
-    if plain in _METADATA:
-        raise EndpointRefusedError(f"LLM base URL {shown!r} is a cloud metadata address")
-    if any(plain in network for network in _LINK_LOCAL if network.version == plain.version):
-        raise EndpointRefusedError(f"LLM base URL {shown!r} is a link-local address ({plain})")
+def check_addresses(host: str, addresses: list[IPAddress], shown: str) -> None:
+    """EndpointRefusedError unless LLM_POLICY allows every address (embedded IPv4 included)."""
+    try:
+        LLM_POLICY.check(host, addresses)
+    except AddressRefusedError as exc:
+        raise EndpointRefusedError(f"LLM base URL {shown!r}: {exc}") from None
 
 
 async def check_resolved(url: str) -> None:
-    """Refuses a host name that resolves to a refused address (checked once, at start-up).
+    """Refuses a host name that resolves to a refused address now (at start-up).
 
     A name that does not resolve now is logged, not refused: the endpoint may come up later,
-    and requests to it fail over to extractive answers meanwhile.
+    and requests to it fail over to extractive answers meanwhile. Each connection is checked
+    again (service/generative/transport.py).
     """
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if _literal_address(host) is not None:
-        return
+    if literal_address(host) is not None:
+        return  # checked with the settings
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addresses = await asyncio.to_thread(resolve, host, port)
     except OSError as exc:
         log.warning("LLM endpoint host %r does not resolve now (%s)", host, exc)
         return
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        check_address(address, _without_credentials(url))
-
-
-def _literal_address(host: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
-        return None
+    check_addresses(host, addresses, _without_credentials(url))
 
 
 def _without_credentials(url: str) -> str:

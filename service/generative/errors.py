@@ -75,6 +75,12 @@ class UpstreamRejectedError(LLMError):
         self.status = status
 
 
+class UpstreamAddressRefusedError(LLMError):
+    """The endpoint's host now resolves to an address the endpoint policy refuses."""
+
+    reason = "upstream_address_refused"
+
+
 class UpstreamMalformedError(LLMError):
     """The answer is not a chat completion: not JSON, the wrong shape, or no text."""
 

@@ -1,4 +1,6 @@
-"""The HTTP client the LLM calls go through: timeouts, no redirects, a cap on every answer's size.
+"""The HTTP client the LLM calls go through: timeouts, no redirects, a cap on every answer's size,
+and connections only to addresses the endpoint policy allows (service/generative/endpoint.py),
+checked as each connection is made.
 
 The cap sits in the transport, under httpx-sse's line decoder and `Response.aread`, so neither a
 huge JSON body nor an endless line of a stream is held in memory before the limit trips.
@@ -10,7 +12,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 
+from indexer.sources.address_policy import Resolver, system_resolver
+from indexer.sources.guarded_transport import AsyncGuardedTransport
 from service.config import Settings
+from service.generative.endpoint import LLM_POLICY
 from service.generative.errors import UpstreamTooLargeError
 
 
@@ -50,16 +55,26 @@ class CappedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def build_http_client(settings: Settings) -> httpx.AsyncClient:
-    """The client for one process's LLM calls; the app's lifespan (or the CLI) closes it."""
+def build_http_client(
+    settings: Settings, *, resolver: Resolver = system_resolver
+) -> httpx.AsyncClient:
+    """The client for one process's LLM calls; the app's lifespan (or the CLI) closes it.
+
+    Every connection goes to an address of the endpoint's host that LLM_POLICY allows,
+    resolved with `resolver` as it is made (tests stand in for DNS).
+    """
     timeout = httpx.Timeout(
         connect=settings.llm_connect_timeout_s,
         read=settings.llm_read_timeout_s,
         write=settings.llm_read_timeout_s,
         pool=settings.llm_connect_timeout_s,
     )
-    transport = httpx.AsyncHTTPTransport(
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    transport = AsyncGuardedTransport(
+        LLM_POLICY,
+        httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        ),
+        resolver=resolver,
     )
     return httpx.AsyncClient(
         transport=CappedTransport(transport, settings.llm_max_response_bytes),

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 from bench.loopback_llm import Behaviour, LoopbackLLM
@@ -18,6 +19,7 @@ from service.generative.client import ChatClient, ClientConfig, Reply
 from service.generative.errors import (
     CircuitOpenError,
     LLMError,
+    UpstreamAddressRefusedError,
     UpstreamDeadlineError,
     UpstreamIncompleteError,
     UpstreamMalformedError,
@@ -298,3 +300,36 @@ def test_an_open_breaker_fails_fast_without_calling(llm: LoopbackLLM, llm_url: s
 
     assert run(llm_settings(llm_url, llm_retries=0), twice, threshold=1) < 0.05
     assert llm.attempts == 1
+
+
+def run_resolving(
+    settings: Settings, use: Callable[[ChatClient], Awaitable[T]], names: dict[str, str]
+) -> T:
+    """`run`, with `names` standing in for DNS (host -> address)."""
+
+    async def main() -> T:
+        resolver = lambda host, port: [names[host]]  # noqa: E731
+        async with build_http_client(settings, resolver=resolver) as http:
+            client = ChatClient(http, ClientConfig.from_settings(settings), CircuitBreaker(50, 30))
+            return await use(client)
+
+    return asyncio.run(main())
+
+
+def test_the_endpoint_host_is_checked_where_each_connection_is_made(
+    llm: LoopbackLLM, llm_url: str
+) -> None:
+    port = httpx.URL(llm_url).port
+    settings = llm_settings(f"http://llm.example:{port}/v1")
+    # The name resolves to the loopback server: the call goes to that checked address, still
+    # naming the host it asked for.
+    llm.script(Behaviour(text="It does [1]."))
+    reply = run_resolving(settings, lambda c: c.complete(QUESTION), {"llm.example": "127.0.0.1"})
+    assert reply.text == "It does [1]."
+    assert llm.requests[0].headers["host"] == f"llm.example:{port}"
+    # Later the same name points at the cloud's metadata service (DNS rebinding): refused
+    # before any connection, naming the address, and not retried.
+    llm.script()
+    with pytest.raises(UpstreamAddressRefusedError, match=r"169\.254\.169\.254.*cloud metadata"):
+        run_resolving(settings, lambda c: c.complete(QUESTION), {"llm.example": "169.254.169.254"})
+    assert llm.attempts == 0

@@ -176,6 +176,9 @@ def test_the_breaker_lets_one_probe_through_after_the_cool_down() -> None:
         ("http://[::ffff:169.254.169.254]/v1", "metadata"),
         ("http://user:hunter2@127.0.0.1/v1", "credentials"),
         ("http:///v1", "no host"),
+        ("http://0xa9fea9fe/v1", "metadata"),  # 169.254.169.254, spelt as one number
+        ("http://224.0.0.1/v1", "multicast"),
+        ("http://0.0.0.0:11434/v1", "unspecified"),
     ],
 )
 def test_refused_base_urls_say_why_and_hide_credentials(url: str, message: str) -> None:
@@ -187,6 +190,8 @@ def test_refused_base_urls_say_why_and_hide_credentials(url: str, message: str) 
 def test_loopback_and_public_endpoints_are_allowed_and_checked_at_start_up() -> None:
     assert check_base_url("http://127.0.0.1:11434/v1/") == "http://127.0.0.1:11434/v1"
     assert check_base_url("https://api.openai.com/v1") == "https://api.openai.com/v1"
+    assert check_base_url("http://10.0.0.5:8000/v1") == "http://10.0.0.5:8000/v1"  # a LAN vLLM
+    assert check_base_url("http://0x7f000001:11434/v1") == "http://0x7f000001:11434/v1"
     with pytest.raises(ValueError, match="link-local"):
         Settings(llm_base_url="http://169.254.1.1/v1", llm_model="m")
     with pytest.raises(ValueError, match="NEWSQA_LLM_MODEL is required"):
