@@ -19,6 +19,7 @@ from contextlib import aclosing
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.sse import EventSourceResponse, format_sse_event
 
@@ -27,6 +28,8 @@ from service.generative.prompt import NO_ANSWER
 from service.generative.wire import ChatRequest, IncomingMessage, Message
 from service.http.errors import ApiError
 from service.http.metrics import Metrics
+from service.http.schemas import COMMON_ERRORS, error_responses
+from service.http.validation import normalise_text
 from service.types import AnswerMode, AskResult, Passage
 
 MODELS: dict[str, AnswerMode] = {
@@ -41,14 +44,23 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
 
 
-@router.get("/models")
+@router.get("/models", responses=error_responses(*COMMON_ERRORS))
 async def list_models() -> dict[str, Any]:
     """The models this service answers as (each an answer mode)."""
     data = [{"id": m, "object": "model", "created": _CREATED, "owned_by": "newsqa"} for m in MODELS]
     return {"object": "list", "data": data}
 
 
-@router.post("/chat/completions")
+@router.post(
+    "/chat/completions",
+    responses={
+        **error_responses(*COMMON_ERRORS, 404, 502),
+        200: {
+            "content": {"application/json": {}, "text/event-stream": {}},
+            "description": "A chat completion, or chunks as events if stream",
+        },
+    },
+)
 async def chat_completions(body: ChatRequest, request: Request) -> Response:
     """A chat completion whose answer comes from the indexed news, with footnoted sources."""
     mode = MODELS.get(body.model)
@@ -71,11 +83,28 @@ async def chat_completions(body: ChatRequest, request: Request) -> Response:
 
 
 def conversation(messages: list[IncomingMessage]) -> tuple[str, list[Message], str]:
-    """(question, earlier turns for the LLM, retrieval query) from a chat's messages."""
-    turns = [m for m in messages if m.role in ("user", "assistant") and m.text.strip()]
+    """(question, earlier turns for the LLM, retrieval query) from a chat's messages.
+
+    Turns with nothing visible are left out; a last user message with nothing visible (only
+    whitespace, control or zero-width characters) is a 422 naming it, as on POST /ask.
+    """
+    said = [(i, m) for i, m in enumerate(messages) if m.role in ("user", "assistant")]
+    if said and said[-1][1].role == "user" and not _visible(said[-1][1].text):
+        where, last = said[-1]
+        try:
+            normalise_text(last.text)
+        except ValueError as exc:
+            error = {
+                "type": "value_error",
+                "loc": ("body", "messages", where, "content"),
+                "msg": f"Value error, {exc}",
+                "input": last.content,
+            }
+            raise RequestValidationError([error]) from None
+    turns = [m for _, m in said if _visible(m.text)]
     if not turns or turns[-1].role != "user":
         raise ApiError(400, "bad_request", "the conversation must end with a user message")
-    question = " ".join(turns[-1].text.split())
+    question = normalise_text(turns[-1].text)
     if len(question) > MAX_QUESTION_CHARS:
         raise ApiError(
             400,
@@ -83,9 +112,17 @@ def conversation(messages: list[IncomingMessage]) -> tuple[str, list[Message], s
             f"the question is {len(question)} characters long; at most {MAX_QUESTION_CHARS}",
         )
     history = [Message(role=m.role, content=m.text) for m in turns[:-1]]
-    previous = [m.text for m in turns[:-1] if m.role == "user"]
+    previous = [normalise_text(m.text) for m in turns[:-1] if m.role == "user"]
     query = f"{previous[-1]} {question}"[-MAX_QUESTION_CHARS:] if previous else question
     return question, history, query
+
+
+def _visible(text: str) -> bool:
+    try:
+        normalise_text(text)
+    except ValueError:
+        return False
+    return True
 
 
 def footnotes(result: AskResult) -> str:

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+)
 
 Role = Literal["system", "user", "assistant", "developer", "tool"]
 
@@ -89,16 +97,24 @@ class IncomingMessage(_Lenient):
 
 
 class StreamOptions(_Lenient):
-    include_usage: bool = False
+    include_usage: StrictBool = False
 
 
 class ChatRequest(_Lenient):
-    """POST /v1/chat/completions; sampling options are accepted and left to newsqa's settings."""
+    """POST /v1/chat/completions; sampling options are accepted and left to newsqa's settings.
+
+    As on newsqa's own routes, `true` is not a count, `"yes"` is not a boolean and a number must
+    be finite (service/http/validation.py); the question's text is checked by the facade.
+    """
 
     model: str = Field(min_length=1, max_length=200)
     messages: list[IncomingMessage] = Field(min_length=1, max_length=200)
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
+    # Checked, then left to newsqa's settings.
+    temperature: FiniteFloat | None = None
+    top_p: FiniteFloat | None = None
+    max_tokens: StrictInt | None = Field(None, ge=1)
 
 
 def error_message(raw: bytes) -> str | None:

@@ -11,7 +11,7 @@ of a returned model, would cost another trip through the thread pool per request
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.sse import EventSourceResponse
@@ -21,9 +21,16 @@ from service.engine import QAEngine
 from service.generative import sse
 from service.generative.modes import Answerer
 from service.http.errors import ApiError
-from service.http.validation import IsoDate, QueryTopK, Text
 from service.http.metrics import Metrics
-from service.http.schemas import AskRequest, ErrorResponse, Health, Ready, SearchRequest
+from service.http.schemas import (
+    COMMON_ERRORS,
+    AskRequest,
+    Health,
+    Ready,
+    SearchRequest,
+    error_responses,
+)
+from service.http.validation import IsoDate, QueryTopK, Text
 from service.types import ArticleResult, AskResult, IndexInfo, SearchResult
 
 VERSION_HEADER = "X-Index-Version"
@@ -59,14 +66,7 @@ AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": ErrorResponse} for status in statuses}
-
-
-_COMMON = (400, 401, 408, 413, 429, 500, 503)
-
-
-@router.post("/search", response_model=SearchResult, responses=_errors(*_COMMON))
+@router.post("/search", response_model=SearchResult, responses=error_responses(*COMMON_ERRORS))
 def search(body: SearchRequest, engine: EngineDep) -> Response:
     """Passages for a query, in rank order."""
     filters = body.filters.to_domain() if body.filters else None
@@ -78,7 +78,7 @@ def search(body: SearchRequest, engine: EngineDep) -> Response:
     "/ask",
     response_model=AskResult,
     responses={
-        **_errors(*_COMMON, 400, 502),
+        **error_responses(*COMMON_ERRORS, 400, 502),
         200: {"content": {"text/event-stream": {}}, "description": "JSON, or events if stream"},
     },
 )
@@ -97,7 +97,7 @@ async def ask(body: AskRequest, answerer: AnswererDep, metrics: MetricsDep) -> R
     return _answer(await answerer.answer(plan), metrics)
 
 
-@router.get("/ask", response_model=AskResult, responses=_errors(*_COMMON, 502))
+@router.get("/ask", response_model=AskResult, responses=error_responses(*COMMON_ERRORS, 502))
 async def ask_get(
     answerer: AnswererDep,
     metrics: MetricsDep,
@@ -119,7 +119,9 @@ def _count(result: AskResult, metrics: Metrics) -> None:
 
 
 @router.get(
-    "/articles/{article_id}", response_model=ArticleResult, responses=_errors(*_COMMON, 404)
+    "/articles/{article_id}",
+    response_model=ArticleResult,
+    responses=error_responses(*COMMON_ERRORS, 404),
 )
 def article(article_id: str, engine: EngineDep) -> Response:
     """One article, with the canonical copy of its story and the other outlets that ran it."""
@@ -133,7 +135,7 @@ def healthz() -> Health:
     return Health()
 
 
-@router.get("/readyz", response_model=Ready, responses=_errors(503))
+@router.get("/readyz", response_model=Ready, responses=error_responses(503))
 def readyz(engine: EngineDep, response: Response) -> Ready:
     """200 with the index version once an index is loaded, else 503."""
     if not engine.ready:
@@ -147,7 +149,7 @@ def readyz(engine: EngineDep, response: Response) -> Ready:
         )
 
 
-@router.get("/info", response_model=IndexInfo, responses=_errors(*_COMMON))
+@router.get("/info", response_model=IndexInfo, responses=error_responses(*COMMON_ERRORS))
 def info(engine: EngineDep, answerer: AnswererDep) -> Response:
     """The index's outlets with their article counts and newest dates, its freshness, and
     whether generative answers are available (the web page's filters and footer)."""

@@ -5,7 +5,7 @@ Results (search, answer, article) are `service.types` models, returned as they a
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
@@ -86,3 +86,14 @@ class ErrorResponse(BaseModel):
     """The body of every error but 422."""
 
     error: ErrorDetail
+
+
+# What any route may answer before or beside its own work: a body that is not UTF-8 (400), no
+# key (401), a body too slow (408) or too large (413), the rate limit (429), the in-flight cap
+# or no index (503).
+COMMON_ERRORS = (400, 401, 408, 413, 429, 500, 503)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI's `responses` for error statuses, each with the error body."""
+    return {status: {"model": ErrorResponse} for status in statuses}

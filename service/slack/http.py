@@ -42,9 +42,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     for status, reason in {
         400: "Non-numeric timestamp, non-UTF-8 body or malformed payload",
         401: "Missing or wrong signature, or a timestamp over 5 minutes away",
+        408: "Body not received within NEWSQA_BODY_TIMEOUT_S",
         413: "Body too large",
         415: "Neither JSON nor a form",
-        503: "The bot is starting or stopping",
+        503: "The bot is starting or stopping, or the worker is at NEWSQA_MAX_IN_FLIGHT",
     }.items()
 }
 

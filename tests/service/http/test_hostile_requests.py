@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.http.app import create_app
 from service.config import Settings
+from service.http.app import create_app
 from service.http.validation import normalise_text
 
 JSON = {"Content-Type": "application/json"}
@@ -181,3 +181,71 @@ def test_a_query_the_engine_refuses_is_a_422_not_a_500(
     with TestClient(create_app(settings, engine=engine), raise_server_exceptions=False) as client:
         detail = assert_422_naming(client.post("/search", json={"query": "ok"}), "body")
     assert detail[0]["msg"] == "query must not be empty"
+
+
+# The OpenAI-compatible facade follows the same rules for its own fields.
+CHAT = "/v1/chat/completions"
+
+
+def chat(content: object, **fields: object) -> dict[str, object]:
+    return {"model": "newsqa", "messages": [{"role": "user", "content": content}], **fields}
+
+
+@pytest.mark.parametrize("text", CONTROL_ONLY)
+def test_a_chat_question_of_only_control_or_invisible_characters_is_refused(
+    client: TestClient, text: str
+) -> None:
+    for content in (text, [{"type": "text", "text": text}]):
+        detail = assert_422_naming(client.post(CHAT, json=chat(content)), "messages", 0, "content")
+        assert "empty once control" in detail[0]["msg"]
+
+
+def test_a_chat_question_with_visible_words_passes_validation(client: TestClient) -> None:
+    # No index here: a request that passes validation meets 503, not 422.
+    response = client.post(CHAT, json=chat("who\x1cleads\u200b Orbital Labs?"))
+    assert response.status_code == 503, response.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("stream", "yes"), ("stream", 1), ("max_tokens", True), ("max_tokens", 2.0)],
+)
+def test_chat_fields_are_strictly_typed(client: TestClient, field: str, value: object) -> None:
+    assert_422_naming(client.post(CHAT, json=chat("who?", **{field: value})), "body", field)
+
+
+def test_stream_options_are_strictly_typed(client: TestClient) -> None:
+    body = chat("who?", stream=True, stream_options={"include_usage": "true"})
+    assert_422_naming(client.post(CHAT, json=body), "stream_options", "include_usage")
+
+
+@pytest.mark.parametrize("value", ["true", 1])
+def test_ask_stream_is_a_json_boolean(client: TestClient, value: object) -> None:
+    body = {"question": "who leads Orbital Labs?", "stream": value}
+    assert_422_naming(client.post("/ask", json=body), "body", "stream")
+
+
+@pytest.mark.parametrize("number", [b"1e999", b"NaN", b"-Infinity"])
+@pytest.mark.parametrize("field", [b"temperature", b"top_p"])
+def test_non_finite_chat_numbers_are_refused_with_a_finite_body(
+    client: TestClient, field: bytes, number: bytes
+) -> None:
+    raw = b'{"model": "newsqa", "messages": [{"role": "user", "content": "who?"}], "%s": %s}'
+    response = client.post(CHAT, content=raw % (field, number), headers=JSON)
+    assert_422_naming(response, "body", field.decode())
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"model": "newsqa", "messages": [{"role": "user", "content": "\\ud800"}]}',
+        b'{"model": "newsqa", "messages": [{"role": "user", "content": "\xed\xa0\x80"}]}',
+    ],
+)
+def test_lone_surrogates_in_a_chat_are_refused_without_echoing_them_raw(
+    client: TestClient, raw: bytes
+) -> None:
+    response = client.post(CHAT, content=raw, headers=JSON)
+    assert response.status_code == 422, response.text
+    response.content.decode("utf-8")
+    assert b"\xed\xa0\x80" not in response.content

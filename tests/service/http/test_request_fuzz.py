@@ -1,5 +1,6 @@
 """Arbitrary JSON, shaped like the request schemas or not, sent to the app over a real index:
-never a 5xx, and every answer in its documented shape."""
+never a 5xx, and every answer in its documented shape (POST /ask, POST /search, GET /ask and
+the OpenAI-compatible POST /v1/chat/completions)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,22 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel, Field
 
 from indexer.embedding.transformer import SentenceTransformerEmbedder
-from service.http.app import create_app
 from service.config import Settings
 from service.engine import QAEngine
+from service.http.app import create_app
+from service.http.schemas import ErrorResponse
 from service.http.validation import EARLIEST_DATE, LATEST_DATE
-from service.http.schemas import AskResponse, ErrorResponse, SearchResponse
+from service.types import AskResult, SearchResult
 
 pytestmark = pytest.mark.slow
 
@@ -96,6 +99,13 @@ def client(small_index: Path, embedder: SentenceTransformerEmbedder) -> Iterator
 
 def check_answer(response: Any, ok_model: type[Any]) -> None:
     assert response.status_code < 500, (response.status_code, response.text)
+    if response.headers["content-type"].startswith("text/event-stream"):
+        assert response.status_code == 200
+        events = [line[6:] for line in response.text.splitlines() if line.startswith("data: ")]
+        assert events and all(
+            e == "[DONE]" or json.loads(e, parse_constant=_not_json) for e in events
+        )
+        return
     body = json.loads(response.content, parse_constant=_not_json)
     if response.status_code == 200:
         ok_model.model_validate(body)
@@ -117,7 +127,7 @@ def test_post_ask_never_fails_on_its_input(client: TestClient, body: Any, raw: b
     response = client.post(
         "/ask", content=encode(body, raw), headers={"Content-Type": "application/json"}
     )
-    check_answer(response, AskResponse)
+    check_answer(response, AskResult)
 
 
 @EXAMPLES
@@ -126,7 +136,7 @@ def test_post_search_never_fails_on_its_input(client: TestClient, body: Any, raw
     response = client.post(
         "/search", content=encode(body, raw), headers={"Content-Type": "application/json"}
     )
-    check_answer(response, SearchResponse)
+    check_answer(response, SearchResult)
 
 
 @EXAMPLES
@@ -146,7 +156,7 @@ def test_get_ask_never_fails_on_its_query_string(
     # Percent-encoded by hand: raw bytes (a surrogate's ED A0 80 included) go as they are.
     query = urlencode({k: v if isinstance(v, bytes) else v.encode("utf-8", "surrogatepass")
                        for k, v in params.items()})  # fmt: skip
-    check_answer(client.get(f"/ask?{query}"), AskResponse)
+    check_answer(client.get(f"/ask?{query}"), AskResult)
 
 
 @EXAMPLES
@@ -157,9 +167,81 @@ def test_a_reversed_date_range_is_refused_in_both_routes(
     filters = {"published_after": str(after), "published_before": str(before)}
     for path, field in (("/ask", "question"), ("/search", "query")):
         response = client.post(path, json={field: "who leads Orbital Labs?", "filters": filters})
-        check_answer(response, AskResponse if path == "/ask" else SearchResponse)
+        check_answer(response, AskResult if path == "/ask" else SearchResult)
         in_range = all(EARLIEST_DATE <= day <= LATEST_DATE for day in (after, before))
         if in_range and after > before:
             assert response.status_code == 422 and "later than" in response.text
         elif in_range:
             assert response.status_code == 200, response.text
+
+
+class _ChatCompletion(BaseModel):
+    """The part of a chat completion an OpenAI client reads."""
+
+    object: Literal["chat.completion"]
+    choices: list[dict[str, Any]] = Field(min_length=1)
+    usage: dict[str, int]
+
+
+CONTENTS = (
+    QUESTIONS
+    | st.lists(st.fixed_dictionaries({"type": st.just("text") | HOSTILE_TEXT, "text": QUESTIONS}))
+    | JSON_VALUES
+)
+MESSAGES = st.lists(
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["user", "assistant", "system"]) | JSON_VALUES},
+        optional={"content": CONTENTS},
+    ),
+    min_size=1,
+    max_size=3,
+)
+# Chats a front end would send (with hostile questions), or the schema's fields with any value.
+CHATS = st.fixed_dictionaries(
+    {
+        "model": st.sampled_from(["newsqa", "newsqa-extractive"]),
+        "messages": st.lists(
+            st.fixed_dictionaries(
+                {"role": st.sampled_from(["user", "assistant"]), "content": QUESTIONS}
+            ),
+            max_size=2,
+        ).map(lambda turns: [*turns, {"role": "user", "content": "who leads Orbital Labs?"}])
+        | st.lists(
+            st.fixed_dictionaries({"role": st.just("user"), "content": QUESTIONS}),
+            min_size=1,
+            max_size=2,
+        ),
+    },
+    optional={"stream": st.booleans(), "temperature": st.floats(0, 2)},
+)
+CHAT_BODIES = (
+    CHATS
+    | st.fixed_dictionaries(
+        {
+            "model": st.sampled_from(["newsqa", "newsqa-extractive", "newsqa-generative"])
+            | JSON_VALUES,
+            "messages": MESSAGES | JSON_VALUES,
+        },
+        optional={
+            "stream": st.booleans() | JSON_VALUES,
+            "stream_options": st.fixed_dictionaries({}, optional={"include_usage": JSON_VALUES})
+            | JSON_VALUES,
+            "temperature": JSON_VALUES,
+            "max_tokens": st.integers(-3, 600) | JSON_VALUES,
+        },
+    )
+    | JSON_VALUES
+)
+
+
+@EXAMPLES
+@given(body=CHAT_BODIES, raw=st.booleans())
+def test_chat_completions_never_fail_on_their_input(
+    client: TestClient, body: Any, raw: bool
+) -> None:
+    response = client.post(
+        "/v1/chat/completions",
+        content=encode(body, raw),
+        headers={"Content-Type": "application/json"},
+    )
+    check_answer(response, _ChatCompletion)
