@@ -81,11 +81,11 @@ bench-generative: venv
 bench-slack: index
 	$(BIN)/newsqa bench slack --index var/index --repeats 3
 
-# Reliability suites (bench/reliability_cli.py): load, overload, soak, swap, crash, corrupt and
-# fuzz over the index of corpus/; about 25 minutes on two cores. `load` needs wrk
-# (apt-get install wrk). JSON in bench/results/.
+# Reliability suites (`newsqa bench reliability`, bench/reliability_cli.py): load, overload,
+# soak, swap, crash, corrupt and fuzz over the index of corpus/; about 25 minutes on two cores.
+# `load` needs wrk (apt-get install wrk). JSON in bench/results/.
 bench-reliability: venv
-	$(BIN)/python -m bench.reliability_cli all
+	$(BIN)/newsqa bench reliability all
 
 eval: venv
 	$(BIN)/newsqa eval run --suite eval/suites/dev.toml

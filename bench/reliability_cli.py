@@ -1,8 +1,9 @@
-"""`newsqa bench load|overload|soak|swap|crash|corrupt|fuzz|all`: the reliability suites.
+"""`newsqa bench reliability load|overload|soak|swap|crash|corrupt|fuzz|all`: the reliability
+suites (bench/cli.py mounts this app).
 
-Each writes bench/results/<suite>.json (the machine quoted) and prints a table. Suites that
-serve use the index of corpus/ (built once into var/bench-index) unless --index is given.
-Also runnable as `python -m bench.reliability_cli`.
+Each writes bench/results/<suite>.json (the machine and the command quoted) and prints a table.
+Suites that serve use the index of corpus/ (built once into var/bench-index) unless --index is
+given. Also runnable as `python -m bench.reliability_cli SUITE`.
 """
 
 from __future__ import annotations
