@@ -16,7 +16,6 @@ import typer
 
 from service.cli.console import err, settings_from
 from service.config import Settings
-from service.http.slow_clients import PROTOCOL_PATH
 
 WORKER_APP = "service.http.app:create_worker_app"
 # Signals that end serving: passed on to the worker supervisor, which stops its workers.
@@ -69,6 +68,8 @@ def worker_command(settings: Settings, shared: Path) -> tuple[list[str], dict[st
     line's options travel there, with the folder where they share metrics and rate limits.
     This process's own environment is left as it was.
     """
+    from service.http.slow_clients import PROTOCOL_PATH
+
     metrics_dir = shared / "metrics"
     metrics_dir.mkdir(exist_ok=True)
     env = {
@@ -78,9 +79,10 @@ def worker_command(settings: Settings, shared: Path) -> tuple[list[str], dict[st
         "NEWSQA_INDEX_DIR": str(settings.index_dir),
         "NEWSQA_SHARED_STATE_DIR": str(shared),
         "NEWSQA_LOG_LEVEL": settings.log_level,
+        "NEWSQA_HEADER_TIMEOUT_S": str(settings.header_timeout_s),  # read by the protocol
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
-    # The workers import the protocol by name and read NEWSQA_HEADER_TIMEOUT_S themselves.
+    # The workers import the head-deadline protocol by name (service/http/slow_clients.py).
     argv = [
         sys.executable, "-m", "uvicorn", WORKER_APP, "--factory",
         "--host", settings.host, "--port", str(settings.port),
