@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CORPUS ?= corpus
 SHARED ?= ../shared
 
-.PHONY: venv browser run index test lint unit bench eval eval-smoke clean
+.PHONY: venv browser run index test lint unit bench bench-generative bench-slack bench-reliability eval eval-no-asof eval-smoke clean
 
 venv: $(STAMP)
 
@@ -67,8 +67,32 @@ bench: venv
 	$(BIN)/newsqa bench retrieval --index var/eval-index \
 		--questions $(SHARED)/data/questions/realtimeqa.jsonl
 
+# Generative answers against a loopback LLM that answers in a fixed 200 ms (about 2.5 minutes, so
+# apart from `bench`): newsqa's overhead at 16 clients, time to the first streamed delta, prompt
+# tokens against the budget.
+bench-generative: venv
+	$(BIN)/newsqa index build $(SHARED)/data/corpus $(CORPUS) --index var/eval-index --if-stale
+	$(BIN)/newsqa bench generative --index var/eval-index \
+		--questions $(SHARED)/data/questions/realtimeqa.jsonl
+
+# The Slack bot against the loopback Slack (about 2 minutes on the busy 2-core machine, so apart
+# from `bench`): 300 signed events at 32 concurrent to a real 2-worker newsqa serve over an index
+# of corpus/, three fresh servers: acknowledgement latency, answers delivered, duplicates.
+bench-slack: index
+	$(BIN)/newsqa bench slack --index var/index --repeats 3
+
+# Reliability suites (`newsqa bench reliability`, bench/reliability_cli.py): load, overload,
+# soak, swap, crash, corrupt and fuzz over the index of corpus/; about 25 minutes on two cores.
+# `load` needs wrk (apt-get install wrk). JSON in bench/results/.
+bench-reliability: venv
+	$(BIN)/newsqa bench reliability all
+
 eval: venv
 	$(BIN)/newsqa eval run --suite eval/suites/dev.toml
+
+# The same questions without their dates (question only).
+eval-no-asof: venv
+	$(BIN)/newsqa eval run --suite eval/suites/dev-no-asof.toml
 
 # About 50 questions end to end: checks that every metric is computed and every file written.
 eval-smoke: venv

@@ -9,6 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bench.generative_cli import generative
+from bench.reliability_cli import app as reliability_app
+from bench.slack_cli import slack
+
 app = typer.Typer(no_args_is_help=True, help="Benchmarks: print figures and write JSON.")
 
 
@@ -200,3 +204,8 @@ def bench_retrieval(
         table.add_row(stage, f"{figures['p50']:.2f}", f"{figures['p95']:.2f}")
     console.print(table)
     console.print(f"wrote {out}")
+
+
+app.command("generative")(generative)  # bench/generative_cli.py
+app.command("slack")(slack)  # bench/slack_cli.py
+app.add_typer(reliability_app, name="reliability")  # bench/reliability_cli.py

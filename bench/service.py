@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,7 +112,7 @@ def _one_run(
     console: Console,
 ) -> dict[str, Any]:
     cycle = itertools.cycle(questions)
-    with _server(index_dir, startup_timeout_s) as (url, process, cold_start_s):
+    with newsqa_server(index_dir, startup_timeout_s) as (url, process, cold_start_s):
         with httpx.Client(base_url=url, timeout=120) as client:
             ready = client.get("/readyz").json()
             with Progress(console=console, transient=True) as progress:
@@ -172,13 +172,20 @@ def questions_from_jsonl(path: Path | str, limit: int = 200) -> list[str]:
 
 
 @contextmanager
-def _server(index_dir: Path, timeout_s: float) -> Iterator[Server]:
-    """A `newsqa serve` subprocess on a free port, ready; yields (url, process, cold start s)."""
+def newsqa_server(
+    index_dir: Path, timeout_s: float, env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """A `newsqa serve` subprocess on a free port, ready; yields (url, process, cold start s).
+
+    It reads its settings from this process's environment with `env` on top (every benchmark
+    that measures a real server starts it here).
+    """
     port = _free_port()
     env = {
         **os.environ,
         "NEWSQA_INDEX_DIR": str(index_dir),
         "NEWSQA_RATE_LIMIT_PER_MINUTE": "100000000",
+        **(env or {}),
     }
     command = [sys.executable, "-c", _SERVE, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with tempfile.TemporaryFile() as log:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from indexer.protocols import IndexReader
 from service.engine import QAEngine
+from service.generative.blocking import BlockingAnswerer
 from service.types import AnswerMode, AskResult, RetrievalMode, SearchResult
 
 R = TypeVar("R", AskResult, SearchResult)
@@ -49,9 +50,12 @@ class BackendError(Exception):
 
 
 class EngineBackend:
-    """Calls a warmed-up engine in this process; `took_ms` is the wall clock seen here."""
+    """Calls a warmed-up engine in this process (through a BlockingAnswerer, answers in every
+    mode, the LLM's included); `took_ms` is the wall clock seen here."""
 
-    def __init__(self, engine: QAEngine, settings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, engine: QAEngine | BlockingAnswerer, settings: dict[str, Any] | None = None
+    ) -> None:
         self._engine = engine
         self._settings = settings or {}
         self._gold: dict[str, GoldArticle] = {}

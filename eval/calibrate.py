@@ -29,8 +29,8 @@ from eval.fitting import (
     fit_verdict,
     folds,
 )
-from eval.hit_cache import HitCache
-from eval.splits import multihop_reported
+from eval.hit_cache import HitCache, Search, retrieval_fingerprint
+from eval.splits import select_half
 from service.engine import QAEngine
 from service.reading.calibration import CONFIDENCE_FEATURES, DEFAULT_PATH, Calibration
 from service.reading.reader import FEATURES, ExtractiveReader
@@ -73,7 +73,7 @@ def dev_sets(data: Path, *, report: bool) -> dict[str, list[Question]]:
     sample = set(read_ids(data / "questions" / "realtimeqa_sample_1000.ids"))
     rt = [q for q in extractive_realtimeqa(data) if (q.id in sample) == report]
     multihop = load_questions(data / "questions" / "multihop_500.jsonl", "multihop").questions
-    mh = [q for q in multihop if multihop_reported(q.id) == report]
+    mh = select_half(multihop, "reported" if report else "tuning")
     return {"realtimeqa": rt, "multihop": mh}
 
 
@@ -102,9 +102,7 @@ class Collected:
     span_winners: dict[str, list[tuple[Question, list[dict[str, float]], list[bool]]]] = field(
         default_factory=dict
     )
-    verdicts: dict[str, list[tuple[Question, dict[str, float], bool]]] = field(
-        default_factory=dict
-    )
+    verdicts: dict[str, list[tuple[Question, dict[str, float], bool]]] = field(default_factory=dict)
 
 
 def collect(reader: ExtractiveReader, sets: Sets) -> Collected:
@@ -112,16 +110,17 @@ def collect(reader: ExtractiveReader, sets: Sets) -> Collected:
     out = Collected()
     for name, questions in sets.questions.items():
         cache = sets.caches[name]
-        spans, winners, verdicts = [], [], []
+        spans: list[QuestionCandidates] = []
+        winners: list[tuple[Question, list[dict[str, float]], list[bool]]] = []
+        verdicts: list[tuple[Question, dict[str, float], bool]] = []
         for q in _progress(questions, name):
             hits = cache.hits(q.question, q.asked_at)
             yes_no = yes_no_question(q.question)
             if yes_no is not None:
                 evidence = gather(yes_no, hits, outlets=sets.outlets[name])
                 if evidence.found:
-                    features = dict(evidence.features)
                     gold = q.answers[0].strip(". ").lower() if q.answers else ""
-                    verdicts.append((q, features, gold == "yes"))
+                    verdicts.append((q, dict(evidence.features), gold == "yes"))
                 continue
             candidates = reader.candidates(q.question, hits)
             features = [c.features for c in candidates]
@@ -160,7 +159,9 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
     right: list[bool] = []
     for name, winners in collected.span_winners.items():
         if name == "realtimeqa":
-            scores = cross_fitted(ranker_questions, lambda qs: fit_ranker(qs, FEATURES, trees=trees))
+            scores = cross_fitted(
+                ranker_questions, lambda qs: fit_ranker(qs, FEATURES, trees=trees)
+            )
         else:
             scores = [draft.rank_scores(features) for _, features, _ in winners]
         more_rows, more_right = _span_confidence_rows(draft, winners, scores)
@@ -169,7 +170,9 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
     span_map = fit_confidence(rows, right, CONFIDENCE_FEATURES)
 
     verdict_rows = [(f, yes) for q, f, yes in collected.verdicts.get("multihop", [])]
-    verdict = fit_verdict([f for f, _ in verdict_rows], [y for _, y in verdict_rows], VERDICT_FEATURES)
+    verdict = fit_verdict(
+        [f for f, _ in verdict_rows], [y for _, y in verdict_rows], VERDICT_FEATURES
+    )
     conf_rows: list[dict[str, float]] = []
     conf_right: list[bool] = []
     fold_of = folds([q.id for q, _, _ in collected.verdicts.get("multihop", [])], 5)
@@ -219,22 +222,23 @@ def _sets(data: Path, index: Path, unanswerable: Path, *, report: bool) -> tuple
     for index_dir, questions in groups:
         engine = QAEngine(Settings(index_dir=index_dir))
         engine.warm_up()
-        generation = engine._generation  # the engine's own retriever, as /ask searches
-        if generation is None:
+        opened = engine.index
+        if opened is None:
             raise typer.BadParameter(f"no index in {index_dir}")
         engines.append(engine)
-        retriever = generation.retriever
-        cache = HitCache(
-            Path("var/calibrate") / f"hits-{index_dir.name}-{generation.version}.jsonl",
-            generation.index,
-            lambda q, a, r=retriever: r.search(q, 10, None, as_of=a),
-        )
-        outlets = OutletMatcher(generation.index.sources()).mentioned
+        stem = f"hits-{index_dir.name}-{opened.version}-{retrieval_fingerprint(engine.settings)}"
+        cache = HitCache(Path("var/calibrate") / f"{stem}.jsonl", opened, _searcher(engine))
+        outlets = OutletMatcher(opened.sources()).mentioned
         for name, qs in questions.items():
             sets.questions[name] = qs
             sets.caches[name] = cache
             sets.outlets[name] = outlets
     return sets, engines[0]
+
+
+def _searcher(engine: QAEngine) -> Search:
+    """The engine's own search, as /ask runs it (top 10)."""
+    return lambda question, as_of: list(engine.retrieve(question, 10, as_of=as_of).hits)
 
 
 def _reader(engine: QAEngine, calibration: Calibration) -> ExtractiveReader:

@@ -20,7 +20,6 @@ from rich.table import Table
 from eval import plots, provenance, report, summary
 from eval.backends import Backend, EngineBackend, HttpBackend
 from eval.calibrate import app as calibrate_app
-from eval.unanswerable import app as unanswerable_app
 from eval.compare import compare_runs
 from eval.run import (
     DatasetSpec,
@@ -32,6 +31,7 @@ from eval.run import (
     prepare,
 )
 from eval.suites import Suite, SuiteError, load_suite
+from eval.unanswerable import app as unanswerable_app
 from indexer.errors import IndexError_, IngestError
 from indexer.hashing import sha256_file
 
@@ -84,16 +84,18 @@ def _backend(
         return
     from service.config import Settings
     from service.engine import QAEngine
+    from service.generative.blocking import BlockingAnswerer
 
     settings = Settings(index_dir=index_dir) if index_dir else Settings()
     engine = QAEngine(settings)
     engine.warm_up()
     if engine.index is None:
-        raise _fail(f"no index in {settings.index_dir}; build one with `newsqa index build`")
-    try:
-        yield EngineBackend(engine, settings.model_dump(mode="json", exclude={"api_keys"}))
-    finally:
         engine.close()
+        raise _fail(f"no index in {settings.index_dir}; build one with `newsqa index build`")
+    recorded = settings.model_dump(mode="json", exclude={"api_keys", "llm_api_key"})
+    # Answers in every mode (the LLM where NEWSQA_LLM_BASE_URL is set); closes the engine.
+    with BlockingAnswerer(engine, settings) as answerer:
+        yield EngineBackend(answerer, recorded)
 
 
 def _options(suite: Suite | None, overrides: dict[str, Any]) -> RunOptions:
@@ -157,6 +159,9 @@ def run_command(
     ] = None,
     top_k: Annotated[int | None, typer.Option(help="Passages /ask reads.")] = None,
     search_top_k: Annotated[int | None, typer.Option(help="Chunks per search call.")] = None,
+    no_as_of: Annotated[
+        bool, typer.Option("--no-as-of", help="Ask without the questions' dates (question only).")
+    ] = False,
     timeout: Annotated[float, typer.Option(help="HTTP timeout per call (s).")] = 60.0,
 ) -> None:
     """Evaluate retrieval and answers over question files; writes a run folder."""
@@ -179,6 +184,7 @@ def run_command(
             "top_k": top_k,
             "search_top_k": search_top_k,
             "retrieval_modes": retrieval_modes.split(",") if retrieval_modes else None,
+            "use_as_of": False if no_as_of else None,
         },
     )
     try:

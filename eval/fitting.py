@@ -24,8 +24,8 @@ class QuestionCandidates:
     """One question's candidates: their features and whether each is right (exact match)."""
 
     key: str
-    features: list[Row]
-    right: list[bool]
+    features: Sequence[Row]
+    right: Sequence[bool]
 
 
 def fit_ranker(
@@ -98,11 +98,15 @@ def cross_fitted(
         ranker = fit([q for q, f in zip(questions, fold_of, strict=True) if f != fold])
         for i, (q, f) in enumerate(zip(questions, fold_of, strict=True)):
             if f == fold and q.features:
-                scores[i] = [float(s) for s in ranker.scores(feature_matrix(q.features, ranker.features))]
+                scores[i] = [
+                    float(s) for s in ranker.scores(feature_matrix(q.features, ranker.features))
+                ]
     return scores
 
 
-def fit_confidence(rows: Sequence[Row], right: Sequence[bool], names: Sequence[str]) -> ConfidenceMap:
+def fit_confidence(
+    rows: Sequence[Row], right: Sequence[bool], names: Sequence[str]
+) -> ConfidenceMap:
     """Logistic regression over `names`, then isotonic regression onto observed accuracy."""
     from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped]
     from sklearn.linear_model import LogisticRegression
@@ -121,7 +125,9 @@ def fit_confidence(rows: Sequence[Row], right: Sequence[bool], names: Sequence[s
     )
 
 
-def fit_verdict(rows: Sequence[Row], says_yes: Sequence[bool], names: Sequence[str]) -> VerdictModel:
+def fit_verdict(
+    rows: Sequence[Row], says_yes: Sequence[bool], names: Sequence[str]
+) -> VerdictModel:
     """Logistic P(yes) over the evidence features of yes/no questions."""
     from sklearn.linear_model import LogisticRegression
 

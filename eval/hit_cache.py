@@ -3,20 +3,34 @@ measured in a minute rather than a full run.
 
 A cache file is JSON Lines, one search per line: the query, its as_of, and the ranked hits as
 (chunk id, score, keyword rank, dense rank, dense cosine). Chunks are read back from the index
-(with their stored sentence analysis), so a cache belongs to the index generation it names.
+(with their stored sentence analysis), so a cache belongs to the index generation it names, and
+to the retrieval code and settings it was searched with (`retrieval_fingerprint`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+import service.retrieval
 from indexer.protocols import IndexReader
+from service.config import Settings
 from service.types import RetrievalHit
 
 Search = Callable[[str, date | None], list[RetrievalHit]]
+
+
+def retrieval_fingerprint(settings: Settings) -> str:
+    """12 hex digits that change with the retrieval package's code or the search settings, so
+    that a cache never serves hits an older retriever found."""
+    digest = hashlib.sha256(settings.model_dump_json(exclude={"api_keys", "llm_api_key"}).encode())
+    package = Path(service.retrieval.__file__).parent
+    for source in sorted(package.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _key(query: str, as_of: date | None) -> str:

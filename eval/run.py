@@ -18,6 +18,7 @@ from eval import datasets
 from eval.backends import Backend, GoldArticle
 from eval.datasets import Question
 from eval.scoring import build_row
+from eval.splits import Half, select_half
 from indexer.types import IngestProblem
 from service.types import AnswerMode, AskResult, RetrievalMode, SearchResult
 
@@ -28,12 +29,13 @@ ANSWER_MODES: tuple[AnswerMode, ...] = ("auto", "extractive", "generative")
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """A question file in a run; `ids` restricts it, `limit` samples it."""
+    """A question file in a run; `ids` and `half` (eval/splits.py) restrict it, `limit` samples."""
 
     name: str
     path: Path
     ids: Path | None = None
     limit: int | None = None
+    half: Half | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class RunOptions:
     search_top_k: int = 20  # chunks per search call; article metrics use their distinct articles
     seed: int = 0
     limit: int | None = None  # overrides every dataset's own limit
+    # False asks every question without its date (the question-only condition): "this week"
+    # then means this week, and later articles are not filtered out.
+    use_as_of: bool = True
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -98,11 +103,13 @@ def prepare(specs: Sequence[DatasetSpec], options: RunOptions) -> Prepared:
         problems.extend(loaded.problems)
         ids = datasets.read_ids(spec.ids) if spec.ids else None
         limit = options.limit if options.limit is not None else spec.limit
-        chosen = datasets.select(loaded.questions, ids=ids, limit=limit, seed=options.seed)
+        pool = select_half(loaded.questions, spec.half) if spec.half else loaded.questions
+        chosen = datasets.select(pool, ids=ids, limit=limit, seed=options.seed)
         known = {q.id for q in loaded.questions}
         info[spec.name] = {
             "path": str(spec.path),
             "ids": str(spec.ids) if spec.ids else None,
+            "half": spec.half,
             "limit": limit,
             "loaded": len(loaded.questions),
             "malformed": len(loaded.problems),
@@ -116,13 +123,14 @@ def prepare(specs: Sequence[DatasetSpec], options: RunOptions) -> Prepared:
 def evaluate_question(backend: Backend, question: Question, options: RunOptions) -> dict[str, Any]:
     """Asks one question (three searches and one /ask by default) and scores it."""
     gold: list[GoldArticle] = [backend.gold_article(g) for g in question.gold_ids]
+    as_of = question.asked_at if options.use_as_of else None
     searches: dict[str, SearchResult] = {}
     for mode in options.retrieval_modes:
         searches[mode] = backend.search(
-            question.question, mode=mode, top_k=options.search_top_k, as_of=question.asked_at
+            question.question, mode=mode, top_k=options.search_top_k, as_of=as_of
         )
     ask: AskResult = backend.ask(
-        question.question, mode=options.answer_mode, top_k=options.top_k, as_of=question.asked_at
+        question.question, mode=options.answer_mode, top_k=options.top_k, as_of=as_of
     )
     return build_row(question, gold, searches, ask)
 

@@ -155,6 +155,13 @@ def build_row(
         "abstained": ask.abstained if ask else None,
         "confidence": ask.confidence if ask else None,
         "mode_used": ask.mode_used if ask else None,
+        "fallback_reason": ask.fallback_reason if ask else None,
+        "grounded": ask.grounded if ask else None,
+        "llm_tokens": (
+            {"prompt": ask.usage.prompt_tokens, "completion": ask.usage.completion_tokens}
+            if ask and ask.usage is not None
+            else None
+        ),
         "index_version": ask.index_version if ask else None,
         "passages": [snippet(p) for p in ask.passages] if ask else [],
         "retrieval": retrieval,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.run import DatasetSpec
+from eval.splits import HALVES
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,16 @@ def load_suite(path: Path) -> Suite:
         limit = entry.get("limit")
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise SuiteError(f"{path}: {where}.limit must be a non-negative integer")
+        half = entry.get("half")
+        if half is not None and half not in HALVES:
+            raise SuiteError(f"{path}: {where}.half must be one of {list(HALVES)}, got {half!r}")
         specs.append(
             DatasetSpec(
                 name=str(entry.get("name") or file.stem),
                 path=file,
                 ids=resolve(entry["ids"], f"{where}.ids") if entry.get("ids") else None,
                 limit=limit,
+                half=half,
             )
         )
     names = [s.name for s in specs]

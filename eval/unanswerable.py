@@ -24,7 +24,7 @@ from typing import Annotated
 import typer
 
 from eval.datasets import Question, load_questions, read_ids
-from eval.splits import multihop_reported
+from eval.splits import select_half
 
 app = typer.Typer(no_args_is_help=True, help="Unanswerable question sets for abstention.")
 
@@ -46,8 +46,8 @@ def removed_sets(
     pools = {
         "removed-rt-report": [q for q in rt if q.id in rt_sample],
         "removed-rt-fit": [q for q in rt if q.id not in rt_sample],
-        "removed-mh-report": [q for q in mh if multihop_reported(q.id)],
-        "removed-mh-fit": [q for q in mh if not multihop_reported(q.id)],
+        "removed-mh-report": select_half(mh, "reported"),
+        "removed-mh-fit": select_half(mh, "tuning"),
     }
     out = []
     for name, pool in pools.items():
@@ -70,10 +70,43 @@ def _unanswerable(question: Question) -> dict[str, object]:
     }
 
 
-_SYLLABLES = (
-    "va lor quin dar zel mo rix tha ven ko bru sel nix tor pha lin gar wen ost ul tre ska mir "
-    "dov yan pel cor vish aum tek lo ri zan bex ur"
-).split()
+_SYLLABLES = [
+    "va",
+    "lor",
+    "quin",
+    "dar",
+    "zel",
+    "mo",
+    "rix",
+    "tha",
+    "ven",
+    "ko",
+    "bru",
+    "sel",
+    "nix",
+    "tor",
+    "pha",
+    "lin",
+    "gar",
+    "wen",
+    "ost",
+    "ul",
+    "tre",
+    "ska",
+    "mir",
+    "dov",
+    "yan",
+    "pel",
+    "cor",
+    "vish",
+    "aum",
+    "tek",
+    "lo",
+    "ri",
+    "zan",
+    "bex",
+    "ur",
+]
 _ORG_SUFFIX = ("Labs", "AI", "Systems", "Robotics", "Dynamics", "Health", "Analytics", "")
 _TEMPLATES = (
     "Who is the chief executive of {org}?",
@@ -191,7 +224,7 @@ def build_command(
         shutil.rmtree(out)
     out.mkdir(parents=True)
     shutil.copytree(source, out / "index")
-    gold = [g for m in made for row in m.questions for g in row["removed_ids"]]  # type: ignore[union-attr]
+    gold = [str(g) for m in made for row in m.questions for g in row["removed_ids"]]  # type: ignore[attr-defined]
     with open_index(out / "index") as store:
         doomed = ids_to_delete(store, gold)
     summary = delete_from_index(doomed, out / "index")

@@ -21,6 +21,10 @@ class IndexConfig:
     near_duplicate_threshold: float = 0.85
     feed_timeout_s: float = 10.0
     feed_max_bytes: int = 10_000_000
+    # Feed entries shorter than this once cleaned (teasers, junk) are skipped and reported.
+    feed_min_chars: int = 200
+    # Feeds may be fetched from loopback and private addresses (intranet feeds, tests).
+    feed_allow_private: bool = False
     # Tag every chunk's sentences once (indexer.text.analysis) so that answering reads them instead.
     sentence_analysis: bool = True
 
@@ -51,6 +55,10 @@ class IndexConfig:
             )
         if self.feed_timeout_s <= 0 or self.feed_max_bytes <= 0:
             raise ValueError("feed_timeout_s and feed_max_bytes must be positive")
+        if self.feed_min_chars < 0:
+            raise ValueError(
+                f"feed_min_chars must not be negative. Currently, it is {self.feed_min_chars}"
+            )
 
     def chunking(self) -> dict[str, int]:
         """The settings that decide chunk boundaries (recorded in the manifest)."""

@@ -6,9 +6,9 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from indexer.config import IndexConfig
@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     near_duplicate_threshold: float = Field(0.85, gt=0, le=1, description="MinHash Jaccard.")
     feed_timeout_s: float = Field(10.0, gt=0, description="Timeout for fetching a feed URL.")
     feed_max_bytes: int = Field(10_000_000, gt=0, description="Largest feed fetched.")
+    feed_min_chars: int = Field(
+        200,
+        ge=0,
+        description="Feed entries shorter than this once cleaned (teasers, junk) are skipped "
+        "and reported; 0 keeps every entry.",
+    )
+    feed_allow_private: bool = Field(
+        False,
+        description="Fetch feeds from loopback and private addresses (intranet feeds, tests); "
+        "link-local and cloud metadata addresses stay refused.",
+    )
     sentence_analysis: bool = Field(
         True,
         description="Tag every chunk's sentences (spaCy) when indexing, so answers need no "
@@ -69,7 +80,25 @@ class Settings(BaseSettings):
         default_factory=list, description="Bearer keys; empty means no auth."
     )
     rate_limit_per_minute: int = Field(600, ge=1, description="Per API key (or client address).")
+    max_in_flight: int = Field(
+        32,
+        ge=1,
+        description="Requests one worker process works on at once; more are refused at once "
+        "with 503 and Retry-After (/healthz, /readyz and /metrics exempt).",
+    )
     max_body_bytes: int = Field(64_000, ge=1024, description="Larger requests get 413.")
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client has to send a request's line and headers (from its first "
+        "byte, or from connecting); then the connection is closed.",
+    )
+    body_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a client has to send a request's body once its headers are in; "
+        "then 408 and the connection is closed.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Allowed CORS origins; empty means CORS is off."
     )
@@ -88,6 +117,34 @@ class Settings(BaseSettings):
         None,
         description="Where worker processes share rate-limit buckets; `newsqa serve` sets it "
         "for its workers when there are several (unset: each process keeps its own).",
+    )
+
+    # Slack bot (service/slack/): HTTP events at /slack/events, or `newsqa slack --socket-mode`.
+    # Secrets are SecretStr, so they never show in logs, reprs or validation errors.
+    slack_bot_token: SecretStr | None = Field(
+        None, description="Bot token (xoxb-...); with the signing secret, serves /slack/events."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Signing secret that verifies every request to /slack/events."
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, description="App-level token (xapp-..., connections:write) for Socket Mode."
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        pattern=r"^https?://",
+        description="Slack's Web API base URL; tests point it at a loopback server.",
+    )
+    slack_state_dir: Path | None = Field(
+        None,
+        description="Where the bot keeps feedback, delivered event ids and thread context "
+        "(SQLite); unset: a `slack` folder beside the index directory.",
+    )
+    slack_shutdown_grace_s: float = Field(
+        20.0,
+        gt=0,
+        le=600,
+        description="On shutdown, how long answers still being written may take to be posted.",
     )
 
     # Retrieval and reading
@@ -125,6 +182,12 @@ class Settings(BaseSettings):
         description="Bonus for articles published near a day the question names in full "
         "('on October 31, 2023'), halving every 3 days away; 0 turns it off.",
     )
+    year_boost: float = Field(
+        0.5,
+        ge=0,
+        description="Bonus for articles published in (or near, halving every 90 days) a year the "
+        "question names outside a period ('the 2020 Nobel Peace Prize'); 0 turns it off.",
+    )
     abstain_threshold: float = Field(
         0.2, ge=0, le=1, description="Below this confidence the answer is null."
     )
@@ -137,16 +200,91 @@ class Settings(BaseSettings):
         "from retrieval (free), or each sentence embedded (~120 ms more per question).",
     )
 
+    # Generative answers (service/generative/): any OpenAI-compatible chat-completions server.
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama) or "
+        "https://api.openai.com/v1; unset: no generative answers. http(s) only; loopback and "
+        "private addresses are allowed, link-local, cloud metadata and other special addresses "
+        "refused (checked at every connection); redirects are not followed.",
+    )
+    llm_model: str | None = Field(
+        None, description="Model name the endpoint knows; required with NEWSQA_LLM_BASE_URL."
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="Sent as a bearer token; never logged or returned."
+    )
+    llm_connect_timeout_s: float = Field(5.0, gt=0, description="Connect timeout per attempt.")
+    llm_read_timeout_s: float = Field(
+        30.0, gt=0, description="Longest wait for the next byte (a stalled stream ends here)."
+    )
+    llm_total_timeout_s: float = Field(
+        60.0, gt=0, description="Deadline for the whole call, retries and streaming included."
+    )
+    llm_retries: int = Field(
+        2, ge=0, le=10, description="Retries after a 429, a 5xx, a timeout or a refused connection."
+    )
+    llm_retry_max_wait_s: float = Field(
+        10.0,
+        ge=0,
+        description="Longest wait before a retry; a 429 whose Retry-After asks for more is not "
+        "retried.",
+    )
+    llm_max_tokens: int = Field(512, ge=1, description="Most tokens an answer may have.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    llm_context_budget_tokens: int = Field(
+        3000,
+        ge=512,
+        description="Most prompt tokens (instructions, question and passages, counted with "
+        "tiktoken); passages are packed best first, in whole sentences.",
+    )
+    llm_max_response_bytes: int = Field(
+        2_000_000, ge=1024, description="Largest answer body read from the endpoint."
+    )
+    llm_breaker_threshold: int = Field(
+        5, ge=1, description="Failed calls in a row (per worker) that open the circuit breaker."
+    )
+    llm_breaker_cooldown_s: float = Field(
+        30.0, gt=0, description="How long an open breaker sends no calls before one probe."
+    )
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _checked_endpoint(cls, value: str | None) -> str | None:
+        from service.generative.endpoint import check_base_url
+
+        return check_base_url(value) if value else None
+
+    @model_validator(mode="after")
+    def _llm_complete(self) -> Self:
+        if self.llm_base_url and not self.llm_model:
+            raise ValueError("NEWSQA_LLM_MODEL is required when NEWSQA_LLM_BASE_URL is set")
+        return self
+
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
-    def _split_commas(cls, value: object) -> object:
+    def _split_commas(cls, value: object, info: ValidationInfo) -> object:
         # Accept NEWSQA_API_KEYS=a,b as well as a JSON list.
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
                 return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
+            parts = [part.strip() for part in text.split(",") if part.strip()]
+            if value and not parts and info.field_name == "api_keys":
+                # "," or blanks would otherwise turn auth off without a word.
+                raise ValueError(
+                    f"NEWSQA_API_KEYS is set to {value!r}, which names no key; "
+                    "unset it (or set it empty) to serve without keys"
+                )
+            return parts
         return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _no_blank_keys(cls, keys: list[str]) -> list[str]:
+        if any(not key.strip() for key in keys):
+            raise ValueError("NEWSQA_API_KEYS holds a blank key; every key needs characters")
+        return keys
 
     def index_config(self) -> IndexConfig:
         """The indexer's settings, taken from the product's."""
@@ -159,6 +297,8 @@ class Settings(BaseSettings):
             near_duplicate_threshold=self.near_duplicate_threshold,
             feed_timeout_s=self.feed_timeout_s,
             feed_max_bytes=self.feed_max_bytes,
+            feed_min_chars=self.feed_min_chars,
+            feed_allow_private=self.feed_allow_private,
             sentence_analysis=self.sentence_analysis,
         )
 

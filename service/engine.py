@@ -10,26 +10,26 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date
 
 from indexer.protocols import Embedder, IndexReader
 from indexer.types import SearchFilters
 from service.config import Settings
+from service.generation import ServedGeneration
 from service.reading.tagging import EntityTagger
 from service.types import (
     AnswerMode,
     ArticleRef,
     ArticleResult,
     AskResult,
+    InvalidQueryError,
     Passage,
     Reader,
-    RetrievalHit,
     RetrievalMode,
-    Retriever,
+    Retrieved,
     SearchResult,
 )
 
@@ -60,44 +60,6 @@ class ModeUnavailableError(Exception):
     """The asked answer mode needs a part that this deployment does not have."""
 
 
-class _Generation:
-    """One opened index generation and its retriever, closed after its last lease ends."""
-
-    def __init__(self, index: IndexReader, retriever: Retriever) -> None:
-        from service.retrieval.outlets import OutletMatcher
-
-        self.index = index
-        self.retriever = retriever
-        # Which of this generation's outlets a text names (the reader's yes/no evidence).
-        self.outlets = OutletMatcher(index.sources())
-        self.version = index.version
-        self._lock = threading.Lock()
-        self._leases = 0
-        self._retired = False
-
-    def acquire(self) -> None:
-        with self._lock:
-            self._leases += 1
-
-    def release(self) -> None:
-        with self._lock:
-            self._leases -= 1
-            close = self._retired and self._leases == 0
-        if close:
-            self._close()
-
-    def retire(self) -> None:
-        with self._lock:
-            self._retired = True
-            close = self._leases == 0
-        if close:
-            self._close()
-
-    def _close(self) -> None:
-        log.info("closing index generation %s", self.version)
-        self.index.close()
-
-
 WARM_UP_QUESTION = "Who leads the company's new research lab?"
 
 
@@ -117,7 +79,7 @@ class QAEngine:
         self._reader: Reader | None = None
         self._tagger: EntityTagger | None = None  # spaCy, loaded only if a sentence needs it
         self._legs: ThreadPoolExecutor | None = None
-        self._generation: _Generation | None = None
+        self._generation: ServedGeneration | None = None
         self._swap_lock = threading.Lock()  # guards self._generation
         self._load_lock = threading.Lock()  # one loader (warm-up or reload) at a time
         self._failed_versions: dict[str, float] = {}  # version: when it failed
@@ -166,9 +128,9 @@ class QAEngine:
             # One throwaway question pays for the first forward pass and the first FTS5 query
             # (and loads spaCy where the index holds no sentence analysis), so the first real
             # request is as fast as the rest. It reads as `ask` does, stored analysis included.
-            reader = self._get_reader()
+            reader = self.reader
             hits = generation.retriever.search(WARM_UP_QUESTION, top_k=3)
-            reader.read(WARM_UP_QUESTION, with_analysis(generation.index, hits))
+            reader.read(WARM_UP_QUESTION, generation.with_analysis(hits))
             log.info("serving index %s from %s", generation.version, self._dir)
 
     def maybe_reload(self) -> bool:
@@ -219,14 +181,14 @@ class QAEngine:
     def _dir(self) -> str:
         return str(self.settings.index_dir)
 
-    def _swap(self, generation: _Generation) -> _Generation | None:
+    def _swap(self, generation: ServedGeneration) -> ServedGeneration | None:
         with self._swap_lock:
             old, self._generation = self._generation, generation
         if old is not None:
             old.retire()
         return old
 
-    def _open_generation(self) -> _Generation:
+    def _open_generation(self) -> ServedGeneration:
         from indexer.store.reader import open_index
         from service.retrieval.search import HybridRetriever
 
@@ -236,24 +198,29 @@ class QAEngine:
             expected_model=embedder.model_name,
             expected_dimension=embedder.dimension,
         )
-        index.prepare_for_queries()
         if self._legs is None:
             self._legs = ThreadPoolExecutor(KEYWORD_LEG_THREADS, thread_name_prefix="keyword-leg")
-        retriever = HybridRetriever(
-            index,
-            embedder,
-            fusion=self.settings.fusion,
-            rrf_k=self.settings.rrf_k,
-            mmr_lambda=self.settings.mmr_lambda,
-            recency_prior=self.settings.recency_prior,
-            recency_prior_days=self.settings.recency_half_life_days,
-            weights=(self.settings.keyword_weight, 1.0 - self.settings.keyword_weight),
-            outlet_boost=self.settings.outlet_boost,
-            day_boost=self.settings.day_boost,
-            executor=self._legs,
-        )
-        self._get_reader()  # built once, beside the first generation, so no request waits on it
-        return _Generation(index, retriever)
+        try:
+            index.prepare_for_queries()
+            retriever = HybridRetriever(
+                index,
+                embedder,
+                fusion=self.settings.fusion,
+                rrf_k=self.settings.rrf_k,
+                mmr_lambda=self.settings.mmr_lambda,
+                recency_prior=self.settings.recency_prior,
+                recency_prior_days=self.settings.recency_half_life_days,
+                weights=(self.settings.keyword_weight, 1.0 - self.settings.keyword_weight),
+                outlet_boost=self.settings.outlet_boost,
+                day_boost=self.settings.day_boost,
+                year_boost=self.settings.year_boost,
+                executor=self._legs,
+            )
+        except BaseException:
+            index.close()  # a generation that cannot be served keeps no file open
+            raise
+        _ = self.reader  # built once, beside the first generation, so no request waits on it
+        return ServedGeneration(index, retriever)
 
     def _get_embedder(self) -> Embedder:
         if self._embedder is None:
@@ -271,9 +238,6 @@ class QAEngine:
     @property
     def reader(self) -> Reader:
         """The reader answers come from (built on first use, with the embedder it needs)."""
-        return self._get_reader()
-
-    def _get_reader(self) -> Reader:
         if self._reader is None:
             embedder = self._get_embedder()
             if self._reader_factory is not None:
@@ -293,7 +257,7 @@ class QAEngine:
         return self._reader
 
     @contextmanager
-    def lease(self) -> Iterator[_Generation]:
+    def lease(self) -> Iterator[ServedGeneration]:
         """The current generation, kept open until the block ends."""
         with self._swap_lock:
             generation = self._generation
@@ -338,38 +302,68 @@ class QAEngine:
         filters: SearchFilters | None = None,
         as_of: date | None = None,
     ) -> AskResult:
-        """An answer with citations, or an abstention, from the top passages."""
+        """An extractive answer with citations, or an abstention, from the top passages.
+        Generative answers (and auto mode's LLM call) are service.generative.modes's."""
         _check_top_k(top_k)
         if mode == "generative":
-            raise ModeUnavailableError("generative answers need an LLM endpoint; not available yet")
+            from service.generative.errors import LLMNotConfiguredError
+
+            if not self.settings.llm_base_url:
+                raise LLMNotConfiguredError()
+            raise ModeUnavailableError("generative answers go through service.generative.modes")
         started = time.perf_counter()
         with self.lease() as generation:
-            reader = self._get_reader()
-            retriever, index = generation.retriever, generation.index
-            hits = retriever.search(question, top_k, filters, as_of=as_of)
+            hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
+            retrieved = Retrieved(tuple(hits), generation.version, as_of, filters, top_k)
+            return self._read(generation, question, retrieved, started)
 
-            def follow_up(query: str) -> list[RetrievalHit]:
-                found = retriever.search(query, top_k, filters, as_of=as_of)
-                return with_analysis(index, found)
+    def retrieve(
+        self,
+        question: str,
+        top_k: int = 10,
+        filters: SearchFilters | None = None,
+        *,
+        as_of: date | None = None,
+    ) -> Retrieved:
+        """The passages an answer to `question` is read from, before any reading."""
+        _check_top_k(top_k)
+        with self.lease() as generation:
+            hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
+            return Retrieved(tuple(hits), generation.version, as_of, filters, top_k)
 
-            answer = reader.read(
-                question,
-                with_analysis(index, hits),
-                as_of=as_of,
-                search=follow_up,
-                outlets=generation.outlets.mentioned,
-            )
-            return AskResult(
-                answer=answer.text,
-                abstained=answer.abstained,
-                confidence=min(1.0, max(0.0, answer.confidence)),
-                verdict=answer.verdict,
-                mode_used="extractive",
-                citations=list(answer.citations),
-                passages=[Passage.from_hit(hit) for hit in hits],
-                index_version=generation.version,
-                took_ms=_ms_since(started),
-            )
+    def read(self, question: str, retrieved: Retrieved) -> AskResult:
+        """The extractive answer from passages retrieved already (`retrieve`)."""
+        started = time.perf_counter()
+        with self.lease() as generation:
+            result = self._read(generation, question, retrieved, started)
+        return result.model_copy(update={"index_version": retrieved.index_version})
+
+    def _read(
+        self,
+        generation: ServedGeneration,
+        question: str,
+        retrieved: Retrieved,
+        started: float,
+    ) -> AskResult:
+        answer = self.reader.read(
+            question,
+            generation.with_analysis(retrieved.hits),
+            as_of=retrieved.as_of,
+            search=generation.follow_up(retrieved),
+            outlets=generation.outlets.mentioned,
+        )
+        return AskResult(
+            answer=answer.text,
+            abstained=answer.abstained,
+            confidence=min(1.0, max(0.0, answer.confidence)),
+            verdict=answer.verdict,
+            mode_used="extractive",
+            citations=list(answer.citations),
+            passages=[Passage.from_hit(hit) for hit in retrieved.hits],
+            index_version=generation.version,
+            took_ms=_ms_since(started),
+            grounded=not answer.abstained,
+        )
 
     def article(self, article_id: str) -> ArticleResult:
         """An article by id, with its canonical copy and the other sources of its story."""
@@ -397,14 +391,7 @@ class QAEngine:
 
 def _check_top_k(top_k: int) -> None:
     if top_k < 1:
-        raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
-
-
-def with_analysis(index: IndexReader, hits: Sequence[RetrievalHit]) -> list[RetrievalHit]:
-    """The hits with their chunks as `get_chunks` returns them: with the stored sentence
-    analysis, which search legs leave out (the reader needs it for a few passages only)."""
-    chunks = {chunk.id: chunk for chunk in index.get_chunks([hit.chunk.id for hit in hits])}
-    return [replace(hit, chunk=chunks.get(hit.chunk.id, hit.chunk)) for hit in hits]
+        raise InvalidQueryError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
 
 
 def _ms_since(started: float) -> float:

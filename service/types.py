@@ -10,12 +10,17 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.types import Article, Chunk, OutletSummary, SearchFilters
+from service.retrieval.timeframes import Timeframe
 
 RetrievalMode = Literal["hybrid", "keyword", "dense"]
 AnswerMode = Literal["auto", "extractive", "generative"]
 # Where the reader's dense similarity comes from: the passage's cosine to the query (free: the
 # dense leg computed it) or each sentence embedded with the same model (~120 ms per question).
 SentenceVectors = Literal["passage", "transformer"]
+
+
+class InvalidQueryError(ValueError):
+    """A query the engine cannot search for (empty, top_k below 1, an unknown mode)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,24 @@ class RetrievalHit:
     keyword_rank: int | None = None  # 1-based rank in the keyword leg, None if absent there
     dense_rank: int | None = None
     dense_score: float | None = None  # cosine to the query, where the dense leg found it
+    # The time the question asks about, resolved against as_of (or today, `anchored` False):
+    # the same on every hit of a search, None where the question names no time. For "latest"
+    # its window is the day of the newest matching story.
+    timeframe: Timeframe | None = None
+    time_fit: float | None = None  # Timeframe.fit of this hit's date: 1 inside the asked time
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """A question's fused hits from one index generation, before any reading."""
+
+    hits: tuple[RetrievalHit, ...]
+    index_version: str
+    # The search it came from, so that a reader's follow-up search (a bridge question's second
+    # hop) runs under the same date and filters, and reading resolves time words against as_of.
+    as_of: date | None = None
+    filters: SearchFilters | None = None
+    top_k: int | None = None
 
 
 Verdict = Literal["yes", "no", "unknown"]
@@ -73,6 +96,12 @@ class Citation(_FromArticle):
         description="`article.text[start:end]` is the answer span (a verdict's: the sentence)."
     )
     end: int
+    marker: int | None = Field(
+        None, description="Generative answers: the passage number [n] the answer cites here."
+    )
+    supports: str | None = Field(
+        None, description="Generative answers: the answer sentence this quote supports."
+    )
 
 
 class Passage(_FromArticle):
@@ -107,11 +136,24 @@ class SearchResult(_Result):
     took_ms: float
 
 
+class TokenUsage(_Result):
+    """An LLM call's tokens: the endpoint's own count, else tiktoken's."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    counted: bool = Field(
+        False, description="True where the endpoint reported no usage and newsqa counted them."
+    )
+
+
 class AskResult(_Result):
     answer: str | None
     abstained: bool
     confidence: float = Field(
-        ge=0, le=1, description="Probability that the answer is right, calibrated on dev questions."
+        ge=0,
+        le=1,
+        description="Extractive: the reader's confidence, calibrated on the dev questions. "
+        "Generative: the share of answer sentences that a cited passage sentence supports.",
     )
     verdict: Verdict | None = Field(
         None,
@@ -119,11 +161,27 @@ class AskResult(_Result):
         "citations quote the sentences the verdict rests on), or 'unknown' where the passages "
         "do not say (then the answer is null). Null for every other question.",
     )
-    mode_used: AnswerMode
+    mode_used: AnswerMode = Field(description="extractive or generative: who wrote the answer.")
     citations: list[Citation]
     passages: list[Passage]
     index_version: str
     took_ms: float
+    fallback_reason: str | None = Field(
+        None,
+        description="Why the answer is not the one the mode aims for first, e.g. "
+        "low_confidence (auto asked the LLM), llm_not_configured, upstream_timeout.",
+    )
+    usage: TokenUsage | None = Field(None, description="LLM tokens, generative answers only.")
+    grounded: bool = Field(
+        description="At least one citation backs the answer (an extractive answer always is)."
+    )
+    unsupported_sentences: list[str] = Field(
+        default_factory=list, description="Answer sentences no cited passage sentence supports."
+    )
+    dropped_markers: list[int] = Field(
+        default_factory=list, description="[n] markers that named no passage, removed."
+    )
+    partial: bool = Field(False, description="The LLM's answer was cut short by a failure.")
 
 
 class ArticleRef(_Result):

@@ -203,7 +203,11 @@ def _read(paths: Sequence[str | Path], config: IndexConfig, strict: bool) -> Ing
     from indexer.sources.read import read_sources
 
     report = read_sources(
-        paths, feed_timeout_s=config.feed_timeout_s, feed_max_bytes=config.feed_max_bytes
+        paths,
+        feed_timeout_s=config.feed_timeout_s,
+        feed_max_bytes=config.feed_max_bytes,
+        feed_min_chars=config.feed_min_chars,
+        feed_allow_private=config.feed_allow_private,
     )
     if strict and report.problems:
         raise StrictIngestError(report.problems)

@@ -13,8 +13,10 @@ from pathlib import Path
 import httpx
 
 from indexer.errors import IngestError
+from indexer.sources.address_policy import AddressPolicy
 from indexer.sources.common import Records, SkipInput, derive_article_id, problem
 from indexer.sources.feed import fetch_feed, read_feed
+from indexer.sources.guarded_transport import guarded_client
 from indexer.sources.html import read_html
 from indexer.sources.jsonl import read_jsonl
 from indexer.sources.markdown import read_markdown
@@ -35,6 +37,9 @@ SUFFIXES = {
     ".xml": "feed",
 }
 _SNIFF_BYTES = 8192
+_ALLOW_HINT = "set NEWSQA_FEED_ALLOW_PRIVATE=true to fetch feeds from this network"
+FEED_POLICY = AddressPolicy(hint=_ALLOW_HINT)
+FEED_POLICY_WITH_PRIVATE = AddressPolicy(allow=frozenset({"loopback", "private"}))
 
 
 def _is_url(path: str | Path) -> bool:
@@ -72,7 +77,7 @@ def _expand(paths: Sequence[str | Path]) -> list[str | Path]:
     return inputs
 
 
-def _read_file(path: Path) -> Records:
+def _read_file(path: Path, feed_min_chars: int = 0) -> Records:
     where = str(path)
     kind = SUFFIXES.get(path.suffix.lower())
     try:
@@ -95,7 +100,7 @@ def _read_file(path: Path) -> Records:
     elif kind == "html":
         yield from read_html(where, data)
     elif kind == "feed":
-        yield from read_feed(where, data)
+        yield from read_feed(where, data, min_chars=feed_min_chars)
     else:
         yield from read_markdown(where, data, is_markdown=kind == "markdown")
 
@@ -105,16 +110,21 @@ def iter_sources(
     *,
     feed_timeout_s: float = 10.0,
     feed_max_bytes: int = 10_000_000,
+    feed_min_chars: int = 0,
+    feed_allow_private: bool = False,
     client: httpx.Client | None = None,
 ) -> Iterator[Article | IngestProblem]:
-    """Stream cleaned articles and problems; a later article with a seen id is a problem."""
+    """Stream cleaned articles and problems; a later article with a seen id is a problem.
+
+    Feed URLs are fetched through a client that reaches public addresses only (loopback and
+    private ones too with `feed_allow_private`); a given `client` is used as it is.
+    """
     inputs = _expand(paths)
     seen: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
         if client is None and any(isinstance(item, str) for item in inputs):
-            client = stack.enter_context(
-                httpx.Client(timeout=feed_timeout_s, follow_redirects=True)
-            )
+            policy = FEED_POLICY_WITH_PRIVATE if feed_allow_private else FEED_POLICY
+            client = stack.enter_context(guarded_client(policy, timeout=feed_timeout_s))
         for item in inputs:
             if isinstance(item, str):
                 assert client is not None
@@ -125,9 +135,9 @@ def iter_sources(
                 except SkipInput as exc:
                     yield problem(item, None, exc)
                     continue
-                records = read_feed(item, data)
+                records = read_feed(item, data, min_chars=feed_min_chars)
             else:
-                records = _read_file(item)
+                records = _read_file(item, feed_min_chars)
             for record in records:
                 if isinstance(record, IngestProblem):
                     yield record
@@ -146,13 +156,20 @@ def read_sources(
     *,
     feed_timeout_s: float = 10.0,
     feed_max_bytes: int = 10_000_000,
+    feed_min_chars: int = 0,
+    feed_allow_private: bool = False,
     client: httpx.Client | None = None,
 ) -> IngestReport:
     """Read every path (file, folder, or feed URL) into one report of articles and problems."""
     articles: list[Article] = []
     problems: list[IngestProblem] = []
     for record in iter_sources(
-        paths, feed_timeout_s=feed_timeout_s, feed_max_bytes=feed_max_bytes, client=client
+        paths,
+        feed_timeout_s=feed_timeout_s,
+        feed_max_bytes=feed_max_bytes,
+        feed_min_chars=feed_min_chars,
+        feed_allow_private=feed_allow_private,
+        client=client,
     ):
         if isinstance(record, IngestProblem):
             problems.append(record)

@@ -8,6 +8,11 @@ Layout of an index directory::
     gen-000007/    manifest.json, vectors.npy, [index.faiss], store.sqlite
     .tmp-.../      a generation being written; removed by the next writer if left behind
 
+What a killed writer leaves (temp dirs, half-deleted trash, a generation renamed into place but
+never made live, CURRENT.tmp, its pid in LOCK) is listed by `find_leftovers` (`newsqa index
+status`) and removed by the next writer or by `clear_leftovers` (`newsqa index gc`), both only
+while holding the writer lock, so never under a live writer's feet.
+
 A generation is written whole into a temp dir, fsynced, renamed to gen-N, and only then made
 live by atomically replacing CURRENT. A kill at any moment therefore leaves CURRENT naming a
 complete generation, or no CURRENT at all (no index yet).
@@ -22,6 +27,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.errors import IndexLockedError, NoIndexError
@@ -68,44 +74,140 @@ def _generations(index_dir: Path) -> dict[int, Path]:
     return found
 
 
-@contextlib.contextmanager
-def writer_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index's writer lock; a second writer fails at once with the holder's pid."""
-    index_dir = Path(index_dir)
+@dataclass(frozen=True)
+class Leftovers:
+    """What killed writers left in an index directory (names relative to it)."""
+
+    paths: tuple[str, ...] = ()  # temp dirs, trash, unpublished generations, CURRENT.tmp
+    stale_pid: int | None = None  # a writer's pid in LOCK, though no process holds the lock
+    writer_pid: int | None = None  # a live writer holds the lock: its files are work, not waste
+
+    def __bool__(self) -> bool:
+        return bool(self.paths) or self.stale_pid is not None
+
+    def describe(self) -> str:
+        """One line for `newsqa index status` and `gc`."""
+        if self.writer_pid is not None:
+            return f"a writer (pid {self.writer_pid}) is running; nothing is left over"
+        parts = list(self.paths)
+        if self.stale_pid is not None:
+            parts.append(f"pid {self.stale_pid} in LOCK (no such writer is running)")
+        return ", ".join(parts) if parts else "none"
+
+
+def _lock_fd(index_dir: Path) -> int:
     index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    return os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+
+
+def _try_lock(fd: int) -> bool:
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True
+
+
+def _pid_in(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+@contextlib.contextmanager
+def _exclusive(index_dir: Path) -> Iterator[int]:
+    """The writer lock, held; yields its fd. IndexLockedError naming the holder's pid."""
+    fd = _lock_fd(index_dir)
+    try:
+        if not _try_lock(fd):
+            holder = _pid_in(fd) or "unknown"
             raise IndexLockedError(
                 f"index {index_dir} is locked by pid {holder} (another build/add/delete is running)"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        # A kill -9 releases the flock with the process; the stale pid text is harmless.
-        _clean_leftovers(index_dir)
-        yield
+            )
+        yield fd
     finally:
         os.close(fd)
 
 
-def _clean_leftovers(index_dir: Path) -> None:
-    """Remove what a killed writer left: temp dirs, trash, generations never made live."""
+@contextlib.contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's writer lock; a second writer fails at once with the holder's pid."""
+    index_dir = Path(index_dir)
+    with _exclusive(index_dir) as fd:
+        # A kill -9 releases the flock with the process but leaves its pid: cleared here.
+        _clean_leftovers(index_dir, _pid_in(fd))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)  # so a pid left in LOCK means a writer that was killed
+
+
+def find_leftovers(index_dir: Path) -> Leftovers:
+    """What killed writers left, changing nothing and taking no lock (a writer starting now
+    must not find the index locked by a status check)."""
+    index_dir = Path(index_dir)
+    if not index_dir.is_dir():
+        return Leftovers()
+    try:
+        text = (index_dir / LOCK).read_text(encoding="ascii", errors="replace").strip()
+    except FileNotFoundError:
+        text = ""
+    pid = int(text) if text.isdigit() else None
+    # Writers clear their pid when they finish, so a pid there is a running or a killed one.
+    if pid is not None and _alive(pid):
+        return Leftovers(writer_pid=pid)
+    return Leftovers(_leftover_paths(index_dir), pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def clear_leftovers(index_dir: Path) -> Leftovers:
+    """Remove what killed writers left, under the writer lock; returns what was removed.
+
+    IndexLockedError (nothing removed) while a live writer holds the lock.
+    """
+    index_dir = Path(index_dir)
+    if not index_dir.is_dir():
+        return Leftovers()
+    with _exclusive(index_dir) as fd:
+        found = _clean_leftovers(index_dir, _pid_in(fd))
+        os.ftruncate(fd, 0)
+    return found
+
+
+def _leftover_paths(index_dir: Path) -> tuple[str, ...]:
     live = current_version(index_dir)
     live_number = generation_number(live) if live else None
-    for entry in index_dir.iterdir():
-        if entry.name.startswith((_TMP_PREFIX, _TRASH_PREFIX)):
-            _remove(entry)
+    names = [
+        entry.name
+        for entry in index_dir.iterdir()
+        if entry.name.startswith((_TMP_PREFIX, _TRASH_PREFIX)) or entry.name == CURRENT + ".tmp"
+    ]
     for number, path in _generations(index_dir).items():
         # Renamed into place but CURRENT never pointed at it: the writer died in between.
         if live_number is None or number > live_number:
-            _remove(path)
-    with contextlib.suppress(FileNotFoundError):
-        (index_dir / (CURRENT + ".tmp")).unlink()
+            names.append(path.name)
+    return tuple(sorted(names))
+
+
+def _clean_leftovers(index_dir: Path, stale_pid: int | None) -> Leftovers:
+    """Remove what a killed writer left (call under the lock): temp dirs, trash, generations
+    never made live, CURRENT.tmp; returns what was there."""
+    found = Leftovers(_leftover_paths(index_dir), stale_pid)
+    for name in found.paths:
+        _remove(index_dir / name)
+    return found
 
 
 def _remove(path: Path) -> None:

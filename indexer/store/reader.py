@@ -19,15 +19,17 @@ from indexer.protocols import FloatMatrix
 from indexer.store.chunk_filter import ChunkFilter
 from indexer.store.generations import current_generation_dir
 from indexer.store.keyword import WARM_TERM_WORDS, KeywordIndex
-from indexer.store.manifest import Manifest, read_manifest, verify_checksums
+from indexer.store.manifest import MANIFEST_NAME, Manifest, read_manifest, verify_checksums
 from indexer.store.read_pool import ReadPool
 from indexer.store.schema import (
     ARTICLE_COLUMNS,
     CHUNK_COLUMNS,
     CHUNK_COLUMNS_WITHOUT_ANALYSIS,
+    FAISS_NAME,
     RECORD_COLUMNS,
     REF_COLUMNS,
     SQLITE_NAME,
+    VECTORS_NAME,
     ArticleRecord,
     article_from_row,
     chunk_from_row,
@@ -70,6 +72,14 @@ def open_index(
             f"{manifest.embedding_model!r}), but dimension {expected_dimension} was asked for"
         )
     if verify:
+        # A manifest that leaves a file out would let that file go unchecked into FAISS.
+        needed = {SQLITE_NAME, VECTORS_NAME} | (
+            {FAISS_NAME} if manifest.faiss_type != "flat" else set()
+        )
+        if missing := sorted(needed - manifest.checksums.keys()):
+            raise IndexCorruptError(
+                f"{gen_dir / MANIFEST_NAME} lists no checksum for {', '.join(missing)}"
+            )
         verify_checksums(gen_dir, manifest)
     return Store(gen_dir, manifest)
 
@@ -83,15 +93,20 @@ class Store:
         self._pool = ReadPool(gen_dir / SQLITE_NAME, SQLITE_POOL_SIZE, manifest.version)
         self._sources: list[str] | None = None  # distinct outlets, read on first use
         self._outlet_summaries: list[OutletSummary] | None = None  # likewise
-        analysed = self._query("SELECT 1 FROM sqlite_master WHERE name = 'chunk_analysis'")
-        self._columns = CHUNK_COLUMNS if analysed else CHUNK_COLUMNS_WITHOUT_ANALYSIS
-        self._dense = VectorIndex.open(gen_dir, manifest.faiss_type, manifest.dimension)
-        self._check_counts()
-        # Every chunk's id, article, outlet and date by position (~2 MB for 12k chunks): the
-        # search legs rank with these and read texts only for what survives fusion.
-        self._refs = self._load_refs()
-        self._filter = ChunkFilter(self._refs)
-        self._keyword = KeywordIndex(self._pool, self.chunk_count, self._filter, str(gen_dir))
+        try:
+            analysed = self._query("SELECT 1 FROM sqlite_master WHERE name = 'chunk_analysis'")
+            self._columns = CHUNK_COLUMNS if analysed else CHUNK_COLUMNS_WITHOUT_ANALYSIS
+            self._dense = VectorIndex.open(gen_dir, manifest.faiss_type, manifest.dimension)
+            self._check_counts()
+            # Every chunk's id, article, outlet and date by position (~2 MB for 12k chunks):
+            # the search legs rank with these and read texts only for what survives fusion.
+            self._refs = self._load_refs()
+            self._filter = ChunkFilter(self._refs)
+            self._keyword = KeywordIndex(self._pool, self.chunk_count, self._filter, str(gen_dir))
+        except BaseException:
+            # A refused generation keeps no file open: a server retries one every minute.
+            self.close()
+            raise
 
     # --- IndexReader properties
     @property

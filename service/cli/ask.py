@@ -56,6 +56,8 @@ def ask(
 def _ask_local(settings: Settings, request: AskRequest) -> dict[str, Any]:
     from indexer.errors import IndexError_
     from service.engine import ModeUnavailableError, QAEngine
+    from service.generative.blocking import BlockingAnswerer
+    from service.generative.errors import LLMError
 
     engine = QAEngine(settings)
     try:
@@ -67,14 +69,15 @@ def _ask_local(settings: Settings, request: AskRequest) -> dict[str, Any]:
             )
             raise typer.Exit(1)
         filters = request.filters.to_domain() if request.filters else None
-        result = engine.ask(
-            request.question,
-            mode=request.mode,
-            top_k=request.top_k,
-            filters=filters,
-            as_of=request.as_of,
-        )
-    except (IndexError_, ModeUnavailableError) as exc:
+        with BlockingAnswerer(engine, settings) as answerer:  # closes the engine
+            result = answerer.ask(
+                request.question,
+                mode=request.mode,
+                top_k=request.top_k,
+                filters=filters,
+                as_of=request.as_of,
+            )
+    except (IndexError_, ModeUnavailableError, LLMError, ValueError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from exc
     finally:
@@ -115,7 +118,16 @@ def _print_answer(body: dict[str, Any]) -> None:
     else:
         out.print(f"[bold]{escape(body['answer'])}[/]")
     out.print(f"confidence {body['confidence']:.2f} · index {escape(body['index_version'])}")
-    for number, citation in enumerate(body["citations"], start=1):
+    how = body.get("mode_used", "extractive")
+    if body.get("fallback_reason"):
+        how += f" ({body['fallback_reason']})"
+    if body.get("usage"):
+        how += f" · {body['usage']['prompt_tokens']} + {body['usage']['completion_tokens']} tokens"
+    out.print(f"answered {escape(how)}")
+    if body.get("unsupported_sentences"):
+        out.print(f"[yellow]unsupported by the passages:[/] {len(body['unsupported_sentences'])}")
+    for index, citation in enumerate(body["citations"], start=1):
+        number = citation.get("marker") or index
         where = ", ".join(
             escape(str(part))
             for part in (citation["title"], citation["source"], citation["published_at"])

@@ -1,4 +1,4 @@
-"""`newsqa index build|add|delete|status`: the command line over `indexer.pipeline.run`.
+"""`newsqa index build|add|delete|status|gc`: the command line over `indexer.pipeline.run`.
 
 Exit codes: 0 done (skipped inputs are reported, not fatal), 1 the index is locked, corrupt,
 built with another model, or --strict found problems, 2 an input path does not exist.
@@ -6,6 +6,7 @@ built with another model, or --strict found problems, 2 an input path does not e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -13,10 +14,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from indexer.errors import IndexError_, IngestError
+from indexer.errors import IndexError_, IngestError, NoIndexError
 from indexer.pipeline.plan import UpdateSummary
 from indexer.pipeline.run import add_to_index, build_index, delete_from_index
 from indexer.pipeline.status import index_status
+from indexer.store.generations import clear_leftovers, find_leftovers
 from service.config import get_settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -126,13 +128,22 @@ def status(
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show the live generation: model, counts, size."""
+    """Show the live generation: model, counts, size; and what killed writers left behind."""
+    index_dir = _index_dir(index)
+    leftovers = find_leftovers(index_dir)
+    left = f"  leftovers: {leftovers.describe()}" + (
+        " (clear with `newsqa index gc`)" if leftovers else ""
+    )
     try:
-        info = index_status(_index_dir(index))
+        info = index_status(index_dir)
     except IndexError_ as exc:
+        if isinstance(exc, NoIndexError) and leftovers:
+            _err.print(left.strip(), markup=False, highlight=False)
         raise _fail(exc) from None
     if as_json:
-        typer.echo(json.dumps(info.as_dict(), indent=2, sort_keys=True))
+        body = info.as_dict()
+        body["leftovers"] = dataclasses.asdict(leftovers)
+        typer.echo(json.dumps(body, indent=2, sort_keys=True))
         return
     _out.print(
         f"index {info.index_dir}: {info.generation} (created {info.created_at})\n"
@@ -141,7 +152,21 @@ def status(
         f"(overlap {info.chunking['overlap_tokens']})\n"
         f"  articles {info.articles}, duplicates exact {info.duplicates_exact}, "
         f"near {info.duplicates_near}\n"
-        f"  chunks {info.chunks}, vectors {info.vectors}, {info.disk_bytes / 1e6:.1f} MB on disk",
+        f"  chunks {info.chunks}, vectors {info.vectors}, {info.disk_bytes / 1e6:.1f} MB on disk\n"
+        f"{left}",
         highlight=False,
         markup=False,
     )
+
+
+@app.command()
+def gc(index: IndexOpt = None) -> None:
+    """Remove what killed writers left: temp dirs, generations never made live, a stale pid.
+
+    Refused (exit 1, nothing removed) while a build, add or delete holds the index's lock.
+    """
+    try:
+        removed = clear_leftovers(_index_dir(index))
+    except IndexError_ as exc:
+        raise _fail(exc) from None
+    _out.print(f"gc: removed {removed.describe()}" if removed else "gc: nothing to remove")

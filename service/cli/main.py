@@ -1,4 +1,4 @@
-"""The `newsqa` command: index, serve and ask here; eval, bench and others as plugins.
+"""The `newsqa` command: index, serve, ask and slack here; eval, bench and others as plugins.
 
 Plugins are typer apps registered under the `newsqa.commands` entry-point group (see
 pyproject.toml), loaded only when their command is asked for (or the root help is printed):
@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from service.cli.ask import ask
 from service.cli.index import app as index_app
 from service.cli.serve import serve
+from service.cli.slack import slack
 
 PLUGIN_GROUP = "newsqa.commands"
 
@@ -58,6 +59,7 @@ app = typer.Typer(
 app.add_typer(index_app, name="index", help="Build and update the index.")
 app.command("serve")(serve)
 app.command("ask")(ask)
+app.command("slack")(slack)
 
 
 def main() -> None:

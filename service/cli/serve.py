@@ -43,12 +43,14 @@ def serve(
         import uvicorn
 
         from service.http.app import create_app
+        from service.http.slow_clients import head_timeout_protocol
 
         uvicorn.run(
             create_app(settings),
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            http=head_timeout_protocol(settings.header_timeout_s),
         )
         return
     _prepare_query_encoder(settings)
@@ -66,6 +68,8 @@ def worker_command(settings: Settings, shared: Path) -> tuple[list[str], dict[st
     line's options travel there, with the folder where they share metrics and rate limits.
     This process's own environment is left as it was.
     """
+    from service.http.slow_clients import PROTOCOL_PATH
+
     metrics_dir = shared / "metrics"
     metrics_dir.mkdir(exist_ok=True)
     env = {
@@ -75,12 +79,15 @@ def worker_command(settings: Settings, shared: Path) -> tuple[list[str], dict[st
         "NEWSQA_INDEX_DIR": str(settings.index_dir),
         "NEWSQA_SHARED_STATE_DIR": str(shared),
         "NEWSQA_LOG_LEVEL": settings.log_level,
+        "NEWSQA_HEADER_TIMEOUT_S": str(settings.header_timeout_s),  # read by the protocol
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
+    # The workers import the head-deadline protocol by name (service/http/slow_clients.py).
     argv = [
         sys.executable, "-m", "uvicorn", WORKER_APP, "--factory",
         "--host", settings.host, "--port", str(settings.port),
         "--workers", str(settings.workers), "--log-level", settings.log_level,
+        "--http", PROTOCOL_PATH,
     ]  # fmt: skip
     return argv, env
 

@@ -12,18 +12,23 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from service.config import Settings, get_settings
 from service.engine import QAEngine
+from service.generative import openai_facade
+from service.generative.wiring import open_answerer
 from service.http.errors import install_error_handlers
+from service.http.in_flight import InFlightLimitMiddleware
 from service.http.metrics import Metrics, MetricsMiddleware
 from service.http.reload import reloading
 from service.http.routes import router
 from service.http.security import (
+    PROBES,
     BodyLimitMiddleware,
     GuardMiddleware,
     RateLimiter,
     SharedTokenBucketLimiter,
     TokenBucketLimiter,
 )
-from service.web.routes import is_page_path, web_router
+from service.slack.http import SlackEvents
+from service.web.routes import PAGE, web_router
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,7 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     owns_engine = engine is None
     qa = engine if engine is not None else QAEngine(settings)
     metrics = Metrics()
+    slack = SlackEvents(settings, metrics)  # off unless its settings are given
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +70,14 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
             settings.index_dir,
         )
         try:
-            async with reloading(qa, settings.reload_interval_s, metrics.reloads.inc):
+            # Leaving, the Slack bot goes first: its answers in flight still need the answerer
+            # and the engine.
+            async with (
+                open_answerer(settings, qa, metrics) as answerer,
+                reloading(qa, settings.reload_interval_s, metrics.reloads.inc),
+                slack.running(answerer),
+            ):
+                app.state.answerer = answerer
                 yield
         finally:
             if owns_engine:
@@ -81,16 +94,23 @@ def create_app(settings: Settings | None = None, *, engine: QAEngine | None = No
     app.state.metrics = metrics
     app.include_router(router)
     app.include_router(web_router())
+    app.include_router(openai_facade.router)
+    slack.mount(app)
+    app.state.slack = slack
     install_error_handlers(app)
 
-    # Added innermost first: a request meets metrics, then CORS, then the guard, then the limit.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Added innermost first: a request meets metrics, then CORS, then the in-flight cap, then
+    # the guard, then the body limit.
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s
+    )
     app.add_middleware(
         GuardMiddleware,
         api_keys=settings.api_keys,
         limiter=_limiter(settings),
-        public=is_page_path,
+        open_paths=PROBES | PAGE | slack.open_paths,
     )
+    app.add_middleware(InFlightLimitMiddleware, limit=settings.max_in_flight)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

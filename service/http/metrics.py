@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from prometheus_client import (
@@ -26,10 +26,13 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.engine import QAEngine
+from service.generative.breaker import STATE_VALUES, State
+from service.types import AskResult
 
 
 class Metrics:
-    """What /metrics exposes: requests, latency, the index served, abstentions and reloads."""
+    """What /metrics exposes: requests, latency, the index served, abstentions, reloads, the
+    LLM's calls, and gauges that other parts set at each scrape (`on_scrape`)."""
 
     content_type = CONTENT_TYPE_LATEST
 
@@ -79,6 +82,50 @@ class Metrics:
         self.reloads = Counter(
             "newsqa_index_reloads", "New index generations swapped in.", registry=own
         )
+        # Generative answers (service/generative/): this class is their Observer.
+        self.llm_requests = Counter(
+            "newsqa_llm_requests",
+            "Requests to the LLM endpoint, retries included, by outcome (ok, cancelled, or the "
+            "error's reason).",
+            ["outcome"],
+            registry=own,
+        )
+        self.llm_fallbacks = Counter(
+            "newsqa_llm_fallbacks",
+            "Answers given without the LLM, or cut short, by fallback_reason.",
+            ["reason"],
+            registry=own,
+        )
+        self.llm_tokens = Counter(
+            "newsqa_llm_tokens", "LLM tokens, by kind (prompt, completion).", ["kind"], registry=own
+        )
+        # Each worker has its own breaker, so each reports its own state ("pid" label).
+        self.llm_circuit_state = Gauge(
+            "newsqa_llm_circuit_state",
+            "The LLM circuit breaker: 0 closed, 1 half-open (one probe), 2 open.",
+            registry=own,
+            multiprocess_mode="liveall",
+        )
+        # Gauges read from elsewhere at scrape time (the Slack bot's stored feedback).
+        self.on_scrape: list[Callable[[], None]] = []
+
+    def count_answer(self, result: AskResult) -> None:
+        self.answers.labels(result.mode_used).inc()
+        if result.abstained:
+            self.abstentions.inc()
+
+    def upstream_attempt(self, outcome: str) -> None:
+        self.llm_requests.labels(outcome).inc()
+
+    def circuit_changed(self, state: State) -> None:
+        self.llm_circuit_state.set(STATE_VALUES[state])
+
+    def fell_back(self, reason: str) -> None:
+        self.llm_fallbacks.labels(reason).inc()
+
+    def tokens_used(self, prompt: int, completion: int) -> None:
+        self.llm_tokens.labels("prompt").inc(prompt)
+        self.llm_tokens.labels("completion").inc(completion)
 
     def render(self, engine: QAEngine) -> bytes:
         """The exposition text, with the index gauges read at scrape time."""
@@ -86,6 +133,8 @@ class Metrics:
         self.index_ready.set(1 if index is not None else 0)
         self.index_articles.set(index.article_count if index is not None else 0)
         self.index_chunks.set(index.chunk_count if index is not None else 0)
+        for update in self.on_scrape:
+            update()
         if self.registry is not None:
             return bytes(generate_latest(self.registry))
         registry = CollectorRegistry()

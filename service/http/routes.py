@@ -1,5 +1,7 @@
 """The HTTP endpoints. Handlers are plain functions: FastAPI runs them in its thread pool, so
-retrieval and reading (CPU-bound, blocking) never stall the event loop.
+retrieval and reading (CPU-bound, blocking) never stall the event loop. The /ask handlers are
+async: they may wait on an LLM endpoint, and send retrieval and reading to worker threads
+themselves (service/generative/modes.py).
 
 The dependencies are `async` (they only read app state) and the query endpoints return their
 JSON already serialised by pydantic: each plain-function dependency, and FastAPI's re-validation
@@ -9,16 +11,26 @@ of a returned model, would cost another trip through the thread pool per request
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel
 
 from service.engine import QAEngine
+from service.generative import sse
+from service.generative.modes import Answerer
 from service.http.errors import ApiError
 from service.http.metrics import Metrics
-from service.http.schemas import AskRequest, ErrorResponse, Health, Ready, SearchRequest
+from service.http.schemas import (
+    COMMON_ERRORS,
+    AskRequest,
+    Health,
+    Ready,
+    SearchRequest,
+    error_responses,
+)
+from service.http.validation import IsoDate, QueryTopK, Text
 from service.types import ArticleResult, AskResult, IndexInfo, SearchResult
 
 VERSION_HEADER = "X-Index-Version"
@@ -29,6 +41,11 @@ router = APIRouter()
 async def get_engine(request: Request) -> QAEngine:
     engine: QAEngine = request.app.state.engine
     return engine
+
+
+async def get_answerer(request: Request) -> Answerer:
+    answerer: Answerer = request.app.state.answerer
+    return answerer
 
 
 async def get_metrics(request: Request) -> Metrics:
@@ -45,17 +62,11 @@ def _json(body: BaseModel, index_version: str) -> Response:
 
 
 EngineDep = Annotated[QAEngine, Depends(get_engine)]
+AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": ErrorResponse} for status in statuses}
-
-
-_COMMON = (401, 413, 429, 500, 503)
-
-
-@router.post("/search", response_model=SearchResult, responses=_errors(*_COMMON))
+@router.post("/search", response_model=SearchResult, responses=error_responses(*COMMON_ERRORS))
 def search(body: SearchRequest, engine: EngineDep) -> Response:
     """Passages for a query, in rank order."""
     filters = body.filters.to_domain() if body.filters else None
@@ -63,37 +74,54 @@ def search(body: SearchRequest, engine: EngineDep) -> Response:
     return _json(result, result.index_version)
 
 
-@router.post("/ask", response_model=AskResult, responses=_errors(*_COMMON, 501))
-def ask(body: AskRequest, engine: EngineDep, metrics: MetricsDep) -> Response:
-    """An answer with citations, or an abstention where the index does not hold one."""
+@router.post(
+    "/ask",
+    response_model=AskResult,
+    responses={
+        **error_responses(*COMMON_ERRORS, 400, 502),
+        200: {"content": {"text/event-stream": {}}, "description": "JSON, or events if stream"},
+    },
+)
+async def ask(body: AskRequest, answerer: AnswererDep, metrics: MetricsDep) -> Response:
+    """An answer with citations, or an abstention where the index does not hold one; with
+    `"stream": true`, server-sent events (README, "Generative answers")."""
     filters = body.filters.to_domain() if body.filters else None
-    result = engine.ask(
+    plan = await answerer.prepare(
         body.question, mode=body.mode, top_k=body.top_k, filters=filters, as_of=body.as_of
     )
-    return _answer(result, metrics)
+    if body.stream:
+        return EventSourceResponse(
+            sse.encode(answerer.stream(plan), lambda result: _count(result, metrics)),
+            headers={VERSION_HEADER: plan.index_version, "Cache-Control": "no-store"},
+        )
+    return _answer(await answerer.answer(plan), metrics)
 
 
-@router.get("/ask", response_model=AskResult, responses=_errors(*_COMMON))
-def ask_get(
-    engine: EngineDep,
+@router.get("/ask", response_model=AskResult, responses=error_responses(*COMMON_ERRORS, 502))
+async def ask_get(
+    answerer: AnswererDep,
     metrics: MetricsDep,
-    q: Annotated[str, Query(min_length=1, max_length=1000, pattern=r"\S")],
-    top_k: Annotated[int, Query(ge=1, le=50)] = 10,
-    as_of: date | None = None,
+    q: Annotated[Text, Query(description="The question.")],
+    top_k: Annotated[QueryTopK, Query()] = 10,
+    as_of: Annotated[IsoDate | None, Query(description="YYYY-MM-DD, 1900-2100.")] = None,
 ) -> Response:
     """The same as POST /ask, for curl and browsers: `GET /ask?q=...`."""
-    return _answer(engine.ask(q.strip(), top_k=top_k, as_of=as_of), metrics)
+    return _answer(await answerer.ask(q, top_k=top_k, as_of=as_of), metrics)
 
 
 def _answer(result: AskResult, metrics: Metrics) -> Response:
-    metrics.answers.labels(result.mode_used).inc()
-    if result.abstained:
-        metrics.abstentions.inc()
+    _count(result, metrics)
     return _json(result, result.index_version)
 
 
+def _count(result: AskResult, metrics: Metrics) -> None:
+    metrics.count_answer(result)
+
+
 @router.get(
-    "/articles/{article_id}", response_model=ArticleResult, responses=_errors(*_COMMON, 404)
+    "/articles/{article_id}",
+    response_model=ArticleResult,
+    responses=error_responses(*COMMON_ERRORS, 404),
 )
 def article(article_id: str, engine: EngineDep) -> Response:
     """One article, with the canonical copy of its story and the other outlets that ran it."""
@@ -107,7 +135,7 @@ def healthz() -> Health:
     return Health()
 
 
-@router.get("/readyz", response_model=Ready, responses=_errors(503))
+@router.get("/readyz", response_model=Ready, responses=error_responses(503))
 def readyz(engine: EngineDep, response: Response) -> Ready:
     """200 with the index version once an index is loaded, else 503."""
     if not engine.ready:
@@ -121,8 +149,8 @@ def readyz(engine: EngineDep, response: Response) -> Ready:
         )
 
 
-@router.get("/info", response_model=IndexInfo, responses=_errors(*_COMMON))
-def info(engine: EngineDep) -> Response:
+@router.get("/info", response_model=IndexInfo, responses=error_responses(*COMMON_ERRORS))
+def info(engine: EngineDep, answerer: AnswererDep) -> Response:
     """The index's outlets with their article counts and newest dates, its freshness, and
     whether generative answers are available (the web page's filters and footer)."""
     with engine.lease() as generation:
@@ -131,8 +159,7 @@ def info(engine: EngineDep) -> Response:
             generation.version,
             generation.index.chunk_count,
             summaries,
-            # No LLM client exists yet; generative answers will set this from their settings.
-            llm_configured=False,
+            llm_configured=answerer.generator is not None,
         )
     return _json(body, generation.version)
 

@@ -5,16 +5,15 @@ Results (search, answer, article) are `service.types` models, returned as they a
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from indexer.types import SearchFilters
+from service.http.validation import IsoDate, Name, Text, TopK
 from service.types import AnswerMode, RetrievalMode
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-TopK = Annotated[int, Field(ge=1, le=50, description="How many passages to retrieve.")]
+_AS_OF = "Answer as of this date (YYYY-MM-DD, 1900-2100): ignore later news."
 
 
 class _Request(BaseModel):
@@ -23,11 +22,11 @@ class _Request(BaseModel):
 
 
 class Filters(_Request):
-    sources: list[Annotated[str, StringConstraints(min_length=1)]] = Field(
+    sources: list[Name] = Field(
         default_factory=list, max_length=100, description="Only these outlets (exact names)."
     )
-    published_after: date | None = Field(None, description="Inclusive.")
-    published_before: date | None = Field(None, description="Inclusive.")
+    published_after: IsoDate | None = Field(None, description="Inclusive (YYYY-MM-DD).")
+    published_before: IsoDate | None = Field(None, description="Inclusive (YYYY-MM-DD).")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -51,7 +50,7 @@ class SearchRequest(_Request):
     top_k: TopK = 10
     filters: Filters | None = None
     mode: RetrievalMode = "hybrid"
-    as_of: date | None = Field(None, description="Answer as of this date: ignore later news.")
+    as_of: IsoDate | None = Field(None, description=_AS_OF)
 
 
 class AskRequest(_Request):
@@ -59,7 +58,12 @@ class AskRequest(_Request):
     mode: AnswerMode = "auto"
     top_k: TopK = 10
     filters: Filters | None = None
-    as_of: date | None = Field(None, description="Answer as of this date: ignore later news.")
+    as_of: IsoDate | None = Field(None, description=_AS_OF)
+    stream: StrictBool = Field(
+        False,
+        description="Answer as server-sent events (passages, delta, citations, done or error) "
+        "instead of one JSON body.",
+    )
 
 
 class Health(BaseModel):
@@ -82,3 +86,14 @@ class ErrorResponse(BaseModel):
     """The body of every error but 422."""
 
     error: ErrorDetail
+
+
+# What any route may answer before or beside its own work: a body that is not UTF-8 (400), no
+# key (401), a body too slow (408) or too large (413), the rate limit (429), the in-flight cap
+# or no index (503).
+COMMON_ERRORS = (400, 401, 408, 413, 429, 500, 503)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI's `responses` for error statuses, each with the error body."""
+    return {status: {"model": ErrorResponse} for status in statuses}

@@ -1,13 +1,16 @@
 """Guard rails as ASGI middleware: bearer API keys, a per-client rate limit, a body size limit.
 
 They sit outside the router, so they also cover unknown routes, /docs and /metrics; only the
-health probes and the web page's own files (`public` paths) are exempt from keys and rate limits.
-The page must load without a key to ask for one, and its files are bytes held in memory: a
-limit that counted them would break a page on its second reload under a low per-minute limit.
+health probes and the `OpenPaths` of the app are exempt from keys and rate limits: the web
+page's own files (the page must load without a key to ask for one, and its files are bytes held
+in memory: a limit that counted them would break a page on its second reload under a low
+per-minute limit), and /slack/events where the bot is on (Slack signs each request instead,
+and a 429 would only make Slack deliver again).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import math
 import sqlite3
@@ -15,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -23,7 +27,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.http.errors import error_response
 
-PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+
+@dataclass(frozen=True)
+class OpenPaths:
+    """Paths that pass the guard with no API key and outside the rate limit: these exact paths,
+    and every path under these prefixes. Combine sets with `|`."""
+
+    paths: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and (path in self.paths or path.startswith(self.prefixes))
+
+    def __or__(self, other: OpenPaths) -> OpenPaths:
+        return OpenPaths(self.paths | other.paths, self.prefixes + other.prefixes)
+
+
+PROBES = OpenPaths(frozenset({"/healthz", "/readyz"}))
 
 
 class RateLimiter(Protocol):
@@ -137,7 +157,10 @@ class SharedTokenBucketLimiter:
 
 
 class GuardMiddleware:
-    """Bearer API keys (when any are configured) and the rate limit, per key or client address."""
+    """Bearer API keys (when any are configured) and the rate limit, per key or client address.
+
+    `open_paths` need neither (the health probes by default).
+    """
 
     def __init__(
         self,
@@ -145,15 +168,15 @@ class GuardMiddleware:
         *,
         api_keys: Sequence[str],
         limiter: RateLimiter,
-        public: Callable[[str], bool] = lambda path: False,
+        open_paths: OpenPaths = PROBES,
     ):
         self.app = app
         self._keys = [key.encode() for key in api_keys]
         self._limiter = limiter
-        self._public = public  # paths that pass as the probes do
+        self._open = open_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PROBE_PATHS or self._public(scope["path"]):
+        if scope["type"] != "http" or scope["path"] in self._open:
             await self.app(scope, receive, send)
             return
         client = self._client(scope)
@@ -193,15 +216,17 @@ def _bearer(scope: Scope) -> bytes | None:
 
 
 class BodyLimitMiddleware:
-    """413 for a body over `max_bytes`, by Content-Length or by counting a streamed body.
+    """413 for a body over `max_bytes`, by Content-Length or by counting a streamed body; 408
+    (and the connection closed) for a body not complete within `timeout_s` (a slow client).
 
     The body is read up front (at most `max_bytes`) and replayed, so the refusal is sent before
     any route runs and never in the middle of a response.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout_s: float = 10.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -213,17 +238,25 @@ class BodyLimitMiddleware:
             return
         buffered: list[Message] = []
         size = 0
-        while True:
-            message = await receive()
-            buffered.append(message)
-            if message["type"] != "http.request":
-                break  # a disconnect: hand it on
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                while True:
+                    message = await receive()
+                    buffered.append(message)
+                    if message["type"] != "http.request":
+                        break  # a disconnect: hand it on
+                    size += len(message.get("body", b""))
+                    if size > self.max_bytes:
+                        await self._refuse(scope, receive, send)
+                        return
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            text = f"request body not received within {self.timeout_s:g} s"
+            # Connection: close makes uvicorn drop the connection after answering.
+            close = {"Connection": "close"}
+            await error_response(408, "request_timeout", text, close)(scope, receive, send)
+            return
 
         async def replay() -> Message:
             return buffered.pop(0) if buffered else await receive()

@@ -30,7 +30,26 @@ _WH_PHRASE = re.compile(
 )
 # Words that end the asked noun phrase: verbs and clause words after it.
 _PHRASE_STOP = READER_STOPWORDS | frozenset(
-    "did does do is was are were has have had will would can could that this these those".split()
+    [
+        "did",
+        "does",
+        "do",
+        "is",
+        "was",
+        "are",
+        "were",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "that",
+        "this",
+        "these",
+        "those",
+    ]
 )
 # Capitalised runs of the question (its named entities), and quoted strings.
 _NAME_RUN = re.compile(
@@ -49,10 +68,61 @@ _DATES = re.compile(
 )
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}s?\b")
 _OPENERS = frozenset(
-    "who what which when where why how whose whom is are was were do does did has have had "
-    "can could will would should the a an in on at after before during between according "
-    "as for from to of by since with considering given based following this these that "
-    "both either neither".split()
+    [
+        "who",
+        "what",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "whose",
+        "whom",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "has",
+        "have",
+        "had",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "after",
+        "before",
+        "during",
+        "between",
+        "according",
+        "as",
+        "for",
+        "from",
+        "to",
+        "of",
+        "by",
+        "since",
+        "with",
+        "considering",
+        "given",
+        "based",
+        "following",
+        "this",
+        "these",
+        "that",
+        "both",
+        "either",
+        "neither",
+    ]
 )
 
 
@@ -121,8 +191,10 @@ def focus_names(question: str) -> tuple[str, ...]:
             words.pop()
         text = " ".join(words).strip(".,;:'\u2019")
         text = re.sub(r"['\u2019]s$", "", text)
-        if len(text) >= 2 and text.lower() not in READER_STOPWORDS and not _DATES.match(
-            text.lower()
+        if (
+            len(text) >= 2
+            and text.lower() not in READER_STOPWORDS
+            and not _DATES.match(text.lower())
         ):
             names.setdefault(text.lower(), None)
     return tuple(sorted(names, key=len, reverse=True))

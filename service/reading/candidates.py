@@ -46,7 +46,9 @@ _INTRODUCED = re.compile(
 _NAME_JOIN = re.compile(r"\s*,?\s*(?:and|&)\s+(?:(?:a|an|the)\s+)?")
 # Units and counted things after a number: "80 million pounds" -> "80 million".
 _TRAILING_WORD = re.compile(r"\s+[A-Za-z][A-Za-z-]*$")
-_SCALES = frozenset("hundred thousand million billion trillion m bn k percent".split())
+_SCALES = frozenset(
+    ["hundred", "thousand", "million", "billion", "trillion", "m", "bn", "k", "percent"]
+)
 _MONTH = (
     r"\b(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -96,7 +98,8 @@ def _whole_words(sentence: str, span: Span) -> Span:
     """A span grown to whole hyphenated words: NER cuts "Chick" out of "Chick-fil-A"."""
     start, end = span.start, span.end
     while start > 0 and (
-        sentence[start - 1].isalnum() or (sentence[start - 1] == "-" and _alnum(sentence, start - 2))
+        sentence[start - 1].isalnum()
+        or (sentence[start - 1] == "-" and _alnum(sentence, start - 2))
     ):
         start -= 1
     while end < len(sentence) and (
@@ -248,6 +251,8 @@ def _joins(sentence: str, spans: list[Span]) -> Iterable[Span]:
                 continue  # "Muse Spark and the National Institute": two things, not one name
             start = left.start
             if left.kind == AnswerType.THING and sentence[:start].endswith(("a ", "an ")):
-                start = sentence.rindex(" ", 0, start - 1) + 1 if " " in sentence[: start - 1] else 0
+                start = (
+                    sentence.rindex(" ", 0, start - 1) + 1 if " " in sentence[: start - 1] else 0
+                )
             text = sentence[start : right.end]
             yield Span(start, right.end, text, left.kind, left.from_ner, "join")

@@ -32,7 +32,8 @@ class LinearRanker:
 
     def scores(self, matrix: Matrix) -> Matrix:
         """(n,) logits for an (n, len(features)) matrix."""
-        return matrix @ np.array(list(self.weights.values())) + self.bias
+        result: Matrix = matrix @ np.array(list(self.weights.values())) + self.bias
+        return result
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "linear", "weights": dict(self.weights), "bias": self.bias}

@@ -14,26 +14,29 @@
 from __future__ import annotations
 
 import copy
-import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
 from indexer.lru import LockedLRU
 from indexer.protocols import Embedder, FloatMatrix
-from indexer.text.stopwords import READER_STOPWORDS
 from service.reading.answer_types import AnswerType
 from service.reading.asked import Asked, read_question
 from service.reading.calibration import Calibration, load_calibration
 from service.reading.candidates import candidate_spans
 from service.reading.citations import citation_for
+from service.reading.context import (
+    Candidate,
+    Meaning,
+    SentenceContext,
+    candidate_key,
+    count_support,
+    prefer,
+)
 from service.reading.features import (
     SentenceWords,
     capitalised,
-    focus_share,
     head_near,
     near_terms,
     proximity,
@@ -42,12 +45,12 @@ from service.reading.features import (
     type_fit,
 )
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
-from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
+from service.reading.spans import PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
-from service.reading.terms import WORD, question_overlap
-from service.reading.word_vectors import WordVectors
+from service.reading.terms import question_overlap
 from service.reading.timing import age, date_fit
 from service.reading.verdict import decide, yes_no_question
+from service.reading.word_vectors import WordVectors
 from service.types import Answer, FollowUp, OutletsNamed, RetrievalHit, SentenceVectors
 
 FEATURES = (
@@ -88,18 +91,6 @@ FEATURES = (
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
 SENTENCE_CACHE_SIZE = 4096
 _NAMED_ORIGINS = frozenset({"introduced", "versioned", "expansion", "odd"})
-
-
-@dataclass
-class Candidate:
-    """One distinct answer string with its best occurrence and its features."""
-
-    key: str
-    span: Span
-    sentence: ReadSentence
-    features: dict[str, float]
-    articles: dict[str, tuple[ReadSentence, Span]] = field(default_factory=dict)
-    score: float = 0.0
 
 
 class ExtractiveReader:
@@ -194,11 +185,11 @@ class ExtractiveReader:
         read = sentences[: self._read_sentences]
         tags = self._tags(read)
         by_key: dict[str, Candidate] = {}
-        meaning = _Meaning(self._words, asked)
+        meaning = Meaning(self._words, asked)
         newest = max((d for s in read if (d := s.chunk.published_at)), default=None)
         for rank, sentence in enumerate(read):
             words = SentenceWords(sentence.text)
-            context = _SentenceContext(sentence, rank, words, asked)
+            context = SentenceContext(sentence, rank, words, asked)
             published = sentence.chunk.published_at
             context.shared["date_fit"] = date_fit(published, asked.timeframe, newest)
             context.shared["age"] = age(published, asked.as_of)
@@ -208,7 +199,7 @@ class ExtractiveReader:
                 if asked.expected == AnswerType.NUMBER and not asked.counts:
                     span = with_unit(sentence.text, span, asked.text, asked.words)
                 self._add(by_key, asked, context, span)
-        _count_support(by_key, sentences)
+        count_support(by_key, sentences)
         ranked = list(by_key.values())
         scores = self.calibration.rank_scores([c.features for c in ranked])
         for candidate, score in zip(ranked, scores, strict=True):
@@ -217,7 +208,7 @@ class ExtractiveReader:
         return ranked
 
     def _add(
-        self, by_key: dict[str, Candidate], asked: Asked, context: _SentenceContext, span: Span
+        self, by_key: dict[str, Candidate], asked: Asked, context: SentenceContext, span: Span
     ) -> None:
         overlap = question_overlap(span.text, asked.words)
         key = candidate_key(span.text)
@@ -248,7 +239,7 @@ class ExtractiveReader:
             head_sim=context.meaning.head_similarity(span.text) if context.meaning else 0.0,
         )
         old = by_key.get(key)
-        if old is None or _prefer(features, old.features):
+        if old is None or prefer(features, old.features):
             by_key[key] = Candidate(key, span, sentence, features)
 
     def _tags(self, sentences: Sequence[ReadSentence]) -> list[Tagged | None]:
@@ -314,109 +305,3 @@ class ExtractiveReader:
             found = [fresh[t] if v is None else v for t, v in zip(texts, found, strict=True)]
         matrix: FloatMatrix = np.stack([v for v in found if v is not None])
         return matrix
-
-
-class _SentenceContext:
-    """What every candidate of one sentence shares: its sentence-level features."""
-
-    def __init__(self, sentence: ReadSentence, rank: int, words: SentenceWords, asked: Asked):
-        self.meaning: _Meaning | None = None
-        self.sentence = sentence
-        self.words = words
-        self.title = candidate_key(sentence.chunk.title or "")
-        lower = sentence.text.lower()
-        self.shared = {
-            "dense": sentence.dense,
-            "keyword": sentence.keyword,
-            "sentence_rank": 1.0 / (1 + rank),
-            "hit_rank": 1.0 / (1 + sentence.hit_rank),
-            "support": 0.0,
-            "mentions": 0.0,
-            "focus": focus_share(lower, asked.focus),
-            "focus_passage": focus_share(sentence.chunk.text.lower(), asked.focus),
-            "position": 1.0 / (1 + sentence.position),
-            "numeric_question": 1.0 if asked.expected in NUMERIC else 0.0,
-            # Not a ranker feature (one value per question): the confidence model's.
-            "question_length": math.log1p(len(asked.text.split())) / 4,
-        }
-
-
-class _Meaning:
-    """Word-vector comparisons for one question (all zero without word vectors)."""
-
-    def __init__(self, words: WordVectors | None, asked: Asked) -> None:
-        self._words = words
-        self._head = words.phrase(asked.head_text) if words and asked.head_text else None
-        terms = [w for w in WORD.findall(asked.text.lower()) if w not in READER_STOPWORDS]
-        self._question = words.matrix(terms) if words and terms else None  # (terms, dim)
-
-    def head_similarity(self, text: str) -> float:
-        if self._words is None or self._head is None:
-            return 0.0
-        vector = self._words.phrase(text)
-        return 0.0 if vector is None else float(vector @ self._head)
-
-    def soft(self, sentence: str) -> float:
-        """Mean over the question's words of the best cosine to a word of the sentence."""
-        if self._words is None or self._question is None:
-            return 0.0
-        words = [w for w in WORD.findall(sentence.lower()) if w not in READER_STOPWORDS]
-        if not words:
-            return 0.0
-        similarity = self._question @ self._words.matrix(words).T  # (terms, words)
-        return float(similarity.max(axis=1).mean())
-
-
-def _prefer(new: dict[str, float], old: dict[str, float]) -> bool:
-    """Of two occurrences of one answer, the one in the better sentence, nearer the question."""
-    return (new["sentence_rank"], new["near_terms"], new["proximity"]) > (
-        old["sentence_rank"],
-        old["near_terms"],
-        old["proximity"],
-    )
-
-
-def _count_support(by_key: dict[str, Candidate], sentences: Sequence[ReadSentence]) -> None:
-    """How many articles, and how many of the sentences, mention each candidate."""
-    lowered = [s.text.lower() for s in sentences]
-    for candidate in by_key.values():
-        best_article = candidate.sentence.chunk.article_id
-        candidate.articles = {best_article: (candidate.sentence, candidate.span)}
-        mentions = 0
-        probe = candidate.span.text.lower()
-        for sentence, lower in zip(sentences, lowered, strict=True):
-            start = _whole_word_find(lower, probe)  # whole words only: "US" is not in "bus"
-            if start < 0:
-                continue
-            mentions += 1
-            article = sentence.chunk.article_id
-            if article not in candidate.articles:
-                end = start + len(probe)
-                span = Span(start, end, sentence.text[start:end], candidate.span.kind)
-                candidate.articles[article] = (sentence, span)
-        candidate.features["support"] = math.log1p(len(candidate.articles) - 1)
-        candidate.features["mentions"] = math.log1p(mentions)
-
-
-def _whole_word_find(text: str, needle: str) -> int:
-    """Where `needle` first occurs in `text` as whole words, or -1."""
-    start = text.find(needle)
-    while start >= 0:
-        end = start + len(needle)
-        before_ok = start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_")
-        after_ok = end == len(text) or not (text[end].isalnum() or text[end] == "_")
-        if before_ok and after_ok:
-            return start
-        start = text.find(needle, start + 1)
-    return -1
-
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = re.compile(r"[^\w\s]")
-
-
-def candidate_key(text: str) -> str:
-    """What makes two candidate strings one answer: lower case, punctuation as spaces, no
-    articles ("GPT-4o" and "GPT 4o" merge). Eval scores with `eval.metrics`' SQuAD rule."""
-    text = _PUNCT.sub(" ", text.lower().replace("\u2019", "'"))
-    return " ".join(_ARTICLES.sub(" ", text).split())

@@ -20,7 +20,9 @@ _IRREGULAR = {
 }  # fmt: skip
 
 
-@lru_cache(maxsize=65536)
+# Both are pure and meet the same words and sentences over and over (the passages of popular
+# stories): cached, they were ~6% of a worker's CPU under load less (py-spy).
+@lru_cache(maxsize=1 << 14)
 def stem(word: str) -> str:
     """A light, deterministic stem: enough to match "raised" with "raise" and "companies"."""
     word = word.removesuffix("'s").removesuffix("\u2019s")
@@ -41,6 +43,7 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
+@lru_cache(maxsize=1 << 12)  # ~2.5 KB a sentence: ~10 MB per worker when full
 def content_terms(text: str) -> frozenset[str]:
     """Stemmed, lower-cased words of a text, less stop words."""
     return frozenset(

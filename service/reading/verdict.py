@@ -22,15 +22,13 @@ from datetime import date
 
 from service.reading.asked import focus_names
 from service.reading.calibration import Calibration
-from service.retrieval.timeframes import mentioned_days
 from service.reading.citations import citation_for
 from service.reading.sentences import ReadSentence, sentences_of
 from service.reading.terms import content_terms
+from service.retrieval.timeframes import mentioned_days
 from service.types import Answer, OutletsNamed, RetrievalHit
 
-_AUXILIARY = (
-    r"(?:does|do|did|is|was|are|were|has|have|had|can|could|will|would|should|might|must)"
-)
+_AUXILIARY = r"(?:does|do|did|is|was|are|were|has|have|had|can|could|will|would|should|might|must)"
 # The question opens with an auxiliary, or with a framing clause and then one:
 # "Between the report ... and the report ..., was there ...?"
 _YES_NO = re.compile(
@@ -138,7 +136,7 @@ def _is_choice(first: str, second: str) -> bool:
     """Two answers the question names ("consistent or inconsistent"), not a list of things."""
     a, b = first.lower(), second.lower()
     return (
-        b.startswith(("in", "un", "dis", "non")) and b.endswith(a[-4:])
+        (b.startswith(("in", "un", "dis", "non")) and b.endswith(a[-4:]))
         or a in b
         or b in a
         or bool(CONTRAST.search(first) or CONTRAST.search(second))
@@ -285,9 +283,7 @@ def decide(
     seen: dict[tuple[str, int], ReadSentence] = {}
     for sentence in evidence.sentences:
         seen.setdefault((sentence.chunk.id, sentence.start), sentence)
-    citations = tuple(
-        citation_for(s.chunk, s.start, s.end, s.start, s.end) for s in seen.values()
-    )
+    citations = tuple(citation_for(s.chunk, s.start, s.end, s.start, s.end) for s in seen.values())
     return Answer(
         text=text,
         abstained=False,

@@ -50,7 +50,11 @@ class WordVectors:
         """(n, dim): each word's vector, zeros where it has none."""
         rows = [self.phrase(w) for w in words]
         dim = self._table.shape[1]
-        return np.stack([r if r is not None else np.zeros(dim, np.float32) for r in rows]) if rows else np.zeros((0, dim), np.float32)
+        return (
+            np.stack([r if r is not None else np.zeros(dim, np.float32) for r in rows])
+            if rows
+            else np.zeros((0, dim), np.float32)
+        )
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine of two phrases' vectors (0 where either has none)."""

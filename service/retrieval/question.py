@@ -1,5 +1,5 @@
-"""What a question says besides its words, read once: its time frame, the outlets and days it
-names, and the content words the keyword leg searches for."""
+"""What a question says besides its words, read once: its time frame, the outlets, days and years
+it names, the content words the keyword leg searches for and the text the dense leg embeds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from datetime import date
 
 from indexer.text.stopwords import QUERY_STOPWORDS
 from service.retrieval.outlets import OutletMatcher
-from service.retrieval.timeframes import Timeframe, mentioned_days, resolve_timeframe, strip_phrase
+from service.retrieval.timeframes import (
+    Timeframe,
+    mentioned_days,
+    mentioned_years,
+    resolve_timeframe,
+    strip_phrase,
+)
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -23,24 +29,35 @@ class ParsedQuestion:
     outlets: frozenset[str] = frozenset()
     days: tuple[date, ...] = ()
     keyword_text: str = ""  # content words for bm25, the time phrase left out
+    years: tuple[int, ...] = ()  # named outside a period or a full date ("the 2020 election")
+    # What the dense leg embeds: the question without its time phrase, which the boosts handle
+    # and which would pull the vector towards any text that says "this week" (tuning questions:
+    # Hit@5 +0.2 points with as_of, +0.4 without).
+    dense_text: str = ""
 
 
 def parse_question(
     question: str,
     anchor: date,
     *,
+    anchored: bool = True,
     outlets: OutletMatcher | None = None,
     with_days: bool = True,
     with_keywords: bool = True,
+    with_years: bool = True,
 ) -> ParsedQuestion:
-    """Everything retrieval reads from a question, in one place."""
-    timeframe = resolve_timeframe(question, anchor)
+    """Everything retrieval reads from a question, in one place; `anchored` says whether
+    `anchor` is the asker's date (an explicit as_of) or only today's."""
+    timeframe = resolve_timeframe(question, anchor, anchored=anchored)
+    stripped = strip_phrase(question, timeframe)
     return ParsedQuestion(
         timeframe=timeframe,
         anchor=anchor,
         outlets=outlets.mentioned(question) if outlets else frozenset(),
         days=mentioned_days(question) if with_days else (),
-        keyword_text=keyword_query(strip_phrase(question, timeframe)) if with_keywords else "",
+        keyword_text=keyword_query(stripped) if with_keywords else "",
+        years=mentioned_years(question, timeframe) if with_years else (),
+        dense_text=stripped if stripped.strip() else question,
     )
 
 

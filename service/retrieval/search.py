@@ -2,7 +2,8 @@
 
 `search(..., as_of=d)` answers "as of d": articles published after d are not evidence, so an
 explicit as_of becomes an exact published_before filter. Time phrases in the question are resolved
-against as_of (or today): explicit periods filter, relative phrases boost (see timeframes.py).
+against as_of (or today): explicit periods filter, relative phrases boost (see timeframes.py);
+every hit carries the resolved time frame and how well its date fits it, for the reader.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from service.retrieval.fusion import Normalisation, mmr, reciprocal_rank_fusion,
 from service.retrieval.outlets import OutletMatcher
 from service.retrieval.question import ParsedQuestion, parse_question
 from service.retrieval.timeframes import DateRange
-from service.types import RetrievalHit, RetrievalMode
+from service.types import InvalidQueryError, RetrievalHit, RetrievalMode
 
 _MODES = ("hybrid", "keyword", "dense")
 _MAX_FETCH_ROUNDS = 3  # over-fetch doublings when collapsing leaves fewer than top_k
@@ -58,6 +59,8 @@ class HybridRetriever:
         outlet_boost: float = 0.5,
         day_boost: float = 0.25,
         day_decay_days: float = 3.0,
+        year_boost: float = 0.5,
+        unanchored_time_boost: float = 0.1,
         executor: Executor | None = None,
     ) -> None:
         if fusion not in ("rrf", "score"):
@@ -70,7 +73,8 @@ class HybridRetriever:
             raise ValueError(f"candidates must be at least 1. Currently, it is {candidates}")
         if min(weights) < 0 or len(weights) != 2:
             raise ValueError(f"weights must be two non-negative numbers. Currently, {weights}")
-        if min(time_boost, latest_boost or 0.0, recency_prior, outlet_boost, day_boost) < 0:
+        boosts = (time_boost, latest_boost or 0.0, recency_prior, outlet_boost, day_boost)
+        if min(*boosts, year_boost, unanchored_time_boost) < 0:
             raise ValueError("boosts and the recency prior must not be negative")
         if recency_prior_days <= 0 or day_decay_days <= 0:
             raise ValueError("recency_prior_days and day_decay_days must be positive")
@@ -98,6 +102,8 @@ class HybridRetriever:
             outlet_boost=outlet_boost,
             day_boost=day_boost,
             day_decay_days=day_decay_days,
+            year_boost=year_boost,
+            unanchored_time_boost=unanchored_time_boost,
         )
         self._executor = executor
         # The outlets this generation holds, so questions naming one can favour its articles.
@@ -114,17 +120,19 @@ class HybridRetriever:
     ) -> list[RetrievalHit]:
         """The top_k chunks for a question, best first."""
         if top_k < 1:
-            raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
+            raise InvalidQueryError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
         if mode not in _MODES:
-            raise ValueError(f"mode must be one of {_MODES}. Currently, mode is {mode!r}")
+            raise InvalidQueryError(f"mode must be one of {_MODES}. Currently, mode is {mode!r}")
         if not query.strip():
-            raise ValueError("query must not be empty")
+            raise InvalidQueryError("query must not be empty")
         hints = parse_question(
             query,
             as_of or date.today(),
+            anchored=as_of is not None,
             outlets=self._outlets if self._outlets else None,
             with_days=bool(self._boosts.day_boost),
             with_keywords=mode != "dense",
+            with_years=bool(self._boosts.year_boost),
         )
         merged = merge_filters(filters, hints.timeframe.range, as_of)
         if merged is None:
@@ -145,7 +153,7 @@ class HybridRetriever:
             try:
                 if mode != "keyword":
                     if vector is None:
-                        vector = self._embedder.embed_query(query)
+                        vector = self._embedder.embed_query(hints.dense_text)
                     dense = self._index.dense_refs(vector, fetch, merged)
             finally:
                 keyword = _keyword_leg(pending, self._index, keyword_text, fetch, merged)
@@ -172,7 +180,8 @@ class HybridRetriever:
         else:
             pairs = [[(hit.ref.id, hit.score) for hit in leg] for leg in legs]
             scores = score_fusion(pairs, weights=weights, method=self._normalisation)
-        scores = self._boosts.apply(scores, refs, hints)
+        timeframe = self._boosts.resolve(scores, refs, hints)
+        scores = self._boosts.apply(scores, refs, replace(hints, timeframe=timeframe))
         ordered = sorted(scores, key=lambda key: (-scores[key], key))
         # Texts are read only for the best few, in batches, as de-duplication reaches them.
         chunks = _ChunksOnDemand(self._index, refs, ordered, batch=top_k + _READ_AHEAD)
@@ -198,6 +207,8 @@ class HybridRetriever:
                 keyword_rank=keyword_ranks.get(key),
                 dense_rank=dense_ranks.get(key),
                 dense_score=dense_scores.get(key),
+                timeframe=None if timeframe.is_empty else timeframe,
+                time_fit=timeframe.fit(refs[key].published_at),
             )
             for key in kept[:top_k]
         ]

@@ -15,6 +15,8 @@ from pathlib import PurePosixPath
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
+from service.http.security import OpenPaths
+
 # By file suffix; JavaScript's type per RFC 9239. A suffix not listed here is not served.
 MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -34,8 +36,9 @@ _HEADERS = {
     # The back link reads the page's own address from document.referrer; outlets get nothing.
     "Referrer-Policy": "same-origin",
 }
-PAGE_PREFIXES = ("/static/", "/read/")
-PAGE_PATHS = frozenset({"/", "/favicon.ico"})
+# The page's own paths: they load without an API key (the page asks for one when needed) and
+# outside the rate limit (bytes in memory).
+PAGE = OpenPaths(frozenset({"/", "/favicon.ico"}), prefixes=("/static/", "/read/"))
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,6 @@ def load_assets() -> dict[str, Asset]:
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             assets[entry.name] = Asset(body, MEDIA_TYPES[suffix], etag)
     return assets
-
-
-def is_page_path(path: str) -> bool:
-    """The page's own paths: they load without an API key (the page asks for one when needed)
-    and outside the rate limit (bytes in memory)."""
-    return path in PAGE_PATHS or path.startswith(PAGE_PREFIXES)
 
 
 def _serve(asset: Asset, request: Request) -> Response:

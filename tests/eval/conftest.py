@@ -143,6 +143,7 @@ def _app(state: FakeService) -> FastAPI:
                 "passages": passages,
                 "index_version": "gen-000001",
                 "took_ms": 1.0,
+                "grounded": False,
             }
         last_word = passages[0]["text"].rstrip(".").split()[-1]
         return {
@@ -154,6 +155,7 @@ def _app(state: FakeService) -> FastAPI:
             "passages": passages,
             "index_version": "gen-000001",
             "took_ms": 1.0,
+            "grounded": True,
         }
 
     @app.get("/articles/{article_id}")

@@ -13,8 +13,15 @@ from eval.run import ROWS_FILE, DatasetSpec, RunOptions, execute, pending, prepa
 from .conftest import FakeService
 
 
-def _run(service: FakeService, questions: Path, out: Path, timeout: float = 10.0) -> list[dict]:
-    options = RunOptions(search_top_k=10)
+def _run(
+    service: FakeService,
+    questions: Path,
+    out: Path,
+    timeout: float = 10.0,
+    *,
+    use_as_of: bool = True,
+) -> list[dict]:
+    options = RunOptions(search_top_k=10, use_as_of=use_as_of)
     prepared = prepare([DatasetSpec("inv", questions)], options)
     with httpx.Client(base_url=service.url, timeout=timeout) as client:
         return execute(HttpBackend(client), prepared.questions, out, options)
@@ -38,6 +45,15 @@ def test_a_run_scores_every_question_and_passes_as_of(
     assert as_of["Which planet did Flumox buy?"] is None
     # three searches and one /ask per question
     assert len(fake_service.calls) == 4 * 4
+
+
+def test_a_question_only_run_sends_no_as_of(
+    fake_service: FakeService, question_file: Path, tmp_path: Path
+) -> None:
+    fake_service.fail_marker = None
+    rows = _run(fake_service, question_file, tmp_path / "run", use_as_of=False)
+    assert len(rows) == 4 and not any(r["error"] for r in rows)
+    assert fake_service.calls and all(c.get("as_of") is None for c in fake_service.calls)
 
 
 def test_a_failing_question_is_recorded_and_retried_on_resume(

@@ -31,6 +31,7 @@ def _ask(answer: str | None, *, abstained: bool = False, confidence: float = 0.8
     return AskResult(
         answer=answer, abstained=abstained, confidence=confidence, mode_used="extractive",
         citations=[], passages=[], index_version="gen-000001", took_ms=12.0,
+        grounded=not abstained,
     )  # fmt: skip
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from eval.run import options_from, prepare
+from eval.run import DatasetSpec, RunOptions, options_from, prepare
+from eval.splits import half_of
 from eval.suites import SuiteError, load_suite
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,6 +58,7 @@ def test_unknown_run_options_are_refused() -> None:
         ('[[datasets]]\npath = "a"\nlimit = -1\n', "limit"),
         ('[[datasets]]\npath = "a"\n[[datasets]]\npath = "b/a"\n', "unique"),
         ("not toml = = \n", "s.toml"),
+        ('[[datasets]]\npath = "a"\nhalf = "held-out"\n', r"datasets\[0\]\.half"),
     ],
 )
 def test_bad_suites_say_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
@@ -66,7 +69,10 @@ def test_bad_suites_say_what_is_wrong(tmp_path: Path, text: str, message: str) -
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize(("name", "low", "high"), [("dev", 1400, 1700), ("smoke", 40, 60)])
+@pytest.mark.parametrize(
+    ("name", "low", "high"),
+    [("dev", 1250, 1400), ("dev-no-asof", 1250, 1400), ("smoke", 40, 60)],
+)
 def test_shipped_suites_name_existing_files(
     shared_data_dir: Path, name: str, low: int, high: int
 ) -> None:
@@ -80,3 +86,21 @@ def test_shipped_suites_name_existing_files(
     assert prepared.problems == ()
     assert low <= len(prepared.questions) <= high
     assert prepared.datasets["realtimeqa"]["ids_not_found"] == 0
+    if name.startswith("dev"):  # MultiHop-RAG is reported on its held-out half only
+        assert prepared.datasets["multihop"]["half"] == "reported"
+        assert options.use_as_of == (name == "dev")
+
+
+def test_a_dataset_half_keeps_only_that_half(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": f"mh-{n}", "question": f"Question {n}?", "answers": ["x"]})
+        for n in range(40)
+    ]
+    (tmp_path / "q.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    reported = prepare([DatasetSpec("q", tmp_path / "q.jsonl", half="reported")], RunOptions())
+    tuning = prepare([DatasetSpec("q", tmp_path / "q.jsonl", half="tuning")], RunOptions())
+    ids_reported = {q.id for q in reported.questions}
+    ids_tuning = {q.id for q in tuning.questions}
+    assert ids_reported and ids_tuning and not ids_reported & ids_tuning
+    assert ids_reported | ids_tuning == {f"mh-{n}" for n in range(40)}
+    assert all(half_of(i) == "reported" for i in ids_reported)

@@ -48,3 +48,16 @@ def test_readme_documents_every_setting() -> None:
         if f"`NEWSQA_{name.upper()}`" not in readme
     ]
     assert not missing, f"README configuration table lacks {missing}"
+
+
+@pytest.mark.parametrize("value", [",", " , ,", " ", "\t", '[""]', '["k1", " "]'])
+def test_api_keys_that_name_no_key_are_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    # Probe finding: NEWSQA_API_KEYS="," parsed to no keys and turned auth off silently.
+    monkeypatch.setenv("NEWSQA_API_KEYS", value)
+    with pytest.raises(ValidationError, match="NEWSQA_API_KEYS"):
+        Settings()
+
+
+def test_empty_api_keys_mean_no_auth(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSQA_API_KEYS", "")
+    assert Settings().api_keys == []

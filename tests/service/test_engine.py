@@ -14,7 +14,8 @@ from indexer.embedding.transformer import SentenceTransformerEmbedder
 from indexer.store.generations import current_generation_dir
 from indexer.types import SearchFilters
 from service.config import Settings
-from service.engine import IndexUnavailableError, ModeUnavailableError, QAEngine
+from service.engine import IndexUnavailableError, QAEngine
+from service.generative.errors import LLMNotConfiguredError
 from service.types import Answer, RetrievalHit
 from tests.conftest import keyword_hits
 from tests.service.http.test_app_support import index_copy, publish_later_article
@@ -34,7 +35,7 @@ def test_without_an_index_the_engine_is_alive_but_not_ready(tmp_path: Path) -> N
 
 def test_generative_mode_and_bad_top_k_are_clear_errors(tmp_path: Path) -> None:
     engine = QAEngine(Settings(index_dir=tmp_path / "nothing"))
-    with pytest.raises(ModeUnavailableError, match="LLM endpoint"):
+    with pytest.raises(LLMNotConfiguredError, match="NEWSQA_LLM_BASE_URL"):
         engine.ask("Who?", mode="generative")
     with pytest.raises(ValueError, match="Currently, top_k is 0"):
         engine.search("Lumora", top_k=0)

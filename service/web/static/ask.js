@@ -159,7 +159,7 @@ function announce(response) {
 async function askStreaming(body, signal) {
   let text = '';
   let passages = [];
-  let citations = [];
+  let cited = { citations: [] }; // the citations event: the final answer and its citations
   renderStreaming(results, text, passages);
   await streamAsk(
     body,
@@ -173,18 +173,14 @@ async function askStreaming(body, signal) {
         const answer = results.querySelector('#answer .answer-text');
         if (answer && !signal.aborted) answer.textContent = text;
       },
-      citations: (list) => {
-        citations = list;
+      citations: (event) => {
+        cited = event;
       },
       done: (final) => {
         if (signal.aborted) return;
-        const whole = {
-          answer: text || null,
-          abstained: !text,
-          citations,
-          passages,
-          ...(final ?? {}),
-        };
+        const answer = 'answer' in cited ? cited.answer : text || null;
+        // A plain JSON answer (a server that does not stream) is whole: it overrides all.
+        const whole = { abstained: !answer, passages, ...cited, answer, ...(final ?? {}) };
         renderResponse(results, whole);
         announce(whole);
       },

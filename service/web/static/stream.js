@@ -51,9 +51,12 @@ function parse(data) {
   }
 }
 
-// Asks with streaming; calls on.passages(list), on.delta(text), on.citations(list), on.done(body).
-// Resolves when the stream is done; rejects with an ApiError on an error event or a cut stream.
-// A server that answers with plain JSON instead is handed to on.done whole.
+// Asks with streaming; calls on.passages(list), on.delta(text), on.citations({answer, citations,
+// grounded, unsupported_sentences, dropped_markers}) and on.done({mode_used, abstained,
+// confidence, ...}): the server's events (service/generative/sse.py). The citations event's
+// `answer` is the final text, which may differ from the deltas joined (links and markers the
+// cited passages do not back are removed). Resolves when the stream is done; rejects with an
+// ApiError on an error event or a cut stream. A plain JSON answer is handed to on.done whole.
 export async function streamAsk(body, on, signal) {
   const response = await request('/ask', {
     method: 'POST',
@@ -68,11 +71,9 @@ export async function streamAsk(body, on, signal) {
   let done = false;
   const parser = createSseParser(({ type, data }) => {
     const payload = parse(data);
-    if (type === 'passages')
-      on.passages(Array.isArray(payload) ? payload : (payload.passages ?? []));
+    if (type === 'passages') on.passages(payload.passages ?? []);
     else if (type === 'delta') on.delta(String(payload.text ?? ''));
-    else if (type === 'citations')
-      on.citations(Array.isArray(payload) ? payload : (payload.citations ?? []));
+    else if (type === 'citations') on.citations(payload);
     else if (type === 'error') throw new ApiError(errorMessage(0, payload), 0);
     else if (type === 'done') {
       done = true;

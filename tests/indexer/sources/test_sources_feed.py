@@ -144,7 +144,7 @@ def test_feed_entries_without_text_or_with_bad_dates_are_reported(tmp_path: Path
 
 
 def test_feed_url_is_fetched(feed_server: str) -> None:
-    report = read_sources([f"{feed_server}/feed.xml"])
+    report = read_sources([f"{feed_server}/feed.xml"], feed_allow_private=True)
     assert report.problems == ()
     assert [a.title for a in report.articles] == [
         "Gripper learns to peel fruit",
@@ -177,7 +177,7 @@ def test_a_given_client_is_used_and_left_open(feed_server: str) -> None:
 )
 def test_bad_feed_urls_are_reported(feed_server: str, path: str, expected: str) -> None:
     url = f"{feed_server}{path}"
-    report = read_sources([url], feed_max_bytes=4000)
+    report = read_sources([url], feed_max_bytes=4000, feed_allow_private=True)
     assert expected in _problem(report)
     assert report.problems[0].path == url
 
@@ -185,15 +185,18 @@ def test_bad_feed_urls_are_reported(feed_server: str, path: str, expected: str) 
 @pytest.mark.parametrize("path", ["/slow.xml", "/drip.xml"])
 def test_slow_feeds_time_out(feed_server: str, path: str) -> None:
     # The server needs 2 s for either; the message proves the reader gave up first.
-    report = read_sources([f"{feed_server}{path}"], feed_timeout_s=0.3)
+    report = read_sources([f"{feed_server}{path}"], feed_timeout_s=0.3, feed_allow_private=True)
     assert "timed out after 0.3s" in _problem(report)
 
 
 def test_unreachable_host_is_reported() -> None:
-    reason = _problem(read_sources([f"http://127.0.0.1:{_free_port()}/feed.xml"]))
+    url = f"http://127.0.0.1:{_free_port()}/feed.xml"
+    reason = _problem(read_sources([url], feed_allow_private=True))
     assert reason.startswith("fetch failed: ConnectError")
 
 
 def test_bad_url_does_not_stop_the_other_inputs(feed_server: str) -> None:
-    report = read_sources([f"{feed_server}/missing.xml", FEEDS / "lab.atom"])
+    report = read_sources(
+        [f"{feed_server}/missing.xml", FEEDS / "lab.atom"], feed_allow_private=True
+    )
     assert len(report.articles) == 1 and len(report.problems) == 1

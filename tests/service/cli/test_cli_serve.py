@@ -132,7 +132,9 @@ def test_serve_with_one_worker_runs_the_app_in_process_and_logs_the_served_versi
     options = ["--host", "127.0.0.1", "--port", "8123", "--index", str(index_dir)]
     result = runner.invoke(cli, ["serve", *options, "--workers", "1"])
     assert result.exit_code == 0, result.output
-    assert calls == [{"host": "127.0.0.1", "port": 8123, "log_level": "info"}]
+    (call,) = calls
+    assert call.pop("http").head_timeout_s == 10.0  # uvicorn's protocol, with the head deadline
+    assert call == {"host": "127.0.0.1", "port": 8123, "log_level": "info"}
     version = seen["ready"]["index_version"]
     assert version.startswith("gen-")
     assert seen["answer"] == "Tallinn"
@@ -143,3 +145,12 @@ def test_serve_refuses_a_bad_port_before_starting(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["serve", "--port", "70000", "--index", str(tmp_path)])
     assert result.exit_code == 2
     assert "70000" in result.output
+
+
+def test_serve_refuses_api_keys_that_name_no_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSQA_API_KEYS", ",")
+    result = runner.invoke(cli, ["serve", "--index", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "NEWSQA_API_KEYS" in result.output and "names no key" in result.output

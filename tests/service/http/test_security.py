@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from service.config import Settings
 from service.http.app import create_app
-from service.http.security import TokenBucketLimiter
+from service.http.security import PROBES, OpenPaths, TokenBucketLimiter
 
 
 class FakeClock:
@@ -53,6 +53,16 @@ def test_buckets_are_per_client_and_bounded() -> None:
 def test_bucket_refuses_a_bad_rate() -> None:
     with pytest.raises(ValueError, match="Currently, it is 0"):
         TokenBucketLimiter(0)
+
+
+def test_open_paths_are_exact_paths_and_prefixes_combined() -> None:
+    page = OpenPaths(frozenset({"/"}), prefixes=("/static/",))
+    open_paths = PROBES | page | OpenPaths(frozenset({"/slack/events"}))
+    for path in ("/healthz", "/readyz", "/", "/static/ask.js", "/slack/events"):
+        assert path in open_paths
+    for path in ("/ask", "/static", "//", "/slack/events/x", "/healthz/", "/metrics"):
+        assert path not in open_paths
+    assert "/" not in PROBES  # `|` makes a new set; each part stays as it was
 
 
 def _client(tmp_path: Path, **overrides: Any) -> TestClient:

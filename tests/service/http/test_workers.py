@@ -143,6 +143,7 @@ def test_serve_hands_its_settings_to_the_workers(
         "--port": "8765",
         "--workers": "3",
         "--log-level": "info",
+        "--http": "service.http.slow_clients:HeadTimeoutProtocol",  # the head deadline
     }
     env = seen["env"]
     assert env["NEWSQA_INDEX_DIR"] == str(index) and env["NEWSQA_PORT"] == "8765"

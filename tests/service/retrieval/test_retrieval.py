@@ -205,6 +205,7 @@ def retriever(index: MemoryIndex, **kwargs: object) -> HybridRetriever:
         "recency_prior": 0.0,
         "outlet_boost": 0.0,
         "day_boost": 0.0,
+        "year_boost": 0.0,
     }
     return HybridRetriever(index, index.embedder, **{**pinned, **kwargs})  # type: ignore[arg-type]
 
@@ -377,6 +378,52 @@ def test_latest_prefers_the_newest_relevant_article() -> None:
     assert base.search(question, 1, as_of=as_of)[0].chunk.article_id != "other"
     top_two = [h.chunk.article_id for h in boosted.search(question, 2, as_of=as_of)]
     assert top_two == ["other", "new"]
+
+
+def test_hits_carry_the_resolved_time_frame_and_how_their_dates_fit_it() -> None:
+    as_of = date(2025, 4, 10)
+    hits = retriever(_dated_index()).search("Nimbus Labs funding this week", 10, as_of=as_of)
+    timeframe = hits[0].timeframe
+    assert timeframe is not None and timeframe.kind == "window" and timeframe.anchored
+    assert timeframe.window == (date(2025, 4, 4), date(2025, 4, 10))
+    assert all(h.timeframe == timeframe for h in hits)  # one frame per search
+    fits = {h.chunk.article_id: h.time_fit for h in hits}
+    assert fits["new"] == fits["other"] == 1.0
+    assert fits["old"] is not None and 0.0 <= fits["old"] < 1e-6
+    # Without the asker's date the frame is measured from today, and says so.
+    today = retriever(_dated_index()).search("Nimbus Labs funding this week", 10)
+    assert today[0].timeframe is not None and not today[0].timeframe.anchored
+    assert next(h for h in today if h.chunk.article_id == "undated").time_fit is None
+    plain = retriever(_dated_index()).search("Nimbus Labs funding", 10, as_of=as_of)
+    assert all(h.timeframe is None and h.time_fit is None for h in plain)
+
+
+def test_latest_on_the_hits_is_the_day_of_the_newest_matching_story() -> None:
+    hits = retriever(_dated_index()).search(
+        "What is the latest on Nimbus Labs funding?", 10, as_of=date(2025, 5, 1)
+    )
+    timeframe = hits[0].timeframe
+    assert timeframe is not None and timeframe.kind == "latest"
+    assert timeframe.window == (date(2025, 4, 9), date(2025, 4, 9))  # "other"; "future" is later
+    assert {h.chunk.article_id: h.time_fit for h in hits}["other"] == 1.0
+
+
+def test_the_dense_leg_embeds_the_question_without_its_time_phrase() -> None:
+    index = _dated_index()
+    asked: list[str] = []
+
+    class Recording(HashEmbedder):
+        def embed_query(self, text: str) -> FloatMatrix:
+            asked.append(text)
+            return super().embed_query(text)
+
+    search = HybridRetriever(index, Recording(), recency_prior=0.0)
+    search.search("Which chips did Nimbus Labs fund this week?", 3)
+    search.search("What is the name of the model it launched?", 3)
+    assert asked == [
+        "Which chips did Nimbus Labs fund?",
+        "What is the name of the model it launched?",  # an implied time keeps its words
+    ]
 
 
 def test_recency_prior_favours_newer_of_equal_matches() -> None:

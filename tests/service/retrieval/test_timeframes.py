@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from service.retrieval.timeframes import Timeframe, mentioned_days, resolve_timeframe, strip_phrase
+from service.retrieval.timeframes import (
+    Timeframe,
+    closeness,
+    mentioned_days,
+    mentioned_years,
+    resolve_timeframe,
+    strip_phrase,
+)
 
 AS_OF = date(2025, 4, 10)  # a Thursday
 
@@ -110,3 +117,110 @@ def test_strip_phrase_removes_only_the_matched_words() -> None:
 )
 def test_mentioned_days_are_full_dates_only(question: str, days: tuple[date, ...]) -> None:
     assert mentioned_days(question) == days
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which lab released a model in 2024?", "period"),
+        ("Who resigned last week?", "window"),
+        ("Which merger was announced in December?", "window"),
+        ("What is the latest model from Vexa Labs?", "latest"),
+        ("What is the name of the model it launched?", "latest"),
+        ("Who founded Vexa Labs?", "none"),
+    ],
+)
+def test_every_time_frame_says_its_kind(question: str, kind: str) -> None:
+    assert resolve_timeframe(question, AS_OF).kind == kind
+
+
+def test_the_anchor_and_whether_the_asker_gave_it_are_kept() -> None:
+    given = resolve_timeframe("Who resigned last week?", AS_OF)
+    assert (given.anchor, given.anchored) == (AS_OF, True)
+    today_only = resolve_timeframe("Who resigned last week?", AS_OF, anchored=False)
+    assert (today_only.anchor, today_only.anchored) == (AS_OF, False)
+    assert today_only.window == given.window  # the same dates; only the trust in them differs
+    assert resolve_timeframe("Who founded Vexa Labs?", AS_OF, anchored=False) == Timeframe()
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase"),
+    [
+        ("What is the name of the model it launched?", "the model it launched"),
+        ("Which benchmark did the chip they just unveiled top?", "the chip they just unveiled"),
+        ("How large is the open model that it released?", "the open model that it released"),
+    ],
+)
+def test_a_definite_past_event_asks_for_the_latest_and_keeps_its_words(
+    question: str, phrase: str
+) -> None:
+    timeframe = resolve_timeframe(question, AS_OF)
+    assert timeframe.latest and timeframe.implied and timeframe.window is None
+    assert timeframe.phrase == phrase
+    assert strip_phrase(question, timeframe) == question  # "model", "launched" are the question
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who launched the model?", "The model was launched by whom?", "Did they launch it?"],
+)
+def test_a_launch_without_a_definite_thing_is_no_time_frame(question: str) -> None:
+    assert resolve_timeframe(question, AS_OF).is_empty
+
+
+def test_fit_is_one_inside_the_asked_time_and_fades_outside_a_window() -> None:
+    period = resolve_timeframe("What shipped in March 2025?", AS_OF)
+    assert period.fit(date(2025, 3, 31)) == 1.0
+    assert period.fit(date(2025, 4, 1)) == 0.0  # a period is exact
+    week = resolve_timeframe("Which startup was acquired this week?", AS_OF)  # 4-10 April
+    assert week.fit(date(2025, 4, 4)) == 1.0
+    assert week.fit(date(2025, 3, 28)) == pytest.approx(0.5)  # 7 days out, decay 7 days
+    assert week.fit(None) is None
+    latest = resolve_timeframe("What is the latest model?", AS_OF)
+    assert latest.fit(date(2025, 4, 1)) is None  # until retrieval finds the newest story
+    assert Timeframe().fit(date(2025, 4, 1)) is None
+
+
+def test_closeness_halves_every_decay_period_on_either_side() -> None:
+    window = (date(2025, 1, 10), date(2025, 1, 20))
+    assert closeness(date(2025, 1, 15), window, 5.0) == 1.0
+    assert closeness(date(2025, 1, 5), window, 5.0) == pytest.approx(0.5)
+    assert closeness(date(2025, 1, 30), window, 5.0) == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(
+    ("question", "years"),
+    [
+        ("Who won the 2020 Nobel Prize in chemistry?", (2020,)),
+        ("Which teams met in the 2022 final, and who hosts 2026?", (2022, 2026)),
+        ("Which model was released in 2025?", ()),  # a period filters instead
+        ("What did Vexa say on October 31, 2023?", ()),  # a full day is the day boost's
+        ("What did the 2020-21 season show?", ()),  # a span is neither
+        ("Is Model-2024 faster than model 2023b?", ()),  # parts of names
+        ("How many chips did Vexa ship?", ()),
+    ],
+)
+def test_mentioned_years_are_bare_years_outside_periods_and_days(
+    question: str, years: tuple[int, ...]
+) -> None:
+    assert mentioned_years(question, resolve_timeframe(question, AS_OF)) == years
+
+
+_EVERY_PHRASE = [
+    "this week", "last week", "this month", "last month", "this year", "last year",
+    "yesterday", "today", "latest", "in January", "in December", "since 2024", "after 2099",
+    "before 1900", "until 2030", "in May 2024",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("phrase", _EVERY_PHRASE)
+@pytest.mark.parametrize(
+    "as_of", [date.min, date(1, 1, 2), date(1, 2, 28), date.max, date(9999, 12, 30)]
+)
+def test_no_phrase_overflows_at_the_ends_of_the_calendar(phrase: str, as_of: date) -> None:
+    # Probe finding: "this week" as of 0001-01-02 overflowed date arithmetic (a 500).
+    timeframe = resolve_timeframe(f"What happened {phrase}?", as_of)
+    for span in (timeframe.window, timeframe.range):
+        if span is not None and None not in span:
+            first, last = span
+            assert first is not None and last is not None and first <= last

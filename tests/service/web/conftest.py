@@ -41,7 +41,9 @@ def chromium_path() -> str:
     pytest.skip(f"no Chromium on PATH ({', '.join(BROWSERS)}): `make browser` installs one")
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API runs an event loop on this thread while it
+# is open, and tests after these ones start loops of their own (asyncio.run) on the same thread.
+@pytest.fixture(scope="package")
 def browser(chromium_path: str) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as playwright:

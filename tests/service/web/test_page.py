@@ -202,8 +202,8 @@ def test_bad_input_and_server_errors_show_the_apis_message(
     )
     expect(page.locator("#results")).to_be_empty()
 
-    # A 5xx in the {"error": {...}} shape: generative answers without an LLM.
-    console.expect("status of 501")
+    # A 4xx in the {"error": {...}} shape: generative answers without an LLM.
+    console.expect("status of 400")
     page.goto(ask_url(url, q=SEED_QUESTION, mode="generative"))
     expect(error).to_contain_text("generative answers need an LLM endpoint")
 

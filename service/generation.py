@@ -1,0 +1,67 @@
+"""One opened index generation as the engine serves it: closed after its last lease ends."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+
+from indexer.protocols import IndexReader
+from service.types import FollowUp, RetrievalHit, Retrieved, Retriever
+
+log = logging.getLogger(__name__)
+
+
+class ServedGeneration:
+    """One opened index generation and its retriever, closed after its last lease ends."""
+
+    def __init__(self, index: IndexReader, retriever: Retriever) -> None:
+        from service.retrieval.outlets import OutletMatcher
+
+        self.index = index
+        self.retriever = retriever
+        # Which of this generation's outlets a text names (the reader's yes/no evidence).
+        self.outlets = OutletMatcher(index.sources())
+        self.version = index.version
+        self._lock = threading.Lock()
+        self._leases = 0
+        self._retired = False
+
+    def acquire(self) -> None:
+        with self._lock:
+            self._leases += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._leases -= 1
+            close = self._retired and self._leases == 0
+        if close:
+            self._close()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._retired = True
+            close = self._leases == 0
+        if close:
+            self._close()
+
+    def _close(self) -> None:
+        log.info("closing index generation %s", self.version)
+        self.index.close()
+
+    def with_analysis(self, hits: Sequence[RetrievalHit]) -> list[RetrievalHit]:
+        """The hits with their chunks as `get_chunks` returns them: with the stored sentence
+        analysis, which search legs leave out (the reader needs it for a few passages only)."""
+        chunks = {c.id: c for c in self.index.get_chunks([hit.chunk.id for hit in hits])}
+        return [replace(hit, chunk=chunks.get(hit.chunk.id, hit.chunk)) for hit in hits]
+
+    def follow_up(self, retrieved: Retrieved) -> FollowUp:
+        """A search for a reader's second hop, under the first search's date, filters and k."""
+        top_k = retrieved.top_k or max(1, len(retrieved.hits))
+
+        def search(query: str) -> list[RetrievalHit]:
+            found = self.retriever.search(query, top_k, retrieved.filters, as_of=retrieved.as_of)
+            return self.with_analysis(found)
+
+        return search

@@ -1,0 +1,1 @@
+"""Generative answers: the retrieved passages forwarded to an OpenAI-compatible LLM endpoint."""
