@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 CORPUS ?= corpus
 SHARED ?= ../shared
 
-.PHONY: venv browser run index test lint unit bench bench-generative bench-slack bench-reliability eval eval-no-asof eval-smoke clean
+.PHONY: venv browser run index test lint unit bench bench-generative bench-slack bench-reliability eval eval-unanswerable eval-no-asof eval-smoke clean
 
 venv: $(STAMP)
 
@@ -87,8 +87,17 @@ bench-slack: index
 bench-reliability: venv
 	$(BIN)/newsqa bench reliability all
 
+# The dev suite, then the unanswerable sets (rebuilt where the eval index changed): per set EM/F1,
+# MultiHop-RAG's accuracy (yes/no included), abstention, answered precision and ECE.
 eval: venv
 	$(BIN)/newsqa eval run --suite eval/suites/dev.toml
+	$(MAKE) eval-unanswerable
+
+# Gold articles (and their copies) removed from a copy of the eval index, and questions about
+# names no article mentions: the right output is always an abstention.
+eval-unanswerable: venv
+	$(BIN)/newsqa eval unanswerable build --if-stale
+	$(BIN)/newsqa eval run --suite eval/suites/unanswerable.toml
 
 # The same questions without their dates (question only).
 eval-no-asof: venv

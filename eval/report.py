@@ -72,11 +72,13 @@ def section(name: str, agg: dict[str, Any]) -> list[str]:
     out += table(
         ["metric", "value", "questions"], [[c, _mean(agg, c), _n(agg, c)] for c in ANSWER_COLUMNS]
     )
-    ab, cal = agg["abstention"], agg["calibration"]
+    ab, cal, said = agg["abstention"], agg["calibration"], agg.get("answered", {})
     out += [
         "",
         f"Abstention: precision {fmt(ab['precision'])}, recall {fmt(ab['recall'])} "
         f"({ab['abstained']} abstained, {ab['unanswerable']} unanswerable). "
+        f"Answered {said.get('count', '—')} ({fmt(said.get('share'))} of the questions), "
+        f"of which right (answered precision): {fmt(said.get('precision'))}. "
         f"Expected calibration error: {fmt(cal['ece'])}.",
         "",
     ]

@@ -68,6 +68,17 @@ def aggregate(rows: Sequence[Row]) -> dict[str, Any]:
             [bool(r["gold"]["unanswerable"]) for r in answered],
         ),
         "calibration": {"buckets": [asdict(b) for b in buckets], "ece": ece},
+        # Of what was answered (not abstained), the share that was right: the other side of
+        # abstention, which a reader that abstains more must keep up.
+        "answered": {
+            "count": len(confident),
+            "share": len(confident) / len(answered) if answered else None,
+            "precision": (
+                sum(bool(r["scores"].get("correct")) for r in confident) / len(confident)
+                if confident
+                else None
+            ),
+        },
         "latency_ms": {
             "ask": metrics.percentiles([r["timings"]["ask_ms"] for r in answered]),
             "search": {

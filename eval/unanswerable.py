@@ -25,6 +25,7 @@ import typer
 
 from eval.datasets import Question, load_questions, read_ids
 from eval.splits import select_half
+from indexer.protocols import IndexReader
 
 app = typer.Typer(no_args_is_help=True, help="Unanswerable question sets for abstention.")
 
@@ -166,15 +167,15 @@ def madeup_sets(seed: int, corpus_words: set[str]) -> list[Made]:
     return out
 
 
-def ids_to_delete(index: object, gold_ids: Iterable[str]) -> list[str]:
+def ids_to_delete(index: IndexReader, gold_ids: Iterable[str]) -> list[str]:
     """Every indexed id of each gold story: its canonical article and all of its copies."""
     wanted: dict[str, None] = {}
     for gold in gold_ids:
-        canonical = index.canonical_id(gold)  # type: ignore[attr-defined]
+        canonical = index.canonical_id(gold)
         if canonical is None:
             continue
         wanted.setdefault(canonical, None)
-        for copy in index.alternative_sources(canonical):  # type: ignore[attr-defined]
+        for copy in index.alternative_sources(canonical):
             wanted.setdefault(copy.id, None)
     return list(wanted)
 
@@ -198,10 +199,20 @@ def build_command(
     ),
     data: Annotated[Path, typer.Option(help="The shared data folder.")] = Path("../shared/data"),
     seed: Annotated[int, typer.Option(help="Seed of the samples and the made-up names.")] = 13,
+    if_stale: Annotated[
+        bool, typer.Option(help="Do nothing where `out` was built from this index and seed.")
+    ] = False,
 ) -> None:
     """Copy the eval index, delete the chosen questions' gold stories, write the question sets."""
     from indexer.pipeline.run import delete_from_index
     from indexer.store.reader import open_index
+
+    with open_index(source) as store:
+        built_from = {"source": str(source), "version": store.version, "seed": seed}
+    stamp = out / "built_from.json"
+    if if_stale and stamp.is_file() and json.loads(stamp.read_text("utf-8")) == built_from:
+        typer.echo(f"{out} is up to date ({built_from})")
+        return
 
     questions = data / "questions"
     raw = {
@@ -235,3 +246,4 @@ def build_command(
         lines = [json.dumps(row, ensure_ascii=False) for row in m.questions]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         typer.echo(f"wrote {path}: {len(m.questions)} questions")
+    stamp.write_text(json.dumps(built_from) + "\n", encoding="utf-8")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from indexer.text.stopwords import READER_STOPWORDS
 from service.reading.asked import Asked
-from service.reading.features import SentenceWords, focus_share
+from service.reading.features import SentenceWords, focus_share, focus_with_antecedent
 from service.reading.sentences import ReadSentence
 from service.reading.spans import NUMERIC, Span
 from service.reading.terms import WORD
@@ -41,7 +41,6 @@ class SentenceContext:
         self.sentence = sentence
         self.words = words
         self.title = candidate_key(sentence.chunk.title or "")
-        lower = sentence.text.lower()
         self.shared = {
             "dense": sentence.dense,
             "keyword": sentence.keyword,
@@ -49,7 +48,9 @@ class SentenceContext:
             "hit_rank": 1.0 / (1 + sentence.hit_rank),
             "support": 0.0,
             "mentions": 0.0,
-            "focus": focus_share(lower, asked.focus),
+            "focus": focus_with_antecedent(
+                sentence.text, sentence.chunk.text[: sentence.start], asked.focus
+            ),
             "focus_passage": focus_share(sentence.chunk.text.lower(), asked.focus),
             "position": 1.0 / (1 + sentence.position),
             "numeric_question": 1.0 if asked.expected in NUMERIC else 0.0,

@@ -131,6 +131,27 @@ def focus_share(text_lower: str, focus: tuple[str, ...]) -> float:
     return sum(name in text_lower for name in focus) / len(focus)
 
 
+# A sentence that opens by referring back ("The company, led by ...", "It said ...", "Its chief
+# ...") is about what the sentence before it named.
+_REFERS_BACK = re.compile(
+    r"^\W*(?:(?:the|this|that) (?:\w+ )?(?:company|firm|startup|group|lab|maker|agency|"
+    r"organi[sz]ation|developer|team|platform|app|service|model|system|tool|business|deal|"
+    r"government|country|city|state|project|programme|program|study|report)\b|"
+    r"it|its|he|she|his|her|they|their)\b",
+    re.IGNORECASE,
+)
+
+
+def focus_with_antecedent(sentence: str, before: str, focus: tuple[str, ...]) -> float:
+    """focus_share of a sentence, or of the one before it (`before`: the passage's text up to
+    the sentence) where the sentence refers back to it and names less of the focus itself."""
+    own = focus_share(sentence.lower(), focus)
+    if own >= 1.0 or not _REFERS_BACK.match(sentence):
+        return own
+    previous = before.rstrip().rsplit(". ", 1)[-1].rsplit("\n", 1)[-1]
+    return max(own, focus_share(previous.lower(), focus))
+
+
 def capitalised(span_text: str) -> float:
     """Share of the span's words that start with a capital letter or a digit."""
     words = span_text.split()

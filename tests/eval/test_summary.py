@@ -77,6 +77,8 @@ def test_aggregate_by_hand() -> None:
     assert agg["abstention"]["precision"] == 1.0 and agg["abstention"]["recall"] == 1.0
     # calibration over the two answered questions only: bucket 9, acc 0.5, conf 0.9
     assert agg["calibration"]["ece"] == pytest.approx(0.4)
+    # answered: 2 of the 3 that came back, one of them right
+    assert agg["answered"] == {"count": 2, "share": pytest.approx(2 / 3), "precision": 0.5}
     assert agg["latency_ms"]["ask"]["p50"] == 20.0
     assert agg["latency_ms"]["search"]["hybrid"]["p50"] == 10.0
     # a question with gold from two outlets counts in both; none -> "unknown"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -67,8 +68,25 @@ def test_search_and_ask_carry_the_index_version(engine: QAEngine) -> None:
     assert len(result.passages) <= 3
     auto = engine.ask("Where is Orbital Labs based?", top_k=3)
     assert auto.mode_used == "extractive"
+    assert result.verdict is None and auto.verdict is None  # not a yes/no question
     engine.close()
     assert not engine.ready
+
+
+@pytest.mark.slow
+def test_a_yes_no_question_gets_a_verdict_resting_on_quoted_sentences(engine: QAEngine) -> None:
+    said = engine.ask("Did Brightwater raise 30 million dollars in a round led by Harbor Ventures?")
+    assert said.verdict in ("yes", "no")
+    assert said.answer == said.verdict.capitalize() and not said.abstained
+    assert said.citations and all(c.article_id == "brightwater-funding" for c in said.citations)
+    assert any("Harbor Ventures" in c.quote for c in said.citations)
+    # The same through retrieve + read (the path auto and generative modes take).
+    question = "Did Zorblat Quimby sue Flumox over Parley?"  # names no article mentions
+    retrieved = engine.retrieve(question, 5, as_of=date(2026, 6, 1))
+    assert retrieved.as_of == date(2026, 6, 1) and retrieved.top_k == 5
+    unknown = engine.read(question, retrieved)
+    assert (unknown.verdict, unknown.answer, unknown.citations) == ("unknown", None, [])
+    engine.close()
 
 
 @pytest.mark.slow
@@ -129,9 +147,7 @@ def test_the_reader_gets_the_stored_sentence_analysis_that_search_leaves_out(
     seen: list[RetrievalHit] = []
 
     class Recording:
-        def read(
-            self, question: str, hits: Sequence[RetrievalHit], **_: object
-        ) -> Answer:
+        def read(self, question: str, hits: Sequence[RetrievalHit], **_: object) -> Answer:
             seen.extend(hits)
             return Answer(text=None, abstained=True, confidence=0.0)
 

@@ -13,11 +13,18 @@ import pytest
 from indexer.embedding.transformer import SentenceTransformerEmbedder
 from indexer.protocols import FloatMatrix
 from indexer.text.analysis import encode, load_analyzer
-from service.reading.calibration import DEFAULT_PATH, Calibration, load_calibration
+from service.reading.calibration import (
+    DEFAULT_PATH,
+    Calibration,
+    ConfidenceMap,
+    VerdictModel,
+    load_calibration,
+)
 from service.reading.factory import build_reader
 from service.reading.reader import FEATURES, ExtractiveReader, candidate_key
 from service.reading.spans import Tagged
 from service.reading.tagging import EntityTagger
+from service.reading.verdict import VERDICT_FEATURES
 from service.types import Answer, RetrievalHit
 from tests.service.conftest import article_texts, make_hits
 
@@ -105,7 +112,8 @@ def test_features_are_the_ones_the_calibration_knows(reader: ExtractiveReader) -
     candidates = reader.candidates("Who leads Quillfeather?", make_hits(FUNDING))
     assert candidates
     for candidate in candidates:
-        assert set(candidate.features) == set(FEATURES)
+        # ... and the one value the confidence model reads besides them
+        assert set(candidate.features) == {*FEATURES, "question_length"}
     scores = [c.score for c in candidates]
     assert scores == sorted(scores, reverse=True)
 
@@ -165,21 +173,37 @@ def test_candidate_key() -> None:
 
 
 def test_calibration_round_trip_and_monotone_confidence() -> None:
-    calibration = Calibration(isotonic_x=(0.0, 0.5, 1.0), isotonic_y=(0.1, 0.4, 0.9))
+    span = ConfidenceMap({"top": 4.0, "margin": 2.0}, -2.5, (0.0, 0.5, 1.0), (0.1, 0.4, 0.9))
+    verdict = ConfidenceMap({"p": 3.0}, -1.0)
+    calibration = Calibration(
+        confidence_maps={"span": span, "verdict": verdict},
+        verdict=VerdictModel({"support_min": 2.0}, -0.5),
+    )
     again = Calibration.from_json(calibration.to_json())
     assert again == calibration
     features = {"dense": 0.5, "keyword": 0.5, "type_fit": 1.0, "support": 0.0}
     low = again.confidence(0.0, 0.0, features)
     high = again.confidence(3.0, -1.0, features)
     assert 0.0 <= low <= high <= 1.0
+    # Each kind of answer has its own map; an unknown kind falls back on the span map.
+    assert again.probability({"p": 0.9}, "verdict") == pytest.approx(
+        verdict.probability({"p": 0.9})
+    )
+    assert again.probability({"top": 0.9}, "other") == span.probability({"top": 0.9})
+    assert again.verdict.p_yes({"support_min": 1.0}) > again.verdict.p_yes({"support_min": 0.0})
 
 
 def test_committed_calibration_covers_every_feature() -> None:
-    assert DEFAULT_PATH.is_file(), "service/calibration.json must be committed"
+    assert DEFAULT_PATH.is_file(), "service/reading/calibration.json must be committed"
     calibration = load_calibration()
-    assert set(calibration.weights) == set(FEATURES)
-    assert list(calibration.isotonic_x) == sorted(calibration.isotonic_x)
-    assert all(0.0 <= y <= 1.0 for y in calibration.isotonic_y)
+    assert set(calibration.ranker.features) == set(FEATURES)
+    assert set(calibration.confidence_maps) == {"span", "verdict"}
+    assert set(calibration.verdict.weights) == set(VERDICT_FEATURES)
+    for confidence in calibration.confidence_maps.values():
+        assert list(confidence.isotonic_x) == sorted(confidence.isotonic_x)
+        assert all(0.0 <= y <= 1.0 for y in confidence.isotonic_y)
+    # Small enough to ship: a few MB at most.
+    assert DEFAULT_PATH.stat().st_size < 3_000_000
 
 
 def test_a_broken_calibration_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -236,13 +260,13 @@ def test_dense_similarity_comes_from_the_passage_or_each_sentence(
     hits[2] = replace(hits[2], dense_score=None)
     question = "Who leads Quillfeather?"
     passage = ExtractiveReader(embedder, abstain_threshold=0.0)
-    by_passage = {s.text: s.dense for s in passage._select_sentences(question, hits)}
+    by_passage = {s.text: s.dense for s in passage.select_sentences(question, hits)}
     assert by_passage["Residents complained about the noise from the old tram depot."] == 0.55
     assert by_passage["Investors cheered the news."] == 0.55  # the floor
     assert by_passage["Quillfeather is a small robotics startup based in Porto."] == 0.6
 
     sentence = ExtractiveReader(embedder, abstain_threshold=0.0, sentence_vectors="transformer")
-    by_sentence = {s.text: s.dense for s in sentence._select_sentences(question, hits)}
+    by_sentence = {s.text: s.dense for s in sentence.select_sentences(question, hits)}
     led_by = "The company, led by Ines Calloway, builds warehouse arms."
     expected = embedder.embed_documents([led_by])[0] @ embedder.embed_query(question)
     assert by_sentence[led_by] == pytest.approx(float(expected), abs=1e-5)

@@ -78,8 +78,12 @@ def test_merge_keeps_ner_spans_and_fills_gaps_with_rules() -> None:
     rules = rule_spans(sentence)
     assert {"Orbital Labs", "Quist", "Critics", "Crocs"} <= {s.text for s in rules}
     merged = merge_spans(sentence, tagged, rules)
-    # "Critics" opens the sentence and holds no proper noun: an opener, not a name.
-    assert [s.text for s in merged] == ["Orbital Lab", "Quist", "Crocs", "bubonic plague"]
+    # "Critics" opens the sentence and holds no proper noun: kept, but marked as an opener (a
+    # ranker feature), never as a name.
+    names = [s.text for s in merged if s.origin != "opener"]
+    assert names == ["Orbital Lab", "Quist", "Crocs", "bubonic plague"]
+    (opener,) = [s for s in merged if s.origin == "opener"]
+    assert (opener.text, opener.kind) == ("Critics", AnswerType.THING)
     assert merge_spans(sentence, None, rules) == rules
 
 

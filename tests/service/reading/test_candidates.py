@@ -1,0 +1,45 @@
+"""Candidate spans: names introduced as names, versioned names, acronym expansions, joins."""
+
+from __future__ import annotations
+
+from service.reading.answer_types import AnswerType
+from service.reading.candidates import candidate_spans
+from service.reading.features import focus_with_antecedent
+from service.reading.spans import NUMERIC
+
+
+def _spans(sentence: str, acronyms: tuple[str, ...] = ()) -> dict[str, tuple[AnswerType, str]]:
+    return {s.text: (s.kind, s.origin) for s in candidate_spans(sentence, None, acronyms)}
+
+
+def test_a_name_introduced_by_called_or_dubbed_is_one_candidate() -> None:
+    spans = _spans("The startup released a model called Nova Lite on Monday.")
+    assert spans["Nova Lite"] == (AnswerType.NAME, "introduced")
+    quoted = _spans('The lab, dubbed "Deep Harbor", opened in Oslo and Bergen.')
+    assert quoted["Deep Harbor"][1] == "introduced"
+    assert quoted["Oslo and Bergen"][1] == "join"  # two names joined by "and", and each alone
+    assert {"Oslo", "Bergen"} <= set(quoted)
+
+
+def test_the_digits_of_a_versioned_name_are_never_a_number() -> None:
+    spans = candidate_spans("Llama 3.1 70B scored 80 on the test and GPT-4o cost $20.", None, ())
+    numbers = {s.text for s in spans if s.kind in NUMERIC}
+    assert numbers == {"80", "$20"}  # not "3.1", "70", "4"
+    names = {s.text: s.origin for s in spans if s.kind == AnswerType.NAME}
+    assert names["Llama 3.1 70B"] == "versioned"
+    assert names["GPT-4o"] == "versioned"
+
+
+def test_an_acronym_the_question_uses_brings_its_expansion() -> None:
+    sentence = "Researchers proposed Retrieval Augmented Generation (RAG) last year."
+    assert _spans(sentence, ("RAG",))["Retrieval Augmented Generation"][1] == "expansion"
+    assert _spans(sentence)["Retrieval Augmented Generation"][1] != "expansion"
+
+
+def test_a_sentence_that_refers_back_is_about_what_the_one_before_named() -> None:
+    before = "Quillfeather is a small robotics startup based in Porto. "
+    led = "The company, led by Ines Calloway, builds warehouse arms."
+    assert focus_with_antecedent(led, before, ("quillfeather",)) == 1.0
+    # A sentence that does not refer back keeps its own (lack of) focus.
+    assert focus_with_antecedent("Ines Calloway builds arms.", before, ("quillfeather",)) == 0.0
+    assert focus_with_antecedent(led, "", ("quillfeather",)) == 0.0
