@@ -100,7 +100,7 @@ class ExtractiveReader:
         self,
         embedder: Embedder,
         *,
-        abstain_threshold: float = 0.2,
+        abstain_threshold: float = 0.25,
         calibration: Calibration | None = None,
         tagger: EntityTagger | bool | None = True,
         max_passages: int = 8,
