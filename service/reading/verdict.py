@@ -63,8 +63,11 @@ AGREEMENT = re.compile(
     re.IGNORECASE,
 )
 _ORDER = re.compile(r"\b(before|after|prior to|earlier than|later than|following)\b", re.I)
-# A claim must share this much (idf-weighted) of its words with a sentence to count as found.
-FOUND = 0.1
+# A claim must share this much (idf-weighted) of its words with a sentence to count as found:
+# chosen on MultiHop-RAG's tuning half, where 0.05 answers 116 of its 138 yes/no questions
+# (78 right) against 0.1's 99 (64 right), and still abstains on 48 of the 56 whose gold
+# articles were removed (51 at 0.1).
+FOUND = 0.05
 # ... and the passages must mention at least this share of the things the question names.
 NAMED = 0.5
 # What the verdict model reads; calibration.json holds its weights.
