@@ -204,7 +204,7 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
                 p = verdict.p_yes(features)
                 conf_rows.append(dict(features, p=max(p, 1 - p)))
                 conf_right.append(False)
-    verdict_map = fit_confidence(conf_rows, conf_right, VERDICT_CONFIDENCE)
+    verdict_map = fit_confidence(conf_rows, conf_right, VERDICT_CONFIDENCE, isotonic=False)
     counts = {k: len(v) for k, v in collected.span_winners.items()}
     return Calibration(
         ranker=ranker,

@@ -141,9 +141,12 @@ def top_exact(questions: Sequence[QuestionCandidates], scores: Sequence[Sequence
 
 
 def fit_confidence(
-    rows: Sequence[Row], right: Sequence[bool], names: Sequence[str]
+    rows: Sequence[Row], right: Sequence[bool], names: Sequence[str], *, isotonic: bool = True
 ) -> ConfidenceMap:
-    """Logistic regression over `names`, then isotonic regression onto observed accuracy."""
+    """Logistic regression over `names`, then (where `isotonic`) isotonic regression onto
+    observed accuracy. Without enough rows the isotonic steps fit noise: on the ~120 yes/no
+    questions of MultiHop-RAG's tuning half the logistic alone is calibrated three times better
+    held out (ECE 0.05 against 0.15, 5-fold)."""
     from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped]
     from sklearn.linear_model import LogisticRegression
 
@@ -151,11 +154,14 @@ def fit_confidence(
     labels = np.array(right, dtype=int)
     platt = LogisticRegression(C=1.0, max_iter=3000).fit(matrix, labels)
     logits = platt.decision_function(matrix)
+    weights = {n: float(w) for n, w in zip(names, platt.coef_[0], strict=True)}
+    if not isotonic:
+        return ConfidenceMap(weights=weights, bias=float(platt.intercept_[0]))
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     scores = 1 / (1 + np.exp(-logits))
     iso.fit(scores, labels)
     return ConfidenceMap(
-        weights={n: float(w) for n, w in zip(names, platt.coef_[0], strict=True)},
+        weights=weights,
         bias=float(platt.intercept_[0]),
         isotonic_x=tuple(round(float(x), 6) for x in iso.X_thresholds_),
         isotonic_y=tuple(round(float(y), 6) for y in _shrunk(iso, scores, labels)),
