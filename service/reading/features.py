@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from service.reading.answer_types import AnswerType
 from service.reading.spans import NUMERIC, PROPER, Span
@@ -79,32 +80,44 @@ def proximity(
 ) -> float:
     """exp-decay of the word distance from the span to the nearest question term, 0..1."""
     words = words or SentenceWords(sentence)
-    inside = [span.start <= s < span.end for s, _ in words.spans]
-    first = next((i for i, x in enumerate(inside) if x), None)
-    if first is None:  # the span holds no whole word: measure from where it starts
-        first = sum(s < span.start for s, _ in words.spans)
-    last = first + max(0, sum(inside) - 1)
+    first, stop = words.inside(span)  # the span's words are [first, stop)
+    last = first + max(0, stop - first - 1)
     best = None
-    for i, st in enumerate(words.stems):
-        if st in question_terms and not inside[i]:
-            gap = first - i - 1 if i < first else i - last - 1
-            best = gap if best is None else min(best, gap)
+    for i in words.positions(question_terms):
+        if first <= i < stop:
+            continue
+        gap = first - i - 1 if i < first else i - last - 1
+        best = gap if best is None else min(best, gap)
     return 0.0 if best is None else float(2.0 ** (-max(0, best) / 4))
 
 
 class SentenceWords:
-    """A sentence's words with their offsets and stems, computed once for all its candidates."""
+    """A sentence's words with their offsets and stems, computed once for all its candidates
+    (a sentence has ~60 of them: lookups by bisection, term positions once per question)."""
 
     def __init__(self, sentence: str) -> None:
         self.text = sentence
         self.spans = [(m.start(), m.end()) for m in WORD.finditer(sentence)]
+        self.starts = [s for s, _ in self.spans]
         self.stems = [stem(sentence[s:e].lower()) for s, e in self.spans]
+        self._positions: dict[frozenset[str], list[int]] = {}
+
+    def inside(self, span: Span) -> tuple[int, int]:
+        """The indices [first, stop) of the words that start inside the span (first: where
+        the span would start, if none does)."""
+        return bisect_left(self.starts, span.start), bisect_left(self.starts, span.end)
+
+    def positions(self, terms: frozenset[str]) -> list[int]:
+        """Indices of the words whose stem is one of `terms`."""
+        found = self._positions.get(terms)
+        if found is None:
+            found = self._positions[terms] = [i for i, s in enumerate(self.stems) if s in terms]
+        return found
 
     def around(self, span: Span, width: int) -> tuple[list[str], list[str]]:
         """Stems of the `width` words before and after a span (outside it)."""
-        before = [st for (s, _), st in zip(self.spans, self.stems, strict=True) if s < span.start]
-        after = [st for (s, _), st in zip(self.spans, self.stems, strict=True) if s >= span.end]
-        return before[-width:], after[:width]
+        first, stop = self.inside(span)
+        return self.stems[max(0, first - width) : first], self.stems[stop : stop + width]
 
 
 def near_terms(words: SentenceWords, span: Span, terms: frozenset[str], width: int = 6) -> float:

@@ -173,7 +173,7 @@ def gather(
     for claim in question.claims:
         named = outlets(claim) if outlets is not None else frozenset()
         days = mentioned_days(claim)
-        terms = content_terms(claim)
+        terms = sorted(content_terms(claim))  # a fixed order: float sums the same every run
         weights = {t: math.log((n + 1) / (0.5 + sum(t in b for b in bags))) + 1.0 for t in terms}
         total = sum(weights.values()) or 1.0
         best, best_score = None, 0.0
