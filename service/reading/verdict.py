@@ -212,7 +212,7 @@ def _named_coverage(
         # The name's longest word (its most distinctive: "Kestrel" of "Kestrel Labs") and
         # half of its words at least.
         terms = content_terms(name)
-        longest = max(terms, key=len, default="")
+        longest = max(sorted(terms), key=len, default="")  # sorted: ties break the same way
         found += longest in words and len(terms & words) / len(terms) >= 0.5
     return found / len(names)
 

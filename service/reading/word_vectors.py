@@ -34,27 +34,39 @@ class WordVectors:
         """The phrase's vector, or None where it has no word pieces."""
         key = text.lower()
         found = self._cache.get(key)
-        if found is not None:
-            return found if found.size else None
-        ids = self._tokenizer.encode(key, add_special_tokens=False).ids
-        vector: Vector = np.zeros(0, dtype=np.float32)  # "no vector", cached as such
-        if ids:
-            mean = self._table[ids].mean(axis=0)
-            norm = float(np.linalg.norm(mean))
-            if norm > 0:
-                vector = mean / norm
-        self._cache.put(key, vector)
-        return vector if vector.size else None
+        if found is None:
+            found = self._vectors([key])[0]
+        return found if found.size else None
+
+    def _vectors(self, keys: list[str]) -> list[Vector]:
+        """Vectors of lower-cased phrases not in the cache, tokenized in one call and cached
+        (an empty vector for a phrase without word pieces)."""
+        out = []
+        for encoding, key in zip(
+            self._tokenizer.encode_batch(keys, add_special_tokens=False), keys, strict=True
+        ):
+            vector: Vector = np.zeros(0, dtype=np.float32)  # "no vector", cached as such
+            if encoding.ids:
+                mean = self._table[encoding.ids].mean(axis=0)
+                norm = float(np.linalg.norm(mean))
+                if norm > 0:
+                    vector = mean / norm
+            self._cache.put(key, vector)
+            out.append(vector)
+        return out
 
     def matrix(self, words: list[str]) -> npt.NDArray[np.float32]:
         """(n, dim): each word's vector, zeros where it has none."""
-        rows = [self.phrase(w) for w in words]
         dim = self._table.shape[1]
-        return (
-            np.stack([r if r is not None else np.zeros(dim, np.float32) for r in rows])
-            if rows
-            else np.zeros((0, dim), np.float32)
-        )
+        if not words:
+            return np.zeros((0, dim), np.float32)
+        keys = [w.lower() for w in words]
+        found = {k: v for k in set(keys) if (v := self._cache.get(k)) is not None}
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
+        if missing:
+            found.update(zip(missing, self._vectors(missing), strict=True))
+        zero = np.zeros(dim, np.float32)
+        return np.stack([found[k] if found[k].size else zero for k in keys])
 
     def similarity(self, a: str, b: str) -> float:
         """Cosine of two phrases' vectors (0 where either has none)."""
