@@ -2,12 +2,12 @@
 on questions outside the reported samples, over the passages retrieval really returns.
 
 Fit sets: RealTime QA's extractive questions outside `realtimeqa_sample_1000.ids` (the ranker,
-and the span confidence), MultiHop-RAG's tuning half (`eval.splits`: its yes/no questions fit
-the verdict model; all of it the confidences), and the fit halves of the unanswerable sets
-(`newsqa eval unanswerable build`), whose right output is an abstention. Searches are cached per
-index generation (var/calibrate/), so a refit after a reader change re-reads but never
-re-searches. The service only loads the result (service/reading/calibration.json).
-"""
+and the span confidence); the seed questions (the ranker only; they are reported in-sample);
+MultiHop-RAG's tuning half (`eval.splits`: its yes/no questions fit the verdict model, all of
+it the confidences); and the fit halves of the unanswerable sets (`newsqa eval unanswerable
+build`), whose right output is an abstention. Searches are cached per index generation,
+retrieval code and settings (var/calibrate/), so a refit after a reader change re-reads but
+never re-searches. The service only loads the result (service/reading/calibration.json)."""
 
 from __future__ import annotations
 
