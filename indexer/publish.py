@@ -111,7 +111,9 @@ def write_generation(
     }
     delta = incremental and same_chunking and previous is not None
     with clock("chunking"):
-        chunks_of = _chunk([a for a in canonical if a.id not in kept], embedders, config, progress)
+        chunks_of = chunk_articles(
+            [a for a in canonical if a.id not in kept], embedders, config, progress
+        )
     if delta:  # kept articles' chunks stay where they are in the copied file
         chunks = [c for a in canonical if a.id not in kept for c in chunks_of[a.id]]
     else:
@@ -130,7 +132,7 @@ def write_generation(
             new_texts.setdefault(digest, chunk.text)
     embed_started = time.perf_counter()
     with clock("embedding"):
-        fresh = _embed(embedders, list(new_texts.values()), config.batch_size, progress)
+        fresh = embed_texts(embedders, list(new_texts.values()), config.batch_size, progress)
     embed_seconds = time.perf_counter() - embed_started if new_texts else 0.0
     dimension = _dimension(previous, fresh, embedders, reusable)
     with clock("read previous"):
@@ -250,9 +252,10 @@ def _analyse(
     return analyzer.name, len(missing)
 
 
-def _chunk(
+def chunk_articles(
     articles: list[Article], embedders: LazyEmbedder, config: IndexConfig, progress: bool
 ) -> dict[str, list[Chunk]]:
+    """article id -> its chunks (shared with the Milvus store's writer)."""
     chunks_of: dict[str, list[Chunk]] = {}
     if not articles:
         return chunks_of
@@ -296,9 +299,10 @@ def _dimension(
     return embedders.get().dimension
 
 
-def _embed(
+def embed_texts(
     embedders: LazyEmbedder, texts: list[str], batch_size: int, progress: bool
 ) -> FloatMatrix:
+    """(len(texts), dim) vectors, embedded in length-sorted slices (shared with Milvus's writer)."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     embedder = embedders.get()
