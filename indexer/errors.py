@@ -23,3 +23,7 @@ class IndexLockedError(IndexError_):
 
 class IngestError(Exception):
     """An input could not be read at all (e.g. a path that does not exist)."""
+
+
+class IndexStoreError(IndexError_):
+    """The index's store (a Milvus server, say) could not be reached or failed a request."""
