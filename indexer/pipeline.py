@@ -18,15 +18,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from indexer.analysis import ANALYSIS_FORMAT
 from indexer.config import FaissIndexType, IndexConfig
 from indexer.errors import IndexCorruptError, IndexMismatchError, IngestError, NoIndexError
-from indexer.generations import disk_size, writer_lock
+from indexer.location import IndexLocation, LiveGeneration, as_location
 from indexer.manifest import Manifest, sha256_file
-from indexer.publish import ChunkingEmbedder, LazyEmbedder, write_generation
-from indexer.store import ArticleRecord, Store, open_index
+from indexer.publish import ChunkingEmbedder, LazyEmbedder
+from indexer.store import ArticleRecord
 from indexer.timing import Stopwatch
 from indexer.types import Article, IngestProblem, IngestReport
 
@@ -81,7 +81,7 @@ class UpdateSummary:
 class IndexStatus:
     """The live generation at a glance."""
 
-    index_dir: str
+    index_dir: str  # the index directory, or the Milvus URI and alias
     generation: str
     embedding_model: str
     dimension: int
@@ -93,7 +93,7 @@ class IndexStatus:
     chunks: int
     vectors: int
     created_at: str
-    disk_bytes: int
+    disk_bytes: int | None  # None where the store's disk is not on this machine (a server)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -121,7 +121,7 @@ class _Plan:
 
 def build_index(
     paths: Sequence[str | Path],
-    index_dir: Path | str,
+    index_dir: Path | str | IndexLocation[Any],
     config: IndexConfig,
     *,
     embedder: ChunkingEmbedder | None = None,
@@ -131,10 +131,10 @@ def build_index(
 ) -> UpdateSummary:
     """Publish a generation holding exactly the articles of `paths`."""
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    location = as_location(index_dir)
     embedders = LazyEmbedder(config, embedder)
     fingerprint = input_fingerprint(paths, config, embedders.model_name)
-    with _updating(index_dir, tolerate_corrupt=True) as previous:
+    with _updating(location, tolerate_corrupt=True) as previous:
         if (
             if_stale
             and previous is not None
@@ -163,7 +163,7 @@ def build_index(
             plan.records[article.id] = _classify(article, dedup, plan)
         plan.deleted = len(prior.keys() - plan.records.keys())
         return _write(
-            index_dir,
+            location,
             plan,
             previous,
             config,
@@ -177,7 +177,7 @@ def build_index(
 
 def add_to_index(
     paths: Sequence[str | Path],
-    index_dir: Path | str,
+    index_dir: Path | str | IndexLocation[Any],
     config: IndexConfig,
     *,
     embedder: ChunkingEmbedder | None = None,
@@ -186,10 +186,10 @@ def add_to_index(
 ) -> UpdateSummary:
     """Upsert the articles of `paths`: new or changed ones (by content hash); others stay."""
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    location = as_location(index_dir)
     embedders = LazyEmbedder(config, embedder)
     clock = Stopwatch()
-    with _updating(index_dir, tolerate_corrupt=False, clock=clock) as previous:
+    with _updating(location, tolerate_corrupt=False, clock=clock) as previous:
         if previous is not None:
             _check_compatible(previous.manifest, config, embedders.model_name)
         with clock("read inputs"):
@@ -225,12 +225,12 @@ def add_to_index(
                 dedup.remove(article.id)
             plan.records[article.id] = _classify(article, dedup, plan)
         changed = plan.added > 0 or plan.updated > 0
-        return _write_if(changed, index_dir, plan, previous, config, embedders, progress, started)
+        return _write_if(changed, location, plan, previous, config, embedders, progress, started)
 
 
 def delete_from_index(
     article_ids: Iterable[str],
-    index_dir: Path | str,
+    index_dir: Path | str | IndexLocation[Any],
     *,
     config: IndexConfig | None = None,
     embedder: ChunkingEmbedder | None = None,
@@ -241,17 +241,20 @@ def delete_from_index(
     The model is loaded only where a promoted duplicate has text not embedded yet.
     """
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    location = as_location(index_dir)
     clock = Stopwatch()
-    with _updating(index_dir, tolerate_corrupt=False, clock=clock) as previous:
+    with _updating(location, tolerate_corrupt=False, clock=clock) as previous:
         if previous is None:
-            raise NoIndexError(f"no index in {index_dir} yet; nothing to delete")
+            raise NoIndexError(f"no index in {location.describe()} yet; nothing to delete")
         manifest = previous.manifest
         config = config or IndexConfig(
             embedding_model=manifest.embedding_model,
             chunk_target_tokens=manifest.chunking["target_tokens"],
             chunk_overlap_tokens=manifest.chunking["overlap_tokens"],
-            faiss_index_type=cast(FaissIndexType, manifest.faiss_type),
+            # A Milvus generation records its own index type ("milvus:HNSW"), not FAISS's.
+            faiss_index_type=cast(FaissIndexType, manifest.faiss_type)
+            if manifest.faiss_type in get_args(FaissIndexType)
+            else "flat",
             # A delete keeps the index as it is: tagged sentences only where it has them.
             sentence_analysis=manifest.sentence_analysis is not None,
         )
@@ -268,16 +271,17 @@ def delete_from_index(
             else:
                 plan.deleted += 1
         changed = plan.deleted > 0
-        return _write_if(changed, index_dir, plan, previous, config, embedders, progress, started)
+        return _write_if(changed, location, plan, previous, config, embedders, progress, started)
 
 
-def index_status(index_dir: Path | str) -> IndexStatus:
+def index_status(index_dir: Path | str | IndexLocation[Any]) -> IndexStatus:
     """Figures of the live generation (verifies checksums; NoIndexError where none)."""
-    index_dir = Path(index_dir)
-    with open_index(index_dir) as store:
-        m = store.manifest
+    location = as_location(index_dir)
+    live = location.open_live()
+    try:
+        m = live.manifest
         return IndexStatus(
-            index_dir=str(index_dir),
+            index_dir=location.describe(),
             generation=m.version,
             embedding_model=m.embedding_model,
             dimension=m.dimension,
@@ -289,8 +293,10 @@ def index_status(index_dir: Path | str) -> IndexStatus:
             chunks=m.counts.chunks,
             vectors=m.counts.vectors,
             created_at=m.created_at,
-            disk_bytes=disk_size(index_dir),
+            disk_bytes=location.disk_bytes(),
         )
+    finally:
+        live.close()
 
 
 def input_fingerprint(
@@ -359,12 +365,12 @@ def _classify(article: Article, dedup: Any, plan: _Plan) -> ArticleRecord:
 
 @contextmanager
 def _updating(
-    index_dir: Path, *, tolerate_corrupt: bool, clock: Stopwatch | None = None
-) -> Iterator[Store | None]:
+    location: IndexLocation[Any], *, tolerate_corrupt: bool, clock: Stopwatch | None = None
+) -> Iterator[LiveGeneration | None]:
     """The writer lock held and the live generation (None before the first) open, for one update."""
-    with writer_lock(index_dir):
+    with location.writer_lock():
         with (clock or Stopwatch())("open previous"):
-            previous = _open_previous(index_dir, tolerate_corrupt=tolerate_corrupt)
+            previous = _open_previous(location, tolerate_corrupt=tolerate_corrupt)
         try:
             yield previous
         finally:
@@ -372,9 +378,9 @@ def _updating(
                 previous.close()
 
 
-def _open_previous(index_dir: Path, *, tolerate_corrupt: bool) -> Store | None:
+def _open_previous(location: IndexLocation[Any], *, tolerate_corrupt: bool) -> Any:
     try:
-        return open_index(index_dir)
+        return location.open_live()
     except NoIndexError:
         return None
     except IndexCorruptError:
@@ -421,9 +427,9 @@ def _resolve_groups(records: dict[str, ArticleRecord]) -> None:
 
 
 def _write(
-    index_dir: Path,
+    location: IndexLocation[Any],
     plan: _Plan,
-    previous: Store | None,
+    previous: LiveGeneration | None,
     config: IndexConfig,
     embedders: LazyEmbedder,
     fingerprint: str | None,
@@ -434,8 +440,7 @@ def _write(
 ) -> UpdateSummary:
     """Resolve duplicate groups, write and publish the plan, and sum up."""
     _resolve_groups(plan.records)
-    written = write_generation(
-        index_dir,
+    written = location.write_generation(
         plan.records,
         previous,
         config,
@@ -460,9 +465,9 @@ def _write(
 
 def _write_if(
     changed: bool,
-    index_dir: Path,
+    location: IndexLocation[Any],
     plan: _Plan,
-    previous: Store | None,
+    previous: LiveGeneration | None,
     config: IndexConfig,
     embedders: LazyEmbedder,
     progress: bool,
@@ -472,7 +477,7 @@ def _write_if(
     if not changed and previous is not None:
         return _summary(plan, previous.version, False, 0, 0, 0.0, started)
     return _write(
-        index_dir, plan, previous, config, embedders, None, progress, started, incremental=True
+        location, plan, previous, config, embedders, None, progress, started, incremental=True
     )
 
 
