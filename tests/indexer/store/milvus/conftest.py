@@ -1,0 +1,35 @@
+"""Milvus Lite indexes for the Milvus store's tests: real files, real client, no server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.config import IndexConfig
+from indexer.embedding import SentenceTransformerEmbedder
+from indexer.pipeline import build_index
+from indexer.store_milvus.location import MilvusLocation
+
+SMALL_CONFIG = IndexConfig(chunk_target_tokens=40, chunk_overlap_tokens=8)
+
+
+def lite(root: Path, alias: str = "newsqa") -> MilvusLocation:
+    """A Milvus Lite deployment in `root` (its file and its writers' lock directory)."""
+    return MilvusLocation(str(root / "milvus.db"), alias=alias, lock_dir=root / "locks")
+
+
+@pytest.fixture(scope="session")
+def milvus_small(
+    tmp_path_factory: pytest.TempPathFactory,
+    small_index: Path,
+    embedder: SentenceTransformerEmbedder,
+) -> Iterator[MilvusLocation]:
+    """The small_index articles built into Milvus Lite by the pipeline (same settings, same
+    model, sentence analysis included). Read-only: tests that change an index build their own."""
+    location = lite(tmp_path_factory.mktemp("milvus_small"))
+    source = small_index.parent / "articles.jsonl"
+    build_index([source], location, SMALL_CONFIG, embedder=embedder, progress=False)
+    yield location
+    location.close()
