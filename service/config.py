@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -29,6 +29,30 @@ class Settings(BaseSettings):
 
     # Index
     index_dir: Path = Field(Path("var/index"), description="Where index generations live.")
+    store: Literal["faiss", "milvus"] = Field(
+        "faiss",
+        description="Where the index lives: FAISS + SQLite generations in NEWSQA_INDEX_DIR, or "
+        "Milvus at NEWSQA_MILVUS_URI (writers still lock a file in NEWSQA_INDEX_DIR).",
+    )
+    milvus_uri: str = Field(
+        "var/milvus.db",
+        description="A Milvus server or Zilliz Cloud endpoint (http://host:19530), or a Milvus "
+        "Lite file (a path ending in .db; one process at a time).",
+    )
+    milvus_token: SecretStr | None = Field(
+        None, description="Token of a Milvus server or Zilliz Cloud ('user:password' or a key)."
+    )
+    milvus_collection: str = Field(
+        "newsqa",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+        description="The Milvus alias newsqa serves; its collections are named after it.",
+    )
+    milvus_index_type: str = Field(
+        "auto",
+        pattern=r"^(auto|[A-Z][A-Z0-9_]*)$",
+        description="Milvus vector index of a new build: auto (FLAT below 100,000 chunks, HNSW "
+        "from there), or a Milvus index type such as FLAT, HNSW, HNSW_SQ or IVF_FLAT.",
+    )
     embedding_model: str = Field(
         DEFAULT_MODEL,
         description="A local sentence-transformers model path, or all-MiniLM-L6-v2 (the packaged "
