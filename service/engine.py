@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
+from indexer.location import IndexLocation
 from indexer.protocols import Embedder, IndexReader
 from indexer.types import Article, SearchFilters
 from service.config import Settings
@@ -71,6 +73,7 @@ class _Generation:
         self._lock = threading.Lock()
         self._leases = 0
         self._retired = False
+        self._then: Callable[[], None] | None = None
 
     def acquire(self) -> None:
         with self._lock:
@@ -83,9 +86,11 @@ class _Generation:
         if close:
             self._close()
 
-    def retire(self) -> None:
+    def retire(self, then: Callable[[], None] | None = None) -> None:
+        """Closes the generation after its last lease; `then` runs once it is closed."""
         with self._lock:
             self._retired = True
+            self._then = then
             close = self._leases == 0
         if close:
             self._close()
@@ -93,6 +98,8 @@ class _Generation:
     def _close(self) -> None:
         log.info("closing index generation %s", self.version)
         self.index.close()
+        if self._then is not None:
+            self._then()
 
 
 WARM_UP_QUESTION = "Who leads the company's new research lab?"
@@ -117,6 +124,7 @@ class QAEngine:
         self._load_lock = threading.Lock()  # one loader (warm-up or reload) at a time
         self._failed_versions: dict[str, float] = {}  # version: when it failed
         self._closed = False
+        self._index_location: IndexLocation[Any] | None = None  # settings.store's, on first use
 
     # -- state -----------------------------------------------------------------------------
 
@@ -143,13 +151,12 @@ class QAEngine:
         configuration should stop a start-up, not surface on the first request.
         """
         from indexer.errors import NoIndexError
-        from indexer.generations import current_version
 
         with self._load_lock:
             if self._closed or self._generation is not None:
                 return
             # Looked at first so that an empty index directory never loads the model.
-            if current_version(self.settings.index_dir) is None:
+            if self._location().current_version() is None:
                 log.warning("no index in %s yet; not ready until one is published", self._dir)
                 return
             try:
@@ -172,9 +179,7 @@ class QAEngine:
         A generation that cannot be opened is logged and skipped, and tried again only after
         RETRY_FAILED_AFTER_S; the old one keeps serving meanwhile.
         """
-        from indexer.generations import current_version
-
-        latest = current_version(self.settings.index_dir)
+        latest = self._location().current_version()
         if latest is None or latest == self.index_version:
             return False
         failed_at = self._failed_versions.get(latest)
@@ -204,12 +209,23 @@ class QAEngine:
             self._closed = True
             with self._swap_lock:
                 old, self._generation = self._generation, None
+        # The location (a Milvus client) closes after the last request on the generation.
+        close_location = self._index_location.close if self._index_location else None
         if old is not None:
-            old.retire()
+            old.retire(then=close_location)
+        elif close_location is not None:
+            close_location()
 
     @property
     def _dir(self) -> str:
-        return str(self.settings.index_dir)
+        return self._location().describe()
+
+    def _location(self) -> IndexLocation[Any]:
+        if self._index_location is None:
+            from service.stores import index_location
+
+            self._index_location = index_location(self.settings)
+        return self._index_location
 
     def _swap(self, generation: _Generation) -> _Generation | None:
         with self._swap_lock:
@@ -219,17 +235,13 @@ class QAEngine:
         return old
 
     def _open_generation(self) -> _Generation:
-        from indexer.store import Store, open_index
         from service.retrieval import HybridRetriever
 
         embedder = self._get_embedder()
-        index = open_index(
-            self.settings.index_dir,
-            expected_model=embedder.model_name,
-            expected_dimension=embedder.dimension,
+        # Opened as a server reads it (the FAISS store: keyword postings held in memory).
+        index = self._location().open_for_serving(
+            expected_model=embedder.model_name, expected_dimension=embedder.dimension
         )
-        if isinstance(index, Store):
-            index.load_keyword_postings()  # bm25 from memory, ~10x faster than FTS5
         retriever = HybridRetriever(
             index,
             embedder,
