@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.errors import IndexCorruptError, IndexMismatchError, NoIndexError
+from indexer.errors import IndexCorruptError, IndexMismatchError, IndexStoreError, NoIndexError
 from service.engine import ArticleNotFoundError, IndexUnavailableError, ModeUnavailableError
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,13 @@ def install_error_handlers(app: FastAPI) -> None:
     """Registers the mapping from exceptions to the error shape on `app`."""
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for index_error in (IndexUnavailableError, NoIndexError, IndexCorruptError, IndexMismatchError):
+    for index_error in (
+        IndexUnavailableError,
+        NoIndexError,
+        IndexCorruptError,
+        IndexMismatchError,
+        IndexStoreError,  # a Milvus server that does not answer
+    ):
         app.add_exception_handler(index_error, _index_unavailable)
     app.add_exception_handler(ArticleNotFoundError, _not_found)
     app.add_exception_handler(ModeUnavailableError, _not_implemented)
