@@ -7,14 +7,17 @@ built with another model, or --strict found problems, 2 an input path does not e
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from indexer.config import IndexConfig
 from indexer.errors import IndexError_, IngestError
+from indexer.location import IndexLocation
 from indexer.pipeline import (
     UpdateSummary,
     add_to_index,
@@ -23,6 +26,7 @@ from indexer.pipeline import (
     index_status,
 )
 from service.config import Settings, get_settings
+from service.stores import index_location
 
 app = typer.Typer(no_args_is_help=True)
 _out = Console(soft_wrap=True)
@@ -30,7 +34,12 @@ _err = Console(stderr=True, soft_wrap=True)
 
 PathsArg = Annotated[list[str], typer.Argument(help="Files, folders or feed URLs to read.")]
 IndexOpt = Annotated[
-    Path | None, typer.Option("--index", help="Index directory (default: NEWSQA_INDEX_DIR).")
+    Path | None,
+    typer.Option(
+        "--index",
+        help="Index directory (default: NEWSQA_INDEX_DIR); with NEWSQA_STORE=milvus, where "
+        "writers take their lock.",
+    ),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail on any skipped input.")]
 
@@ -50,8 +59,12 @@ def index_config(settings: Settings) -> IndexConfig:
     )
 
 
-def _index_dir(given: Path | None) -> Path:
-    return given if given is not None else get_settings().index_dir
+def _location(given: Path | None) -> IndexLocation[Any]:
+    """The index NEWSQA_STORE names: the directory (--index) or the Milvus deployment."""
+    settings = get_settings()
+    if given is not None:
+        settings = settings.model_copy(update={"index_dir": given})
+    return index_location(settings)
 
 
 def _check_paths(paths: list[str]) -> None:
@@ -97,20 +110,54 @@ def build(
     if_stale: Annotated[
         bool, typer.Option("--if-stale", help="Do nothing when inputs and settings are unchanged.")
     ] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS|auto",
+            help="Embed on a Ray cluster (Ray Data actors, GPUs where it has them); auto starts "
+            "a local instance.",
+        ),
+    ] = None,
 ) -> None:
     """Build the index from PATHs: afterwards it holds exactly these inputs."""
     _check_paths(paths)
     config = index_config(get_settings())
+    location = _location(index)
     try:
-        summary = build_index(
-            paths, _index_dir(index), config, strict=strict, if_stale=if_stale, progress=True
-        )
+        with _embedder(config, ray) as embedder:
+            summary = build_index(
+                paths,
+                location,
+                config,
+                embedder=embedder,
+                strict=strict,
+                if_stale=if_stale,
+                progress=True,
+            )
     except IngestError as exc:  # a path that vanished between the check and the read
         _err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1 if strict else 2) from None
     except (IndexError_, ValueError) as exc:  # ValueError: e.g. an unknown embedding model
         raise _fail(exc) from None
+    finally:
+        location.close()
     _report(summary, "build")
+
+
+@contextmanager
+def _embedder(config: IndexConfig, ray: str | None) -> Iterator[Any]:
+    """None (the pipeline loads the model when it needs it), or the Ray embedder for --ray."""
+    if ray is None:
+        yield None
+        return
+    # Only here is Ray imported: a build without --ray never loads it.
+    from indexer.embedding import load_embedder
+    from indexer.ray_embedder import RayEmbedder
+
+    local = load_embedder(config.embedding_model, config.batch_size)
+    with RayEmbedder(local, ray, batch_size=config.batch_size) as embedder:
+        yield embedder
 
 
 @app.command()
@@ -118,13 +165,16 @@ def add(paths: PathsArg, index: IndexOpt = None, strict: StrictOpt = False) -> N
     """Add or update the articles of PATHs (unchanged ones are skipped)."""
     _check_paths(paths)
     config = index_config(get_settings())
+    location = _location(index)
     try:
-        summary = add_to_index(paths, _index_dir(index), config, strict=strict, progress=True)
+        summary = add_to_index(paths, location, config, strict=strict, progress=True)
     except IngestError as exc:
         _err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1 if strict else 2) from None
     except (IndexError_, ValueError) as exc:
         raise _fail(exc) from None
+    finally:
+        location.close()
     _report(summary, "add")
 
 
@@ -134,10 +184,13 @@ def delete(
     index: IndexOpt = None,
 ) -> None:
     """Remove articles by id (a deleted story's first duplicate takes its place)."""
+    location = _location(index)
     try:
-        summary = delete_from_index(ids, _index_dir(index), progress=True)
+        summary = delete_from_index(ids, location, progress=True)
     except IndexError_ as exc:
         raise _fail(exc) from None
+    finally:
+        location.close()
     _report(summary, "delete")
 
 
@@ -147,21 +200,29 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the live generation: model, counts, size."""
+    location = _location(index)
     try:
-        info = index_status(_index_dir(index))
+        info = index_status(location)
     except IndexError_ as exc:
         raise _fail(exc) from None
+    finally:
+        location.close()
     if as_json:
         typer.echo(json.dumps(info.as_dict(), indent=2, sort_keys=True))
         return
     _out.print(
         f"index {info.index_dir}: {info.generation} (created {info.created_at})\n"
-        f"  model {info.embedding_model} (dimension {info.dimension}), faiss {info.faiss_type}, "
+        f"  model {info.embedding_model} (dimension {info.dimension}), vectors {info.faiss_type}, "
         f"chunks of {info.chunking['target_tokens']} tokens "
         f"(overlap {info.chunking['overlap_tokens']})\n"
         f"  articles {info.articles}, duplicates exact {info.duplicates_exact}, "
         f"near {info.duplicates_near}\n"
-        f"  chunks {info.chunks}, vectors {info.vectors}, {info.disk_bytes / 1e6:.1f} MB on disk",
+        f"  chunks {info.chunks}, vectors {info.vectors}, "
+        + (
+            f"{info.disk_bytes / 1e6:.1f} MB on disk"
+            if info.disk_bytes is not None
+            else "on the server"
+        ),
         highlight=False,
         markup=False,
     )
