@@ -105,10 +105,15 @@ def _refresh_index(corpus: tuple[Path, ...], index_dir: Path | None) -> None:
     from indexer.pipeline import build_index
     from service.cli_index import index_config
     from service.config import Settings
+    from service.stores import index_location
 
     settings = Settings(index_dir=index_dir) if index_dir else Settings()
-    _say(f"index {settings.index_dir}: refreshing from {', '.join(map(str, corpus))} if stale")
-    build_index(list(corpus), settings.index_dir, index_config(settings), if_stale=True)
+    location = index_location(settings)  # NEWSQA_STORE=milvus: the Milvus deployment
+    _say(f"index {location.describe()}: refreshing from {', '.join(map(str, corpus))} if stale")
+    try:
+        build_index(list(corpus), location, index_config(settings), if_stale=True)
+    finally:
+        location.close()
 
 
 def _summary_table(agg: dict[str, Any], title: str) -> Table:
