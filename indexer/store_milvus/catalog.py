@@ -28,6 +28,7 @@ from indexer.store_milvus.schema import (
     OPEN,
     Names,
     base_of,
+    create_collection,
     document_from_rows,
     generation_indexes,
     generation_rows,
@@ -85,6 +86,10 @@ class Catalog:
         self.collection = generations_collection(alias)
 
     # --- reading
+    def server_version(self) -> str:
+        """What the server calls itself: "v2.6.x" for Milvus, "milvus_lite-3.x" for Lite."""
+        return str(self.client.get_server_version())
+
     def live_base(self) -> str | None:
         """The base the alias names, None before the first build."""
         if self.alias not in self.client.list_aliases().get("aliases", []):
@@ -97,6 +102,7 @@ class Catalog:
         base = self.live_base()
         if base is None or not self.client.has_collection(self.collection):
             return None
+        self.client.ensure_loaded(self.collection)
         rows = self.client.query(
             self.collection,
             filter=f"base == {quote(base)} and part == 0",
@@ -112,6 +118,7 @@ class Catalog:
         return generation_name(found[1]) if found else None
 
     def load(self, generation: int) -> Published:
+        self.client.ensure_loaded(self.collection)
         rows = self.client.query(
             self.collection,
             filter=f"generation == {generation}",
@@ -126,6 +133,7 @@ class Catalog:
         """(generation, base, published_at) of every recorded generation, oldest first."""
         if not self.client.has_collection(self.collection):
             return []
+        self.client.ensure_loaded(self.collection)
         rows = self.client.query(
             self.collection,
             filter="part == 0",
@@ -138,12 +146,13 @@ class Catalog:
 
     # --- writing
     def ensure(self) -> None:
+        """The generations collection, created with the first build."""
         if not self.client.has_collection(self.collection):
-            self.client.create_collection(
+            create_collection(
+                self.client,
                 self.collection,
-                schema=generation_schema(self.client),
-                index_params=generation_indexes(self.client),
-                consistency_level="Strong",
+                generation_schema(self.client),
+                generation_indexes(self.client),
             )
 
     def record(self, generation: int, base: str, document: dict[str, Any]) -> None:
@@ -181,6 +190,7 @@ class Catalog:
         self._drop_bases_except(kept_bases)
 
     def _undo_unpublished(self, collection: str, live: int) -> None:
+        self.client.ensure_loaded(collection)
         self.client.delete(collection, filter=f"gen_from > {live}")
         while retired := full_rows(self.client, collection, f"gen_to > {live} and gen_to < {OPEN}"):
             log.info("%s: %d rows un-retired (an unpublished change)", collection, len(retired))
@@ -210,6 +220,7 @@ class Catalog:
         for base in kept_bases:  # rows every retained generation has retired
             names = Names(self.alias, base)
             for collection in (names.chunks, names.articles):
+                self.client.ensure_loaded(collection)
                 self.client.delete(collection, filter=f"gen_to <= {oldest}")
         return forgotten
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,11 @@ from indexer.store_milvus.writer import write_generation
 from indexer.timing import Stopwatch
 
 log = logging.getLogger(__name__)
+# pymilvus serves a Milvus Lite file from one in-process server per path, shared by every client
+# of this process, and the file stays locked while it runs: the last location to close a file
+# stops its server, so another process (a writer, a test's child) can open it.
+_lite_users: Counter[str] = Counter()
+_lite_lock = threading.Lock()
 
 
 def is_local_file(uri: str) -> bool:
@@ -93,6 +101,9 @@ class MilvusLocation:
                     f"cannot open {self.describe()}: {exc.message}{hint}"
                 ) from None
             self._client = GuardedClient(client, self.describe())
+            if is_local_file(self.uri):
+                with _lite_lock:
+                    _lite_users[os.path.abspath(self.uri)] += 1
         return self._client
 
     def catalog(self) -> Catalog:
@@ -114,6 +125,7 @@ class MilvusLocation:
         for collection in (names.chunks, names.articles):
             if not self.client.has_collection(collection):
                 raise IndexCorruptError(f"{self.describe()}: collection {collection} is missing")
+            self.client.ensure_loaded(collection)
         try:
             published = catalog.load(generation)
         except (LookupError, ValueError, TypeError, KeyError) as exc:
@@ -182,9 +194,19 @@ class MilvusLocation:
         return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._client is None:
+            return
+        self._client.close()
+        self._client = None
+        if is_local_file(self.uri):
+            path = os.path.abspath(self.uri)
+            with _lite_lock:
+                _lite_users[path] -= 1
+                last = _lite_users[path] <= 0
+            if last:
+                from milvus_lite.server_manager import server_manager_instance
+
+                server_manager_instance.release_server(path)
 
 
 class GuardedClient:
@@ -194,6 +216,14 @@ class GuardedClient:
     def __init__(self, client: Any, where: str) -> None:
         self._client = client
         self._where = where
+        self._loaded: set[str] = set()
+
+    def ensure_loaded(self, collection: str) -> None:
+        """Loads a collection once per client: Milvus Lite forgets what was loaded when its
+        process ends, and a server needs a collection loaded before it searches it."""
+        if collection not in self._loaded:
+            self.load_collection(collection)
+            self._loaded.add(collection)
 
     def __getattr__(self, name: str) -> Any:
         from pymilvus.exceptions import MilvusException

@@ -212,7 +212,7 @@ class MilvusGeneration:
 
     def chunks_of(self, article_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """article id -> its chunks' rows (vector and analysis included), in ordinal order."""
-        fields = (*CHUNK_FIELDS, "analysis", "vector")
+        fields = (*CHUNK_FIELDS, "text_sha256", "analysis", "vector")
         out: dict[str, list[dict[str, Any]]] = {}
         for row in self._rows_by(self.names.chunks, "article_id", list(article_ids), fields):
             out.setdefault(row["article_id"], []).append(row)

@@ -21,6 +21,7 @@ from indexer.store_milvus.schema import (
     chunk_indexes,
     chunk_row,
     chunk_schema,
+    create_collection,
 )
 
 if TYPE_CHECKING:
@@ -32,11 +33,26 @@ RETIRE_BATCH = 200  # articles whose rows are read back and re-stamped per reque
 
 @dataclass(frozen=True)
 class CollectionSettings:
-    """How a base's collections are built: the vector index and the BM25 analyzer."""
+    """How a base's collections are built (vector index, BM25 analyzer) and changed."""
 
     index_type: str = "auto"  # or a Milvus index type: FLAT, HNSW, HNSW_SQ, IVF_FLAT, ...
     hnsw_from: int = 100_000  # "auto": exact (FLAT) below this many chunks, HNSW from there
     analyzer: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_ANALYZER))
+    # How an add or delete is written: "delta" stamps the change into the live base, "rebuild"
+    # writes a new base (unchanged rows copied, nothing re-embedded). "auto" is delta on a
+    # Milvus server and rebuild on Milvus Lite, whose bm25 statistics are per segment: an
+    # add's own small segment scores its chunks ~20x lower than one build would (a test pins
+    # this), where a server aggregates the statistics of a shard's segments.
+    changes: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.changes not in ("auto", "delta", "rebuild"):
+            raise ValueError(f"changes must be auto, delta or rebuild, not {self.changes!r}")
+
+    def writes_deltas(self, server_version: str) -> bool:
+        if self.changes == "auto":
+            return not server_version.startswith("milvus_lite")
+        return self.changes == "delta"
 
     def vector_index(self, chunks: int) -> tuple[str, dict[str, Any]]:
         kind = self.index_type
@@ -76,18 +92,13 @@ def write_base(
     for collection in (names.chunks, names.articles):
         if client.has_collection(collection):  # a killed writer's, never made live
             client.drop_collection(collection)
-    client.create_collection(
+    create_collection(
+        client,
         names.chunks,
-        schema=chunk_schema(client, dimension, settings.analyzer),
-        index_params=chunk_indexes(client, kind, params),
-        consistency_level="Strong",
+        chunk_schema(client, dimension, settings.analyzer),
+        chunk_indexes(client, kind, params),
     )
-    client.create_collection(
-        names.articles,
-        schema=article_schema(client),
-        index_params=article_indexes(client),
-        consistency_level="Strong",
-    )
+    create_collection(client, names.articles, article_schema(client), article_indexes(client))
     _insert(client, names.chunks, _chunk_rows(rows, 0, generation))
     counter = _Counter()
     _insert(client, names.articles, _article_rows(records, {}, counter, generation))

@@ -84,6 +84,15 @@ def base_of(collection: str, alias: str) -> str | None:
 # --------------------------------------------------------------------------- schemas
 
 
+def create_collection(client: Any, name: str, schema: Any, indexes: Any) -> None:
+    """An empty, loaded collection with its indexes; reads see every acknowledged write."""
+    client.create_collection(name, schema=schema, consistency_level="Strong")
+    # sync=False: an empty collection has nothing to wait for (and Milvus Lite does not
+    # implement the timestamp call that waiting starts with).
+    client.create_index(name, indexes, sync=False)
+    client.ensure_loaded(name)
+
+
 def chunk_schema(client: Any, dimension: int, analyzer: dict[str, Any]) -> Any:
     from pymilvus import DataType, Function, FunctionType
 

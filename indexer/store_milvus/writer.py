@@ -87,7 +87,13 @@ def write_generation(
         and old.canonical_id is None
         and old.article.content_hash == a.content_hash
     }
-    delta = incremental and same_chunking and same_analysis and reuse is not None
+    delta = (
+        incremental
+        and same_chunking
+        and same_analysis
+        and reuse is not None
+        and settings.writes_deltas(catalog.server_version())
+    )
     with clock("chunking"):
         chunks_of = chunk_articles(
             [a for a in canonical if a.id not in kept], embedders, config, progress

@@ -11,13 +11,23 @@ from indexer.config import IndexConfig
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.pipeline import build_index
 from indexer.store_milvus.location import MilvusLocation
+from indexer.store_milvus.rows import CollectionSettings
 
 SMALL_CONFIG = IndexConfig(chunk_target_tokens=40, chunk_overlap_tokens=8)
 
 
-def lite(root: Path, alias: str = "newsqa") -> MilvusLocation:
-    """A Milvus Lite deployment in `root` (its file and its writers' lock directory)."""
-    return MilvusLocation(str(root / "milvus.db"), alias=alias, lock_dir=root / "locks")
+def lite(root: Path, alias: str = "newsqa", changes: str = "auto") -> MilvusLocation:
+    """A Milvus Lite deployment in `root` (its file and its writers' lock directory).
+
+    changes="delta" writes adds and deletes as a Milvus server does (into the live base);
+    Lite's own default rewrites a base instead (CollectionSettings.changes).
+    """
+    return MilvusLocation(
+        str(root / "milvus.db"),
+        alias=alias,
+        settings=CollectionSettings(changes=changes),
+        lock_dir=root / "locks",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,7 @@ def test_the_dense_leg_equals_exact_faiss_search(
         theirs = faiss.dense_refs(vector, 8)
         assert [h.ref.id for h in ours] == [h.ref.id for h in theirs], query
         assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], abs=1e-5)
-        assert [h.ref for h in ours][0].published_at == theirs[0].ref.published_at
+        assert ours[0].ref.published_at == theirs[0].ref.published_at
 
 
 def test_filters_select_exactly_what_the_faiss_store_selects(
@@ -96,11 +96,15 @@ def test_the_keyword_leg_finds_what_fts5_finds(milvus: MilvusGeneration, faiss: 
     assert milvus.keyword_refs("xylophonic", 5) == []  # no chunk holds the word
 
 
-def test_lookups_return_the_same_chunks_and_articles(milvus: MilvusGeneration, faiss: Store) -> None:
+def test_lookups_return_the_same_chunks_and_articles(
+    milvus: MilvusGeneration, faiss: Store
+) -> None:
     refs = [h.ref for h in faiss.dense_refs(faiss.vectors()[3], faiss.chunk_count)]
     ids = [r.id for r in refs]
     assert milvus.get_chunks(ids) == faiss.get_chunks(ids)
-    assert [c.analysis for c in milvus.get_chunks(ids)] == [c.analysis for c in faiss.get_chunks(ids)]
+    assert [c.analysis for c in milvus.get_chunks(ids)] == [
+        c.analysis for c in faiss.get_chunks(ids)
+    ]
     milvus_refs = [h.ref for h in milvus.dense_refs(faiss.vectors()[3], milvus.chunk_count)]
     assert milvus.chunks_at(milvus_refs[::-1]) == faiss.chunks_at(refs[::-1])
     assert milvus.get_chunks(["no-such#0", ids[0]]) == faiss.get_chunks([ids[0]])

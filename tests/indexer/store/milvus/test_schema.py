@@ -60,7 +60,9 @@ def test_a_chunk_round_trips_and_its_keyword_text_weights_the_title() -> None:
     )  # fmt: skip
     row = chunk_row(9, chunk, [0.0] * 4, '{"x": 1}', generation=2)
     assert row["keyword_text"] == "Title\nTitle\nBody text."
-    assert row["source_key"] == "daily chip" and row["published_day"] == date(2025, 12, 31).toordinal()
+    assert (
+        row["source_key"] == "daily chip" and row["published_day"] == date(2025, 12, 31).toordinal()
+    )
     back = chunk_from_row(row)
     assert back == chunk and back.analysis == '{"x": 1}'
 
@@ -78,7 +80,7 @@ def test_filters_read_as_the_faiss_store_reads_them() -> None:
                          published_before=before)
     )  # fmt: skip
     assert expression == (
-        "(gen_from <= 5 and gen_to > 5) and source_key in [\"daily chip\"] and "
+        '(gen_from <= 5 and gen_to > 5) and source_key in ["daily chip"] and '
         f"published_day >= {after.toordinal()} and published_day > 0 and "
         f"published_day <= {before.toordinal()}"
     )
