@@ -50,6 +50,16 @@ def serve(
 
     settings = _settings(host=host, port=port, index_dir=index, workers=workers)
     _configure_logging(log_level)
+    if settings.workers > 1 and settings.store == "milvus":
+        from indexer.store_milvus.location import is_local_file
+
+        if is_local_file(settings.milvus_uri):  # opened by one process at a time
+            err.print(
+                f"[red]error:[/] the Milvus Lite file {escape(settings.milvus_uri)} can be open "
+                "in one process only: serve it with --workers 1, or run `milvus-lite server "
+                "--data-dir FILE --host 127.0.0.1` and set NEWSQA_MILVUS_URI to its address"
+            )
+            raise typer.Exit(2)
     if settings.workers == 1:
         from service.app import create_app
 
