@@ -121,13 +121,13 @@ def write_generation(
         dimension=dimension,
         chunking=config.chunking(),
         faiss_type=wrote.kind,  # "milvus:<index type>": what Milvus searches the vectors with
-        counts=_counts(records, wrote.chunks),
+        counts=counts_of(records, wrote.chunks),
         checksums={},  # Milvus checks its own storage; there are no files here to checksum
         input_fingerprint=fingerprint,
         sentence_analysis=analysis_name,
     )
     with clock("fsync and publish"):
-        catalog.record(generation, base, _document(manifest, records, wrote))
+        catalog.record(generation, base, document(manifest, records, wrote))
         if not delta:
             catalog.switch(base)
         catalog.collect_garbage()
@@ -208,7 +208,7 @@ def _dimension(previous: MilvusGeneration | None, embedders: LazyEmbedder) -> in
     return embedders.get().dimension
 
 
-def _counts(records: dict[str, ArticleRecord], chunks: int) -> Counts:
+def counts_of(records: dict[str, ArticleRecord], chunks: int) -> Counts:
     kinds = [r.dup_kind for r in records.values()]
     return Counts(
         articles=len(records),
@@ -220,9 +220,7 @@ def _counts(records: dict[str, ArticleRecord], chunks: int) -> Counts:
     )
 
 
-def _document(
-    manifest: Manifest, records: dict[str, ArticleRecord], wrote: Wrote
-) -> dict[str, Any]:
+def document(manifest: Manifest, records: dict[str, ArticleRecord], wrote: Wrote) -> dict[str, Any]:
     """What a reader of the generation needs besides the rows: manifest, outlets, counters."""
     sources = {
         r.article.source

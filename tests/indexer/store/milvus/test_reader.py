@@ -15,9 +15,11 @@ import pytest
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.protocols import IndexReader
 from indexer.store import Store, open_index
+from indexer.store_milvus.copy import copy_generation
 from indexer.store_milvus.location import MilvusLocation
 from indexer.store_milvus.reader import MilvusGeneration
 from indexer.types import SearchFilters
+from tests.indexer.store.milvus.conftest import lite
 
 pytestmark = pytest.mark.slow  # real model, real indexes
 
@@ -126,3 +128,25 @@ def test_a_closed_generation_refuses_searches(milvus_small: MilvusLocation) -> N
     index.close()
     with pytest.raises(RuntimeError, match="closed"):
         index.keyword_refs("Kestrel", 3)
+
+
+def test_a_faiss_generation_copied_into_milvus_is_the_same_index(
+    small_index: Path, faiss: Store, tmp_path: Path
+) -> None:
+    milvus = lite(tmp_path)
+    assert copy_generation(small_index, milvus) == "gen-000001"
+    copied = milvus.open_for_serving()
+    assert list(copied.article_records()) == list(faiss.article_records())
+    assert copied.manifest.counts == faiss.manifest.counts
+    assert copied.manifest.input_fingerprint == faiss.manifest.input_fingerprint
+    ids = [h.ref.id for h in faiss.dense_refs(faiss.vectors()[0], faiss.chunk_count)]
+    assert copied.get_chunks(ids) == faiss.get_chunks(ids)
+    assert [c.analysis for c in copied.get_chunks(ids)] == [
+        c.analysis for c in faiss.get_chunks(ids)
+    ]
+    for row in (0, 5, 9):
+        query = faiss.vectors()[row]
+        assert [h.ref.id for h in copied.dense_refs(query, 5)] == [
+            h.ref.id for h in faiss.dense_refs(query, 5)
+        ]
+    milvus.close()
