@@ -111,6 +111,7 @@ def run_scale_benchmark(
     indexes: Sequence[str] = tuple(SPECS),
     queries: int = 1000,
     seed: int = 0,
+    reuse_builds: bool = False,
     on_result: Callable[[Measured], None] = lambda _m: None,
 ) -> dict[str, Any]:
     """Grows the data, computes exact neighbours, then measures each index in subprocesses."""
@@ -139,7 +140,7 @@ def run_scale_benchmark(
             if spec.max_size is not None and size > spec.max_size:
                 measured.skipped = f"not run above {spec.max_size} vectors"
             else:
-                _measure(spec, size, work, measured)
+                _measure(spec, size, work, measured, reuse_builds)
             measured.load_average = [round(x, 2) for x in os.getloadavg()]
             results.append(measured)
             on_result(measured)
@@ -151,8 +152,14 @@ def run_scale_benchmark(
     }
 
 
-def _measure(spec: IndexSpec, size: int, work: Path, measured: Measured) -> None:
-    built = _child("build", spec.name, size, work)
+def _measure(
+    spec: IndexSpec, size: int, work: Path, measured: Measured, reuse_builds: bool
+) -> None:
+    record = work / f"{spec.name}-{size}.build.json"
+    if reuse_builds and record.exists():  # searched again, e.g. on a quieter machine
+        built: dict[str, Any] = json.loads(record.read_text())
+    else:
+        built = _child("build", spec.name, size, work)
     if "error" in built:
         measured.skipped = built["error"]
         return
@@ -310,7 +317,12 @@ def _open_faiss(
 
 def _main(argv: list[str]) -> None:
     step, name, size, work = argv[0], argv[1], int(argv[2]), Path(argv[3])
-    result = build_child(name, size, work) if step == "build" else search_child(name, size, work)
+    if step == "build":
+        result = build_child(name, size, work)
+        # Kept beside the index, so that a later run can search it again without rebuilding.
+        (work / f"{name}-{size}.build.json").write_text(json.dumps(result))
+    else:
+        result = search_child(name, size, work)
     print(json.dumps(result))
 
 

@@ -32,6 +32,9 @@ def scale(
     ] = Path("var/bench-scale"),
     out: Annotated[Path, typer.Option(help="JSON results.")] = Path("bench/results/scale.json"),
     queries: Annotated[int, typer.Option(help="Questions searched per index.")] = 1000,
+    reuse_builds: Annotated[
+        bool, typer.Option("--reuse-builds", help="Search indexes an earlier run built in WORK.")
+    ] = False,
 ) -> None:
     """Build time, memory, p50/p95 and recall@10 of FAISS indexes and Milvus Lite at 100k-1M."""
     import json
@@ -47,6 +50,7 @@ def scale(
         sizes=[int(s) for s in sizes.split(",")],
         indexes=names,
         queries=queries,
+        reuse_builds=reuse_builds,
         on_result=lambda m: _out.print(_line(m), highlight=False),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
