@@ -43,6 +43,12 @@ VECTORS_NAME = "vectors.npy"
 FAISS_NAME = "index.faiss"
 TITLE_WEIGHT = 2.0  # bm25 weight of the title column relative to the body
 HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 128  # recall@10 >= 0.95 at 1M vectors with SQ8 codes (bench/results/scale.json)
+# NEWSQA_FAISS_INDEX_TYPE=auto: exact search below this many chunks; from there HNSW over 8-bit
+# scalar-quantised vectors (a quarter of float32's memory). Measured by `newsqa bench scale`
+# (README, "Vector search at scale").
+AUTO_APPROXIMATE_FROM = 100_000
 SQLITE_POOL_SIZE = 4  # concurrent SQLite reads per opened generation
 # A query term held by more than this share of the chunks is left out of the keyword query
 # (unless every term is that common). On 500 RealTime QA dev questions at 0.2: keyword Hit@1
@@ -295,10 +301,13 @@ def write_faiss(kind: str, vectors: FloatMatrix, path: Path) -> None:
 
 
 def effective_faiss_type(requested: str, count: int) -> str:
+    """What is built for `requested` over `count` vectors ("auto" decides by size)."""
+    if requested == "auto":
+        requested = "hnsw_sq8" if count >= AUTO_APPROXIMATE_FROM else "flat"
     # IVF needs enough vectors to train its lists; below that, exact search is cheap anyway.
     if requested == "ivf" and count < IVF_MIN_TRAIN_PER_LIST * 4:
         return "flat"
-    if requested == "hnsw" and count == 0:
+    if requested in ("hnsw", "hnsw_sq8") and count == 0:
         return "flat"
     return requested
 
@@ -314,7 +323,13 @@ def _build_faiss(kind: str, vectors: FloatMatrix) -> Any:
         index = _faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
         index = _faiss.IndexHNSWFlat(dim, HNSW_M, _faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 200
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    elif kind == "hnsw_sq8":  # the graph over one byte per dimension (trained per dimension)
+        index = _faiss.IndexHNSWSQ(
+            dim, _faiss.ScalarQuantizer.QT_8bit, HNSW_M, _faiss.METRIC_INNER_PRODUCT
+        )
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.train(vectors)
     elif kind == "ivf":
         index = _faiss.IndexIVFFlat(
             _faiss.IndexFlatIP(dim), dim, _ivf_lists(len(vectors)), _faiss.METRIC_INNER_PRODUCT
@@ -322,7 +337,9 @@ def _build_faiss(kind: str, vectors: FloatMatrix) -> Any:
         index.train(vectors)
         index.make_direct_map()  # lets filtered searches fall back to exact over a subset
     else:
-        raise ValueError(f"faiss_index_type must be flat, hnsw or ivf. Currently, it is {kind!r}")
+        raise ValueError(
+            f"faiss_index_type must be flat, hnsw, hnsw_sq8 or ivf. Currently, it is {kind!r}"
+        )
     if len(vectors):
         index.add(vectors)
     return index
@@ -425,8 +442,8 @@ class Store:
             index = _faiss.read_index(str(self.directory / FAISS_NAME))
         except (OSError, ValueError, RuntimeError) as exc:
             raise IndexCorruptError(f"{self.directory}: cannot read vectors: {exc}") from exc
-        if self.manifest.faiss_type == "hnsw":
-            index.hnsw.efSearch = 128
+        if self.manifest.faiss_type in ("hnsw", "hnsw_sq8"):
+            index.hnsw.efSearch = HNSW_EF_SEARCH
         elif self.manifest.faiss_type == "ivf":
             index.nprobe = max(8, index.nlist // 16)
         return index
@@ -529,8 +546,8 @@ class Store:
             )
             return found
         selector = _faiss.IDSelectorBatch(allowed)
-        if kind == "hnsw":
-            params = _faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, 4 * k))
+        if kind in ("hnsw", "hnsw_sq8"):
+            params = _faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, 4 * k))
         else:
             params = _faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nlist)
         scores, labels = self._index.search(query, k, params=params)
