@@ -71,8 +71,10 @@ class Settings(BaseSettings):
     )
     chunk_target_tokens: int = Field(200, ge=16, description="Target chunk size, model tokens.")
     chunk_overlap_tokens: int = Field(40, ge=0, description="Sentence overlap between chunks.")
-    faiss_index_type: Literal["flat", "hnsw", "ivf"] = Field(
-        "flat", description="Exact inner product (flat), or HNSW/IVF for large indexes."
+    faiss_index_type: Literal["auto", "flat", "hnsw", "hnsw_sq8", "ivf"] = Field(
+        "auto",
+        description="auto: exact inner product (flat) below 100,000 chunks, HNSW over 8-bit "
+        "scalar-quantised vectors (hnsw_sq8) from there; or one of flat, hnsw, hnsw_sq8, ivf.",
     )
     near_duplicate_threshold: float = Field(0.85, gt=0, le=1, description="MinHash Jaccard.")
     feed_timeout_s: float = Field(10.0, gt=0, description="Timeout for fetching a feed URL.")
