@@ -254,7 +254,7 @@ def delete_from_index(
             # A Milvus generation records its own index type ("milvus:HNSW"), not FAISS's.
             faiss_index_type=cast(FaissIndexType, manifest.faiss_type)
             if manifest.faiss_type in get_args(FaissIndexType)
-            else "flat",
+            else "auto",
             # A delete keeps the index as it is: tagged sentences only where it has them.
             sentence_analysis=manifest.sentence_analysis is not None,
         )
