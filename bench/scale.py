@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from bench.scale_data import (
+    COPY_COSINE,
     exact_neighbours,
     grow,
-    neighbour_cosines,
+    neighbour_structure,
     question_vectors,
     real_vectors,
     recall_at_k,
@@ -58,29 +59,42 @@ def _nlist(n: int) -> int:
 
 
 SPECS: dict[str, IndexSpec] = {
-    "flat": IndexSpec("flat", "Flat"),
-    "hnsw32": IndexSpec("hnsw32", "HNSW32", "efSearch", (32, 64, 128, 256), {"efConstruction": 80}),
+    "flat": IndexSpec("flat", "Flat", max_queries=300),  # ~0.1-0.6 s a query at 1M
+    "hnsw32": IndexSpec(
+        "hnsw32", "HNSW32", "efSearch", (64, 128, 256, 512, 1024), {"efConstruction": 200}
+    ),
     "hnsw32_sq8": IndexSpec(
-        "hnsw32_sq8", "HNSW32_SQ8", "efSearch", (32, 64, 128, 256), {"efConstruction": 80}
+        "hnsw32_sq8", "HNSW32_SQ8", "efSearch", (64, 128, 256, 512, 1024), {"efConstruction": 200}
     ),
     "hnsw32_fp16": IndexSpec(
         "hnsw32_fp16",
         "HNSW32_SQfp16",
         "efSearch",
-        (32, 64, 128, 256),
-        {"efConstruction": 80},
+        (64, 128, 256, 512, 1024),
+        {"efConstruction": 200},
         max_size=100_000,  # between SQ8 and float32 in memory and recall; ~25 min to build at 1M
     ),
-    "ivf_sq8": IndexSpec("ivf_sq8", "IVF{nlist},SQ8", "nprobe", (16, 32, 64, 128)),
+    "ivf_sq8": IndexSpec("ivf_sq8", "IVF{nlist},SQ8", "nprobe", (16, 32, 64, 128, 256)),
+    "ivf_sq8_refine": IndexSpec(  # SQ8 lists, candidates rescored from half-precision copies
+        "ivf_sq8_refine",
+        "IVF{nlist},SQ8,Refine(SQfp16)",
+        "nprobe",
+        (16, 32, 64, 128, 256),
+        {"k_factor": 4},
+    ),
     "ivf_pq_refine": IndexSpec(
-        "ivf_pq_refine", "IVF{nlist},PQ48,Refine(SQ8)", "nprobe", (16, 32, 64, 128), {"k_factor": 4}
+        "ivf_pq_refine",
+        "IVF{nlist},PQ48,Refine(SQ8)",
+        "nprobe",
+        (16, 32, 64, 128, 256),
+        {"k_factor": 4},
     ),
     "milvus_lite_hnsw": IndexSpec(
         "milvus_lite_hnsw",
         "milvus-lite:HNSW",
         "ef",
         (64, 128),
-        {"M": 32, "efConstruction": 80},
+        {"M": 32, "efConstruction": 200},
         max_queries=100,  # each search walks every row's key in Python: ~1 s a query at 1M
     ),
 }
@@ -122,7 +136,7 @@ def run_scale_benchmark(
     query_matrix = question_vectors(questions, queries, work / "queries.npy")
     data_info: dict[str, Any] = {
         "source": f"{len(base)} real chunk vectors of {index_dir}, grown by perturbation",
-        "copy_cosine": 0.9,
+        "copy_cosine": COPY_COSINE,
         "queries": f"{len(query_matrix)} questions of {questions.name}, embedded",
         "dimension": int(base.shape[1]),
         "seed": seed,
@@ -132,7 +146,7 @@ def run_scale_benchmark(
         data = grow(base, size, seed, work / f"data-{size}.npy")
         truth = exact_neighbours(data, query_matrix)
         np.save(work / f"truth-{size}.npy", truth)
-        data_info[f"neighbour_cosine_{size}"] = neighbour_cosines(data, query_matrix, truth)
+        data_info[f"neighbours_{size}"] = neighbour_structure(data, query_matrix, truth, len(base))
         del data
         for name in indexes:
             spec = SPECS[name]

@@ -6,6 +6,12 @@ of about COPY_COSINE with its source. Recall measured on this data says more tha
 unit vectors would: those have no neighbourhood structure at all (every point is about equally
 far from every other), which no text corpus looks like. The queries are real questions embedded
 by the same model, and the exact top-10 of each is the reference for recall.
+
+How far copies stray matters. At cosine 0.9, 1M vectors are ~84 tight copies of each real chunk:
+a question's exact top 10 were all copies of one chunk (median), 10th and 11th apart by 0.0009,
+so recall measured only how an index breaks near-ties (HNSW reached 0.82-0.87), which no archive
+asks of it. At 0.7 the top 10 come from several chunks (5, median) as in a real archive, where
+every neighbour is another story; `neighbour_structure` reports this for each run.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 Matrix = npt.NDArray[np.float32]
-COPY_COSINE = 0.9  # expected cosine of a perturbed copy to the real vector it came from
+COPY_COSINE = 0.7  # expected cosine of a perturbed copy to the real vector it came from
 GROUND_TRUTH_K = 10
 _BLOCK = 65_536  # rows per matmul block when computing exact neighbours
 
@@ -100,10 +106,19 @@ def recall_at_k(found: npt.NDArray[np.int64], truth: npt.NDArray[np.int64]) -> f
     return hits / (k * len(truth))
 
 
-def neighbour_cosines(
-    data: Matrix, queries: Matrix, truth: npt.NDArray[np.int64]
+def neighbour_structure(
+    data: Matrix, queries: Matrix, truth: npt.NDArray[np.int64], real: int
 ) -> dict[str, float]:
-    """Median cosine of each query's 1st and 10th exact neighbour: how crowded the space is."""
+    """How crowded the space is around the queries (medians): the cosine of the 1st and 10th
+    exact neighbour, and from how many distinct real chunks the top 10 were grown."""
     first = np.einsum("ij,ij->i", queries, np.asarray(data[truth[:, 0]]))
     tenth = np.einsum("ij,ij->i", queries, np.asarray(data[truth[:, -1]]))
-    return {"top1": float(np.median(first).item()), "top10": float(np.median(tenth).item())}
+    base = np.asarray(data[:real])
+    neighbours = np.asarray(data[truth.ravel()]) @ base.T  # each neighbour against the real ones
+    sources = np.argmax(neighbours, axis=1).reshape(truth.shape)
+    distinct = [len(set(row.tolist())) for row in sources]
+    return {
+        "top1_cosine": float(np.median(first).item()),
+        "top10_cosine": float(np.median(tenth).item()),
+        "distinct_sources_in_top10": float(np.median(distinct).item()),
+    }
