@@ -1,5 +1,6 @@
-"""`newsqa index build --ray`: the pipeline embedding on a local Ray instance (2 CPUs, two
-actors) builds the index the single-process path builds, vector for vector."""
+"""`newsqa index build --ray`: the pipeline embedding on a local Ray instance (2 CPUs, one
+actor: each actor loads the model, and one keeps the test short) builds the index the
+single-process path builds, vector for vector."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_a_ray_build_holds_the_single_process_builds_vectors(
     small_index: Path, embedder: SentenceTransformerEmbedder, tmp_path: Path
 ) -> None:
     source = small_index.parent / "articles.jsonl"
-    with RayEmbedder(embedder, "auto", batch_size=16, init_options=RAY_OPTIONS) as fanned:
+    with RayEmbedder(embedder, "auto", batch_size=16, actors=1, init_options=RAY_OPTIONS) as fanned:
         # No sentence tagging: the vectors are what is compared, and spaCy would add seconds.
         config = replace(SMALL_CONFIG, sentence_analysis=False)
         summary = build_index([source], tmp_path / "index", config, embedder=fanned, progress=False)
