@@ -185,8 +185,9 @@ def status(
     location = _location(index)
     # A FAISS directory's leftovers; a Milvus deployment's are undone by its next writer.
     is_dir = isinstance(location, FaissLocation)
-    leftovers = find_leftovers(location.index_dir) if isinstance(location, FaissLocation) else None
-    leftovers = leftovers or Leftovers()
+    leftovers = Leftovers()
+    if isinstance(location, FaissLocation):
+        leftovers = find_leftovers(location.index_dir)
     left = f"  leftovers: {leftovers.describe()}" + (
         " (clear with `newsqa index gc`)" if leftovers else ""
     )

@@ -88,6 +88,11 @@ def test_two_workers_serve_milvus_and_follow_every_publish(
 
         version, articles = search()
         assert version == "gen-000001" and "lumora-ceo" not in articles
+        # GET /info from the Milvus generation: outlets with their counts and dates.
+        info = httpx.get(f"{url}/info", timeout=30).json()
+        assert info["index_version"] == "gen-000001" and info["articles"] > 0
+        assert info["outlets"] and all(o["articles"] > 0 for o in info["outlets"])
+        assert info["newest_published_at"] is not None
         reader = threading.Thread(target=keep_searching)
         reader.start()
         try:
