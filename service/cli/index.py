@@ -246,6 +246,7 @@ def gc(index: IndexOpt = None) -> None:
     """Remove what killed writers left: temp dirs, generations never made live, a stale pid.
 
     Refused (exit 1, nothing removed) while a build, add or delete holds the index's lock.
+    A FAISS directory's; what a killed writer left in Milvus is undone by the next writer.
     """
     try:
         removed = clear_leftovers(_index_dir(index))

@@ -40,6 +40,8 @@ def _milvus_env(root: Path) -> dict[str, str]:
         "NEWSQA_STORE": "milvus",
         "NEWSQA_MILVUS_URI": str(root / "milvus.db"),
         "NEWSQA_INDEX_DIR": str(root / "locks"),
+        # Untagged: the build skips loading spaCy (seconds); the reader tags what it reads.
+        "NEWSQA_SENTENCE_ANALYSIS": "false",
     }
 
 
