@@ -11,6 +11,7 @@ from rich.table import Table
 
 from bench.generative_cli import generative
 from bench.reliability_cli import app as reliability_app
+from bench.scale_cli import scale
 from bench.slack_cli import slack
 
 app = typer.Typer(no_args_is_help=True, help="Benchmarks: print figures and write JSON.")
@@ -208,4 +209,5 @@ def bench_retrieval(
 
 app.command("generative")(generative)  # bench/generative_cli.py
 app.command("slack")(slack)  # bench/slack_cli.py
+app.command("scale")(scale)  # bench/scale_cli.py
 app.add_typer(reliability_app, name="reliability")  # bench/reliability_cli.py

@@ -1,5 +1,5 @@
-"""A lean HTTP/1.1 client on asyncio for the reliability suites: keep-alive connections, the
-status, headers and body of each reply, and its latency.
+"""A lean HTTP/1.1 client on asyncio for the reliability and Slack suites: keep-alive
+connections, the status, headers and body of each reply, and its latency.
 
 Lean on purpose: on two cores the client shares the CPU with the server it measures, and a
 heavier client (httpx) would spend a millisecond or more of it per request.
@@ -33,7 +33,13 @@ class Connection:
     _reader: asyncio.StreamReader | None = field(default=None, repr=False)
     _writer: asyncio.StreamWriter | None = field(default=None, repr=False)
 
-    async def request(self, method: str, path: str, body: bytes | None = None) -> Reply:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Reply:
         started = time.perf_counter()
         # A kept-alive connection the server has just closed as idle fails before any reply
         # byte; the request never reached the app, so it is sent once more on a new one.
@@ -41,7 +47,9 @@ class Connection:
             reused = self._writer is not None
             try:
                 async with asyncio.timeout(self.timeout_s):
-                    status, headers, payload = await self._exchange(method, path, body)
+                    status, headers, payload = await self._exchange(
+                        method, path, body, extra_headers or {}
+                    )
                 break
             except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
                 await self.close()
@@ -54,14 +62,17 @@ class Connection:
         return Reply(status, headers, payload, time.perf_counter() - started)
 
     async def _exchange(
-        self, method: str, path: str, body: bytes | None
+        self, method: str, path: str, body: bytes | None, extra: dict[str, str]
     ) -> tuple[int, dict[str, str], bytes]:
         if self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
         assert self._reader is not None
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
         if body is not None:
-            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            if not any(name.lower() == "content-type" for name in extra):
+                head += "Content-Type: application/json\r\n"
+            head += f"Content-Length: {len(body)}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in extra.items())
         self._writer.write(head.encode("ascii") + b"\r\n" + (body or b""))
         await self._writer.drain()
         raw = await self._reader.readuntil(b"\r\n\r\n")

@@ -18,11 +18,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
 import numpy as np
 
 from bench.fake_slack import FakeSlack
+from bench.http_driver import Connection, closed_loop
 from bench.service import newsqa_server
 from bench.slack_payloads import event_callback, json_body, mention, signed
 from service.config import Settings
@@ -219,8 +220,10 @@ def _event(questions: Sequence[str], number: int, channel: str) -> dict[str, Any
 async def _deliver(
     url: str, deliveries: list[tuple[dict[str, Any], int]], concurrency: int
 ) -> dict[str, Any]:
-    """Posts every delivery, `concurrency` at a time, timing each acknowledgement."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    """Posts every delivery, `concurrency` at a time on keep-alive connections, timing each
+    acknowledgement (bench/http_driver.py's lean client: httpx would spend more of the two
+    cores per request than the acknowledgement it measures)."""
+    host, port = _host_port(url)
     ack_ms: list[float] = []
     first_ack: dict[str, float] = {}
     errors = 0
@@ -228,41 +231,33 @@ async def _deliver(
     for delivery in deliveries:
         queue.put_nowait(delivery)
 
-    async def sender(client: httpx.AsyncClient) -> None:
+    async def sender() -> None:
         nonlocal errors
-        while not queue.empty():
-            payload, retry = queue.get_nowait()
-            body, content_type = json_body(payload)
-            headers = signed(SECRET, body, content_type, retry=retry)
-            started = time.monotonic()
-            try:
-                response = await client.post(f"{url}/slack/events", content=body, headers=headers)
-                status = response.status_code
-            except httpx.HTTPError:
-                status = 0
-            done = time.monotonic()
-            ack_ms.append((done - started) * 1000)
-            errors += status != 200
-            first_ack.setdefault(payload["event"]["ts"], done)
+        connection = Connection(host, port)
+        try:
+            while not queue.empty():
+                payload, retry = queue.get_nowait()
+                body, content_type = json_body(payload)
+                headers = signed(SECRET, body, content_type, retry=retry)
+                reply = await connection.request("POST", "/slack/events", body, headers)
+                ack_ms.append(reply.seconds * 1000)
+                errors += reply.status != 200
+                first_ack.setdefault(payload["event"]["ts"], time.monotonic())
+        finally:
+            await connection.close()
 
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        await asyncio.gather(*(sender(client) for _ in range(concurrency)))
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
     return {"ack_ms": ack_ms, "first_ack": first_ack, "errors": errors}
 
 
 async def _probe(url: str, count: int, concurrency: int) -> list[float]:
     """GET /healthz `count` times, `concurrency` at once; each latency in ms."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    latencies: list[float] = []
-    remaining = list(range(count))
+    host, port = _host_port(url)
+    replies = await closed_loop(host, port, concurrency, count, lambda _: ("GET", "/healthz", None))
+    return [reply.seconds * 1000 for reply in replies]
 
-    async def prober(client: httpx.AsyncClient) -> None:
-        while remaining:
-            remaining.pop()
-            started = time.monotonic()
-            await client.get(f"{url}/healthz")
-            latencies.append((time.monotonic() - started) * 1000)
 
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        await asyncio.gather(*(prober(client) for _ in range(concurrency)))
-    return latencies
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None, url
+    return parts.hostname, parts.port

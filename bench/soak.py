@@ -24,10 +24,12 @@ from bench.harness import (
     tree_rss_mib,
     write_result,
 )
-from bench.http_driver import open_loop
+from bench.http_driver import closed_loop, open_loop
 
 SAMPLE_EVERY_S = 10.0
 WARMUP_S = 20.0
+WARMUP_BURSTS = 20
+WORKERS = 2  # newsqa serve's default
 
 
 def _request(number: int) -> tuple[str, str, bytes]:
@@ -37,6 +39,15 @@ def _request(number: int) -> tuple[str, str, bytes]:
     path = "/search" if number % 3 == 2 else "/ask"
     field = "query" if path == "/search" else "question"
     return "POST", path, json.dumps({field: question}).encode()
+
+
+def _metrics_histograms(pid: int) -> set[str]:
+    """The workers' prometheus histogram files (one per worker that has answered) held open."""
+    return {
+        kind
+        for kind in tree_open_files_by_kind(pid)
+        if Path(kind).name.startswith("histogram_") and kind.endswith(".db")
+    }
 
 
 def _expected(number: int) -> int:
@@ -51,9 +62,15 @@ def run_soak(
     samples: list[dict[str, float]] = []
     with serving(index_dir) as server:
         host, port = "127.0.0.1", server.port
-        # Warm-up on many new connections, so that both workers have served (each opens its
-        # metrics files on its first request) before the baseline is taken.
         asyncio.run(open_loop(host, port, rate_per_s, WARMUP_S, _request))
+        # Each worker opens its metrics files when it first answers, so the baseline waits until
+        # both have: which worker accepts a connection is the kernel's and the event loop's
+        # choice (uvloop accepts a burst of connections at once), so bursts of fresh connections
+        # are sent until both workers' histogram files are open.
+        for _ in range(WARMUP_BURSTS):
+            if len(_metrics_histograms(server.pid)) >= WORKERS:
+                break
+            asyncio.run(closed_loop(host, port, 32, 64, _request))
         time.sleep(2.0)
         baseline = {"rss_mib": tree_rss_mib(server.pid), "open_files": tree_open_files(server.pid)}
         kinds_before = tree_open_files_by_kind(server.pid)

@@ -111,10 +111,15 @@ def _refresh_index(corpus: tuple[Path, ...], index_dir: Path | None) -> None:
     """Builds the suite's index where it is missing or stale (a no-op when up to date)."""
     from indexer.pipeline.run import build_index
     from service.config import Settings
+    from service.stores import index_location
 
     settings = Settings(index_dir=index_dir) if index_dir else Settings()
-    _say(f"index {settings.index_dir}: refreshing from {', '.join(map(str, corpus))} if stale")
-    build_index(list(corpus), settings.index_dir, settings.index_config(), if_stale=True)
+    location = index_location(settings)  # NEWSQA_STORE=milvus: the Milvus deployment
+    _say(f"index {location.describe()}: refreshing from {', '.join(map(str, corpus))} if stale")
+    try:
+        build_index(list(corpus), location, settings.index_config(), if_stale=True)
+    finally:
+        location.close()
 
 
 def _summary_table(agg: dict[str, Any], title: str) -> Table:

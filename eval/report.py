@@ -82,6 +82,14 @@ def section(name: str, agg: dict[str, Any]) -> list[str]:
         f"Expected calibration error: {fmt(cal['ece'])}.",
         "",
     ]
+    llm = agg.get("answer_modes")
+    if llm and llm["llm_called_share"] is not None:
+        out += [
+            f"Answer modes: {', '.join(f'{m} {n}' for m, n in llm['mode_used'].items())}; "
+            f"the LLM was called for {llm['llm_called']} questions "
+            f"({fmt(llm['llm_called_share'])}).",
+            "",
+        ]
     lat = agg["latency_ms"]
     lat_rows = [
         [call, fmt(v["p50"], 1), fmt(v["p95"], 1), v["count"]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -49,6 +49,37 @@ def _group(rows: Sequence[Row], keys_of: Callable[[Row], Iterable[str]]) -> dict
     return out
 
 
+# Fallbacks that come after a call to the LLM was attempted (the others make no call:
+# circuit_open, upstream_address_refused, llm_not_configured, low_confidence's reader answer).
+_CALLED_THEN_FELL_BACK = (
+    "upstream_error",
+    "upstream_timeout",
+    "upstream_deadline",
+    "upstream_unavailable",
+    "upstream_rate_limited",
+    "upstream_malformed",
+    "upstream_too_large",
+    "upstream_stream_error",
+    "upstream_incomplete",
+    "upstream_rejected",
+)
+
+
+def answer_modes(rows: Sequence[Row]) -> dict[str, Any]:
+    """How the answers were made: `mode_used` counts, and how often the LLM was called (an
+    answer it gave, or a call that failed and fell back), which is what auto mode costs."""
+    used = Counter(str(r.get("mode_used")) for r in rows if r.get("mode_used"))
+    called = sum(
+        r.get("mode_used") == "generative" or r.get("fallback_reason") in _CALLED_THEN_FELL_BACK
+        for r in rows
+    )
+    return {
+        "mode_used": dict(sorted(used.items())),
+        "llm_called": called,
+        "llm_called_share": called / len(rows) if rows else None,
+    }
+
+
 def aggregate(rows: Sequence[Row]) -> dict[str, Any]:
     """The aggregates of one set of rows (a dataset, or all of them); failed rows excluded."""
     ok = [r for r in rows if not r.get("error")]
@@ -79,6 +110,7 @@ def aggregate(rows: Sequence[Row]) -> dict[str, Any]:
                 else None
             ),
         },
+        "answer_modes": answer_modes(answered),
         "latency_ms": {
             "ask": metrics.percentiles([r["timings"]["ask_ms"] for r in answered]),
             "search": {

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-FaissIndexType = Literal["flat", "hnsw", "ivf"]
+# auto: exact below indexer.store.AUTO_APPROXIMATE_FROM chunks, HNSW over SQ8 codes from there.
+FaissIndexType = Literal["auto", "flat", "hnsw", "hnsw_sq8", "ivf"]
+FAISS_INDEX_TYPES: tuple[str, ...] = ("auto", "flat", "hnsw", "hnsw_sq8", "ivf")
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -17,7 +19,7 @@ class IndexConfig:
     batch_size: int = 64
     chunk_target_tokens: int = 200
     chunk_overlap_tokens: int = 40
-    faiss_index_type: FaissIndexType = "flat"
+    faiss_index_type: FaissIndexType = "auto"
     near_duplicate_threshold: float = 0.85
     feed_timeout_s: float = 10.0
     feed_max_bytes: int = 10_000_000
@@ -43,10 +45,10 @@ class IndexConfig:
                 f"chunk_overlap_tokens must be in [0, chunk_target_tokens). Currently, it is "
                 f"{self.chunk_overlap_tokens}"
             )
-        if self.faiss_index_type not in ("flat", "hnsw", "ivf"):
+        if self.faiss_index_type not in FAISS_INDEX_TYPES:
             raise ValueError(
-                f"faiss_index_type must be flat, hnsw or ivf. Currently, it is "
-                f"{self.faiss_index_type!r}"
+                f"faiss_index_type must be one of {', '.join(FAISS_INDEX_TYPES)}. Currently, it "
+                f"is {self.faiss_index_type!r}"
             )
         if not 0 < self.near_duplicate_threshold <= 1:
             raise ValueError(

@@ -41,3 +41,7 @@ class StrictIngestError(IngestError):
         super().__init__(
             f"{len(self.problems)} input problem(s) with --strict, nothing published: {shown}{more}"
         )
+
+
+class IndexStoreError(IndexError_):
+    """The index's store (a Milvus server, say) could not be reached or failed a request."""

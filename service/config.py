@@ -31,6 +31,30 @@ class Settings(BaseSettings):
 
     # Index
     index_dir: Path = Field(Path("var/index"), description="Where index generations live.")
+    store: Literal["faiss", "milvus"] = Field(
+        "faiss",
+        description="Where the index lives: FAISS + SQLite generations in NEWSQA_INDEX_DIR, or "
+        "Milvus at NEWSQA_MILVUS_URI (writers still lock a file in NEWSQA_INDEX_DIR).",
+    )
+    milvus_uri: str = Field(
+        "var/milvus.db",
+        description="A Milvus server or Zilliz Cloud endpoint (http://host:19530), or a Milvus "
+        "Lite file (a path ending in .db; one process at a time).",
+    )
+    milvus_token: SecretStr | None = Field(
+        None, description="Token of a Milvus server or Zilliz Cloud ('user:password' or a key)."
+    )
+    milvus_collection: str = Field(
+        "newsqa",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+        description="The Milvus alias newsqa serves; its collections are named after it.",
+    )
+    milvus_index_type: str = Field(
+        "auto",
+        pattern=r"^(auto|[A-Z][A-Z0-9_]*)$",
+        description="Milvus vector index of a new build: auto (FLAT below 100,000 chunks, HNSW "
+        "from there), or a Milvus index type such as FLAT, HNSW, HNSW_SQ or IVF_FLAT.",
+    )
     embedding_model: str = Field(
         DEFAULT_MODEL,
         description="A local sentence-transformers model path, or all-MiniLM-L6-v2 (the packaged "
@@ -49,8 +73,10 @@ class Settings(BaseSettings):
     )
     chunk_target_tokens: int = Field(200, ge=16, description="Target chunk size, model tokens.")
     chunk_overlap_tokens: int = Field(40, ge=0, description="Sentence overlap between chunks.")
-    faiss_index_type: Literal["flat", "hnsw", "ivf"] = Field(
-        "flat", description="Exact inner product (flat), or HNSW/IVF for large indexes."
+    faiss_index_type: Literal["auto", "flat", "hnsw", "hnsw_sq8", "ivf"] = Field(
+        "auto",
+        description="auto: exact inner product (flat) below 100,000 chunks, HNSW over 8-bit "
+        "scalar-quantised vectors (hnsw_sq8) from there; or one of flat, hnsw, hnsw_sq8, ivf.",
     )
     near_duplicate_threshold: float = Field(0.85, gt=0, le=1, description="MinHash Jaccard.")
     feed_timeout_s: float = Field(10.0, gt=0, description="Timeout for fetching a feed URL.")

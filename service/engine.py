@@ -20,6 +20,7 @@ from indexer.types import SearchFilters
 from service.config import Settings
 from service.generation import ServedGeneration
 from service.reading.tagging import EntityTagger
+from service.stores import index_location
 from service.types import (
     AnswerMode,
     ArticleRef,
@@ -84,6 +85,7 @@ class QAEngine:
         self._load_lock = threading.Lock()  # one loader (warm-up or reload) at a time
         self._failed_versions: dict[str, float] = {}  # version: when it failed
         self._closed = False
+        self._location = index_location(settings)  # NEWSQA_STORE's; connects on first use
 
     # -- state -----------------------------------------------------------------------------
 
@@ -110,13 +112,12 @@ class QAEngine:
         configuration should stop a start-up, not surface on the first request.
         """
         from indexer.errors import NoIndexError
-        from indexer.store.generations import current_version
 
         with self._load_lock:
             if self._closed or self._generation is not None:
                 return
             # Looked at first so that an empty index directory never loads the model.
-            if current_version(self.settings.index_dir) is None:
+            if self._location.current_version() is None:
                 log.warning("no index in %s yet; not ready until one is published", self._dir)
                 return
             try:
@@ -139,9 +140,7 @@ class QAEngine:
         A generation that cannot be opened is logged and skipped, and tried again only after
         RETRY_FAILED_AFTER_S; the old one keeps serving meanwhile.
         """
-        from indexer.store.generations import current_version
-
-        latest = current_version(self.settings.index_dir)
+        latest = self._location.current_version()
         if latest is None or latest == self.index_version:
             return False
         failed_at = self._failed_versions.get(latest)
@@ -171,15 +170,18 @@ class QAEngine:
             self._closed = True
             with self._swap_lock:
                 old, self._generation = self._generation, None
+        # The location (a Milvus client) closes after the last request on the generation.
         if old is not None:
-            old.retire()
+            old.retire(then=self._location.close)
+        else:
+            self._location.close()
         if self._legs is not None:
             self._legs.shutdown(wait=True)  # in-flight legs finish; their requests hold leases
         self._reader = self._tagger = None
 
     @property
     def _dir(self) -> str:
-        return str(self.settings.index_dir)
+        return self._location.describe()
 
     def _swap(self, generation: ServedGeneration) -> ServedGeneration | None:
         with self._swap_lock:
@@ -189,14 +191,11 @@ class QAEngine:
         return old
 
     def _open_generation(self) -> ServedGeneration:
-        from indexer.store.reader import open_index
         from service.retrieval.search import HybridRetriever
 
         embedder = self._get_embedder()
-        index = open_index(
-            self.settings.index_dir,
-            expected_model=embedder.model_name,
-            expected_dimension=embedder.dimension,
+        index = self._location.open_for_serving(
+            expected_model=embedder.model_name, expected_dimension=embedder.dimension
         )
         if self._legs is None:
             self._legs = ThreadPoolExecutor(KEYWORD_LEG_THREADS, thread_name_prefix="keyword-leg")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from indexer.protocols import IndexReader
@@ -27,6 +27,7 @@ class ServedGeneration:
         self._lock = threading.Lock()
         self._leases = 0
         self._retired = False
+        self._then: Callable[[], None] | None = None
 
     def acquire(self) -> None:
         with self._lock:
@@ -39,9 +40,11 @@ class ServedGeneration:
         if close:
             self._close()
 
-    def retire(self) -> None:
+    def retire(self, then: Callable[[], None] | None = None) -> None:
+        """Closes the generation after its last lease; `then` runs once it is closed."""
         with self._lock:
             self._retired = True
+            self._then = then
             close = self._leases == 0
         if close:
             self._close()
@@ -49,6 +52,8 @@ class ServedGeneration:
     def _close(self) -> None:
         log.info("closing index generation %s", self.version)
         self.index.close()
+        if self._then is not None:
+            self._then()
 
     def with_analysis(self, hits: Sequence[RetrievalHit]) -> list[RetrievalHit]:
         """The hits with their chunks as `get_chunks` returns them: with the stored sentence

@@ -69,7 +69,9 @@ def embed_texts(
     # Sorting by length keeps padding low across slices; the order is restored after.
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    step = batch_size * 4
+    # An embedder that fans out over a cluster (indexer.embedding.ray_embedder) takes them all at
+    # once: each call is one distributed job, whose start-up would dominate small slices.
+    step = len(texts) if getattr(embedder, "fans_out", False) else batch_size * 4
     with ProgressBar(progress, "embedding", len(texts)) as advance:
         for start in range(0, len(order), step):
             rows = order[start : start + step]

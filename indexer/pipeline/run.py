@@ -4,7 +4,8 @@ Every call that changes the index writes a new generation aside and publishes it
 (`write.py`, `indexer.store.generations`): a build writes it whole, an add or delete copies the
 live generation and applies only the change, so its cost is about that of embedding new text.
 An `embedder` or `analyzer` handed in is used instead of loading the model or the sentence
-tagger for the call.
+tagger for the call. Where generations live is an index location (`location.py`): a path means
+the FAISS + SQLite directory there; a Milvus deployment is another location.
 """
 
 from __future__ import annotations
@@ -14,17 +15,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast, get_args
 
 from indexer.config import FaissIndexType, IndexConfig
 from indexer.errors import IndexCorruptError, IndexMismatchError, NoIndexError, StrictIngestError
 from indexer.pipeline.embed import ChunkingEmbedder, LazyEmbedder
+from indexer.pipeline.location import IndexLocation, LiveGeneration, as_location
 from indexer.pipeline.plan import Plan, UpdateSummary, resolve_groups
 from indexer.pipeline.status import input_fingerprint
-from indexer.pipeline.write import write_generation
-from indexer.store.generations import writer_lock
 from indexer.store.manifest import Manifest
-from indexer.store.reader import Store, open_index
 from indexer.text.analysis import SentenceAnalyzer
 from indexer.timing import Stopwatch
 from indexer.types import IngestProblem, IngestReport
@@ -37,7 +36,7 @@ if TYPE_CHECKING:  # datasketch is imported only by the calls that de-duplicate
 class _Call:
     """One build, add or delete: where it writes, with what, and when it started."""
 
-    index_dir: Path
+    location: IndexLocation[Any]
     config: IndexConfig
     embedders: LazyEmbedder
     analyzer: SentenceAnalyzer | None
@@ -47,7 +46,7 @@ class _Call:
     @classmethod
     def begin(
         cls,
-        index_dir: Path | str,
+        index: Path | str | IndexLocation[Any],
         config: IndexConfig,
         embedder: ChunkingEmbedder | None,
         analyzer: SentenceAnalyzer | None,
@@ -57,12 +56,12 @@ class _Call:
         """The call starting now (or at `started`, a `time.perf_counter()`)."""
         embedders = LazyEmbedder(config, embedder)
         when = time.perf_counter() if started is None else started
-        return cls(Path(index_dir), config, embedders, analyzer, progress, when)
+        return cls(as_location(index), config, embedders, analyzer, progress, when)
 
 
 def build_index(
     paths: Sequence[str | Path],
-    index_dir: Path | str,
+    index_dir: Path | str | IndexLocation[Any],
     config: IndexConfig,
     *,
     embedder: ChunkingEmbedder | None = None,
@@ -74,7 +73,7 @@ def build_index(
     """Publish a generation holding exactly the articles of `paths`."""
     call = _Call.begin(index_dir, config, embedder, analyzer, progress)
     fingerprint = input_fingerprint(paths, config, call.embedders.model_name)
-    with _updating(call.index_dir, tolerate_corrupt=True) as previous:
+    with _updating(call.location, tolerate_corrupt=True) as previous:
         if (
             if_stale
             and previous is not None
@@ -107,7 +106,7 @@ def build_index(
 
 def add_to_index(
     paths: Sequence[str | Path],
-    index_dir: Path | str,
+    index_dir: Path | str | IndexLocation[Any],
     config: IndexConfig,
     *,
     embedder: ChunkingEmbedder | None = None,
@@ -118,7 +117,7 @@ def add_to_index(
     """Upsert the articles of `paths`: new or changed ones (by content hash); others stay."""
     call = _Call.begin(index_dir, config, embedder, analyzer, progress)
     clock = Stopwatch()
-    with _updating(call.index_dir, tolerate_corrupt=False, clock=clock) as previous:
+    with _updating(call.location, tolerate_corrupt=False, clock=clock) as previous:
         if previous is not None:
             _check_compatible(previous.manifest, config, call.embedders.model_name)
         with clock("read inputs"):
@@ -158,7 +157,7 @@ def add_to_index(
 
 def delete_from_index(
     article_ids: Iterable[str],
-    index_dir: Path | str,
+    index_dir: Path | str | IndexLocation[Any],
     *,
     config: IndexConfig | None = None,
     embedder: ChunkingEmbedder | None = None,
@@ -170,21 +169,24 @@ def delete_from_index(
     The model is loaded only where a promoted duplicate has text not embedded yet.
     """
     started = time.perf_counter()
-    index_dir = Path(index_dir)
+    location = as_location(index_dir)
     clock = Stopwatch()
-    with _updating(index_dir, tolerate_corrupt=False, clock=clock) as previous:
+    with _updating(location, tolerate_corrupt=False, clock=clock) as previous:
         if previous is None:
-            raise NoIndexError(f"no index in {index_dir} yet; nothing to delete")
+            raise NoIndexError(f"no index in {location.describe()} yet; nothing to delete")
         manifest = previous.manifest
         config = config or IndexConfig(
             embedding_model=manifest.embedding_model,
             chunk_target_tokens=manifest.chunking["target_tokens"],
             chunk_overlap_tokens=manifest.chunking["overlap_tokens"],
-            faiss_index_type=cast(FaissIndexType, manifest.faiss_type),
+            # A Milvus generation records its own index type ("milvus:HNSW"), not FAISS's.
+            faiss_index_type=cast(FaissIndexType, manifest.faiss_type)
+            if manifest.faiss_type in get_args(FaissIndexType)
+            else "auto",
             # A delete keeps the index as it is: tagged sentences only where it has them.
             sentence_analysis=manifest.sentence_analysis is not None,
         )
-        call = _Call.begin(index_dir, config, embedder, analyzer, progress, started)
+        call = _Call.begin(location, config, embedder, analyzer, progress, started)
         _check_compatible(manifest, config, call.embedders.model_name)
         with clock("read previous"):
             records = {r.article.id: r for r in previous.article_records()}
@@ -222,12 +224,12 @@ def _deduplicator(config: IndexConfig) -> Deduplicator:
 
 @contextmanager
 def _updating(
-    index_dir: Path, *, tolerate_corrupt: bool, clock: Stopwatch | None = None
-) -> Iterator[Store | None]:
+    location: IndexLocation[Any], *, tolerate_corrupt: bool, clock: Stopwatch | None = None
+) -> Iterator[LiveGeneration | None]:
     """The writer lock held and the live generation (None before the first) open, for one update."""
-    with writer_lock(index_dir):
+    with location.writer_lock():
         with (clock or Stopwatch())("open previous"):
-            previous = _open_previous(index_dir, tolerate_corrupt=tolerate_corrupt)
+            previous = _open_previous(location, tolerate_corrupt=tolerate_corrupt)
         try:
             yield previous
         finally:
@@ -235,9 +237,9 @@ def _updating(
                 previous.close()
 
 
-def _open_previous(index_dir: Path, *, tolerate_corrupt: bool) -> Store | None:
+def _open_previous(location: IndexLocation[Any], *, tolerate_corrupt: bool) -> Any:
     try:
-        return open_index(index_dir)
+        return location.open_live()
     except NoIndexError:
         return None
     except IndexCorruptError:
@@ -260,12 +262,16 @@ def _check_compatible(manifest: Manifest, config: IndexConfig, model_name: str) 
 
 
 def _write(
-    call: _Call, plan: Plan, previous: Store | None, fingerprint: str | None, *, incremental: bool
+    call: _Call,
+    plan: Plan,
+    previous: LiveGeneration | None,
+    fingerprint: str | None,
+    *,
+    incremental: bool,
 ) -> UpdateSummary:
     """Resolve duplicate groups, write and publish the plan, and sum up."""
     resolve_groups(plan.records)
-    written = write_generation(
-        call.index_dir,
+    written = call.location.write_generation(
         plan.records,
         previous,
         call.config,
@@ -280,7 +286,9 @@ def _write(
     return plan.summary(call.started, written.generation, written)
 
 
-def _write_if(changed: bool, call: _Call, plan: Plan, previous: Store | None) -> UpdateSummary:
+def _write_if(
+    changed: bool, call: _Call, plan: Plan, previous: LiveGeneration | None
+) -> UpdateSummary:
     """An incremental write where the plan changed something; else the live generation stays."""
     if not changed and previous is not None:
         return plan.summary(call.started, previous.version)

@@ -12,8 +12,7 @@ from typing import Any
 
 from indexer.config import IndexConfig
 from indexer.hashing import sha256_file
-from indexer.store.generations import disk_size
-from indexer.store.reader import open_index
+from indexer.pipeline.location import IndexLocation, as_location
 from indexer.text.analysis import ANALYSIS_FORMAT
 
 
@@ -21,7 +20,7 @@ from indexer.text.analysis import ANALYSIS_FORMAT
 class IndexStatus:
     """The live generation at a glance."""
 
-    index_dir: str
+    index_dir: str  # the index directory, or the Milvus URI and alias
     generation: str
     embedding_model: str
     dimension: int
@@ -33,19 +32,20 @@ class IndexStatus:
     chunks: int
     vectors: int
     created_at: str
-    disk_bytes: int
+    disk_bytes: int | None  # None where the store's disk is not on this machine (a server)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
-def index_status(index_dir: Path | str) -> IndexStatus:
+def index_status(index_dir: Path | str | IndexLocation[Any]) -> IndexStatus:
     """Figures of the live generation (verifies checksums; NoIndexError where none)."""
-    index_dir = Path(index_dir)
-    with open_index(index_dir) as store:
-        m = store.manifest
+    location = as_location(index_dir)
+    live = location.open_live()
+    try:
+        m = live.manifest
         return IndexStatus(
-            index_dir=str(index_dir),
+            index_dir=location.describe(),
             generation=m.version,
             embedding_model=m.embedding_model,
             dimension=m.dimension,
@@ -57,8 +57,10 @@ def index_status(index_dir: Path | str) -> IndexStatus:
             chunks=m.counts.chunks,
             vectors=m.counts.vectors,
             created_at=m.created_at,
-            disk_bytes=disk_size(index_dir),
+            disk_bytes=location.disk_bytes(),
         )
+    finally:
+        live.close()
 
 
 def input_fingerprint(

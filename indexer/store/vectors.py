@@ -1,10 +1,11 @@
 """A generation's vectors: written as `vectors.npy` (plus a FAISS index for HNSW or IVF) and
 searched by inner product.
 
-Flat, the default, is exact: the memory-mapped vectors searched by `flat_index.ExactFlatIndex`
-(FAISS `IndexFlatIP`'s results in a third of the time). HNSW and IVF are FAISS indexes built at
-write time for collections too large to scan. Filters arrive as the positions they admit and
-select exactly, never by over-fetching and post-filtering.
+Flat is exact: the memory-mapped vectors searched by `flat_index.ExactFlatIndex` (FAISS
+`IndexFlatIP`'s results in a third of the time). HNSW (over float32 or 8-bit codes) and IVF are
+FAISS indexes built at write time for collections too large to scan; "auto" (the default) picks
+flat below AUTO_APPROXIMATE_FROM chunks and hnsw_sq8 from there. Filters arrive as the positions
+they admit and select exactly, never by over-fetching and post-filtering.
 """
 
 from __future__ import annotations
@@ -22,17 +23,25 @@ from indexer.store.flat_index import ExactFlatIndex
 from indexer.store.schema import FAISS_NAME, VECTORS_NAME
 
 HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 128  # `newsqa bench scale` sweeps the alternatives (64 to 1024)
+# NEWSQA_FAISS_INDEX_TYPE=auto: exact search below this many chunks; from there HNSW over 8-bit
+# scalar-quantised vectors (a quarter of float32's memory); `newsqa bench scale` measures both.
+AUTO_APPROXIMATE_FROM = 100_000
 IVF_MIN_TRAIN_PER_LIST = 39  # faiss warns below this many training points per list
 # faiss ships stubs that lag its SWIG API (keyword SearchParameters, SearchParametersHNSW).
 _faiss: Any = _faiss_module
 
 
 def effective_faiss_type(requested: str, count: int) -> str:
-    """The index type built for `count` vectors when `requested` is asked for."""
+    """The index type built for `count` vectors when `requested` is asked for ("auto" decides
+    by size)."""
+    if requested == "auto":
+        requested = "hnsw_sq8" if count >= AUTO_APPROXIMATE_FROM else "flat"
     # IVF needs enough vectors to train its lists; below that, exact search is cheap anyway.
     if requested == "ivf" and count < IVF_MIN_TRAIN_PER_LIST * 4:
         return "flat"
-    if requested == "hnsw" and count == 0:
+    if requested in ("hnsw", "hnsw_sq8") and count == 0:
         return "flat"
     return requested
 
@@ -71,7 +80,13 @@ def _build_faiss(kind: str, vectors: FloatMatrix) -> Any:
         index = _faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
         index = _faiss.IndexHNSWFlat(dim, HNSW_M, _faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 200
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    elif kind == "hnsw_sq8":  # the graph over one byte per dimension (trained per dimension)
+        index = _faiss.IndexHNSWSQ(
+            dim, _faiss.ScalarQuantizer.QT_8bit, HNSW_M, _faiss.METRIC_INNER_PRODUCT
+        )
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.train(vectors)
     elif kind == "ivf":
         index = _faiss.IndexIVFFlat(
             _faiss.IndexFlatIP(dim), dim, _ivf_lists(len(vectors)), _faiss.METRIC_INNER_PRODUCT
@@ -79,7 +94,9 @@ def _build_faiss(kind: str, vectors: FloatMatrix) -> Any:
         index.train(vectors)
         index.make_direct_map()  # lets filtered searches fall back to exact over a subset
     else:
-        raise ValueError(f"faiss_index_type must be flat, hnsw or ivf. Currently, it is {kind!r}")
+        raise ValueError(
+            f"faiss_index_type must be flat, hnsw, hnsw_sq8 or ivf. Currently, it is {kind!r}"
+        )
     if len(vectors):
         index.add(vectors)
     return index
@@ -112,8 +129,8 @@ class VectorIndex:
             index = _faiss.read_index(str(directory / FAISS_NAME))
         except (OSError, ValueError, RuntimeError) as exc:
             raise IndexCorruptError(f"{directory}: cannot read vectors: {exc}") from exc
-        if kind == "hnsw":
-            index.hnsw.efSearch = 128
+        if kind in ("hnsw", "hnsw_sq8"):
+            index.hnsw.efSearch = HNSW_EF_SEARCH
         elif kind == "ivf":
             index.nprobe = max(8, index.nlist // 16)
         return cls(index, kind, dimension)
@@ -153,8 +170,8 @@ class VectorIndex:
             )
             return found
         selector = _faiss.IDSelectorBatch(allowed)
-        if self._kind == "hnsw":
-            params = _faiss.SearchParametersHNSW(sel=selector, efSearch=max(128, 4 * k))
+        if self._kind in ("hnsw", "hnsw_sq8"):
+            params = _faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, 4 * k))
         else:
             params = _faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nlist)
         scores, labels = self._index.search(query, k, params=params)

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from indexer.config import IndexConfig
 from indexer.errors import IndexError_, IngestError, NoIndexError
+from indexer.pipeline.location import FaissLocation, IndexLocation
 from indexer.pipeline.plan import UpdateSummary
 from indexer.pipeline.run import add_to_index, build_index, delete_from_index
 from indexer.pipeline.status import index_status
-from indexer.store.generations import clear_leftovers, find_leftovers
+from indexer.store.generations import Leftovers, clear_leftovers, find_leftovers
 from service.config import get_settings
+from service.stores import index_location
 
 app = typer.Typer(no_args_is_help=True)
 _out = Console(soft_wrap=True)
@@ -34,6 +39,14 @@ StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail on any skipped i
 
 def _index_dir(given: Path | None) -> Path:
     return given if given is not None else get_settings().index_dir
+
+
+def _location(given: Path | None) -> IndexLocation[Any]:
+    """The index NEWSQA_STORE names: the directory (--index) or the Milvus deployment."""
+    settings = get_settings()
+    if given is not None:
+        settings = settings.model_copy(update={"index_dir": given})
+    return index_location(settings)
 
 
 def _check_paths(paths: list[str]) -> None:
@@ -79,20 +92,54 @@ def build(
     if_stale: Annotated[
         bool, typer.Option("--if-stale", help="Do nothing when inputs and settings are unchanged.")
     ] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS|auto",
+            help="Embed on a Ray cluster (Ray Data actors, GPUs where it has them); auto starts "
+            "a local instance.",
+        ),
+    ] = None,
 ) -> None:
     """Build the index from PATHs: afterwards it holds exactly these inputs."""
     _check_paths(paths)
     config = get_settings().index_config()
+    location = _location(index)
     try:
-        summary = build_index(
-            paths, _index_dir(index), config, strict=strict, if_stale=if_stale, progress=True
-        )
+        with _embedder(config, ray) as embedder:
+            summary = build_index(
+                paths,
+                location,
+                config,
+                embedder=embedder,
+                strict=strict,
+                if_stale=if_stale,
+                progress=True,
+            )
     except IngestError as exc:  # a path that vanished between the check and the read
         _err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1 if strict else 2) from None
     except (IndexError_, ValueError) as exc:  # ValueError: e.g. an unknown embedding model
         raise _fail(exc) from None
+    finally:
+        location.close()
     _report(summary, "build")
+
+
+@contextmanager
+def _embedder(config: IndexConfig, ray: str | None) -> Iterator[Any]:
+    """None (the pipeline loads the model when it needs it), or the Ray embedder for --ray."""
+    if ray is None:
+        yield None
+        return
+    # Only here is Ray imported: a build without --ray never loads it.
+    from indexer.embedding.ray_embedder import RayEmbedder
+    from indexer.embedding.transformer import load_embedder
+
+    local = load_embedder(config.embedding_model, config.batch_size)
+    with RayEmbedder(local, ray, batch_size=config.batch_size) as embedder:
+        yield embedder
 
 
 @app.command()
@@ -100,13 +147,16 @@ def add(paths: PathsArg, index: IndexOpt = None, strict: StrictOpt = False) -> N
     """Add or update the articles of PATHs (unchanged ones are skipped)."""
     _check_paths(paths)
     config = get_settings().index_config()
+    location = _location(index)
     try:
-        summary = add_to_index(paths, _index_dir(index), config, strict=strict, progress=True)
+        summary = add_to_index(paths, location, config, strict=strict, progress=True)
     except IngestError as exc:
         _err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1 if strict else 2) from None
     except (IndexError_, ValueError) as exc:
         raise _fail(exc) from None
+    finally:
+        location.close()
     _report(summary, "add")
 
 
@@ -116,10 +166,13 @@ def delete(
     index: IndexOpt = None,
 ) -> None:
     """Remove articles by id (a deleted story's first duplicate takes its place)."""
+    location = _location(index)
     try:
-        summary = delete_from_index(ids, _index_dir(index), progress=True)
+        summary = delete_from_index(ids, location, progress=True)
     except IndexError_ as exc:
         raise _fail(exc) from None
+    finally:
+        location.close()
     _report(summary, "delete")
 
 
@@ -129,17 +182,23 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the live generation: model, counts, size; and what killed writers left behind."""
-    index_dir = _index_dir(index)
-    leftovers = find_leftovers(index_dir)
+    location = _location(index)
+    # A FAISS directory's leftovers; a Milvus deployment's are undone by its next writer.
+    is_dir = isinstance(location, FaissLocation)
+    leftovers = Leftovers()
+    if isinstance(location, FaissLocation):
+        leftovers = find_leftovers(location.index_dir)
     left = f"  leftovers: {leftovers.describe()}" + (
         " (clear with `newsqa index gc`)" if leftovers else ""
     )
     try:
-        info = index_status(index_dir)
+        info = index_status(location)
     except IndexError_ as exc:
         if isinstance(exc, NoIndexError) and leftovers:
             _err.print(left.strip(), markup=False, highlight=False)
         raise _fail(exc) from None
+    finally:
+        location.close()
     if as_json:
         body = info.as_dict()
         body["leftovers"] = dataclasses.asdict(leftovers)
@@ -147,16 +206,39 @@ def status(
         return
     _out.print(
         f"index {info.index_dir}: {info.generation} (created {info.created_at})\n"
-        f"  model {info.embedding_model} (dimension {info.dimension}), faiss {info.faiss_type}, "
+        f"  model {info.embedding_model} (dimension {info.dimension}), vectors {info.faiss_type}, "
         f"chunks of {info.chunking['target_tokens']} tokens "
         f"(overlap {info.chunking['overlap_tokens']})\n"
         f"  articles {info.articles}, duplicates exact {info.duplicates_exact}, "
         f"near {info.duplicates_near}\n"
-        f"  chunks {info.chunks}, vectors {info.vectors}, {info.disk_bytes / 1e6:.1f} MB on disk\n"
-        f"{left}",
+        f"  chunks {info.chunks}, vectors {info.vectors}, "
+        + (
+            f"{info.disk_bytes / 1e6:.1f} MB on disk"
+            if info.disk_bytes is not None
+            else "on the server"
+        )
+        + (f"\n{left}" if is_dir else ""),
         highlight=False,
         markup=False,
     )
+
+
+@app.command("copy-to-milvus")
+def copy_to_milvus(index: IndexOpt = None) -> None:
+    """Copy the live FAISS generation (--index) into NEWSQA_MILVUS_URI's deployment as it is:
+    nothing re-embedded, so the two stores differ only in how they search."""
+    from indexer.store.milvus.copy import copy_generation
+    from indexer.store.milvus.location import MilvusLocation
+
+    location = index_location(get_settings().model_copy(update={"store": "milvus"}))
+    assert isinstance(location, MilvusLocation)
+    try:
+        name = copy_generation(_index_dir(index), location)
+    except IndexError_ as exc:
+        raise _fail(exc) from None
+    finally:
+        location.close()
+    _out.print(f"copy-to-milvus: published {name} in {location.describe()}", highlight=False)
 
 
 @app.command()
@@ -164,6 +246,7 @@ def gc(index: IndexOpt = None) -> None:
     """Remove what killed writers left: temp dirs, generations never made live, a stale pid.
 
     Refused (exit 1, nothing removed) while a build, add or delete holds the index's lock.
+    A FAISS directory's; what a killed writer left in Milvus is undone by the next writer.
     """
     try:
         removed = clear_leftovers(_index_dir(index))

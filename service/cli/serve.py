@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from service.cli.console import err, settings_from
 from service.config import Settings
@@ -39,6 +40,16 @@ def serve(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if settings.workers > 1 and settings.store == "milvus":
+        from indexer.store.milvus.location import is_local_file
+
+        if is_local_file(settings.milvus_uri):  # opened by one process at a time
+            err.print(
+                f"[red]error:[/] the Milvus Lite file {escape(settings.milvus_uri)} can be open "
+                "in one process only: serve it with --workers 1, or run `milvus-lite server "
+                "--data-dir FILE --host 127.0.0.1` and set NEWSQA_MILVUS_URI to its address"
+            )
+            raise typer.Exit(2)
     if settings.workers == 1:
         import uvicorn
 

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.errors import IndexCorruptError, IndexMismatchError, NoIndexError
+from indexer.errors import IndexCorruptError, IndexMismatchError, IndexStoreError, NoIndexError
 from service.engine import ArticleNotFoundError, IndexUnavailableError, ModeUnavailableError
 from service.generative.errors import LLMError, LLMNotConfiguredError
 from service.types import InvalidQueryError
@@ -155,7 +155,13 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InvalidQueryError, _invalid_query)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for index_error in (IndexUnavailableError, NoIndexError, IndexCorruptError, IndexMismatchError):
+    for index_error in (
+        IndexUnavailableError,
+        NoIndexError,
+        IndexCorruptError,
+        IndexMismatchError,
+        IndexStoreError,  # a Milvus server that does not answer
+    ):
         app.add_exception_handler(index_error, _index_unavailable)
     app.add_exception_handler(ArticleNotFoundError, _not_found)
     app.add_exception_handler(ModeUnavailableError, _not_implemented)

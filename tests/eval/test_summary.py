@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from eval.summary import aggregate, summarize
+from eval.summary import aggregate, answer_modes, summarize
 
 
 def _row(
@@ -115,3 +117,19 @@ def test_summarize_splits_datasets() -> None:
     assert result["overall"]["metrics"]["exact_match"]["mean"] == 0.5
     assert result["datasets"]["x"]["metrics"]["exact_match"]["mean"] == 1.0
     assert result["datasets"]["y"]["metrics"]["exact_match"]["mean"] == 0.0
+
+
+def test_answer_modes_count_every_call_to_the_llm_and_only_those() -> None:
+    base: dict[str, Any] = {"abstained": False, "confidence": 0.5}
+    rows: list[dict[str, Any]] = [
+        {**base, "mode_used": "extractive", "fallback_reason": None},  # confident reader
+        {**base, "mode_used": "generative", "fallback_reason": "low_confidence"},  # LLM answered
+        {**base, "mode_used": "extractive", "fallback_reason": "upstream_timeout"},  # call failed
+        {**base, "mode_used": "extractive", "fallback_reason": "circuit_open"},  # no call made
+        {**base, "mode_used": "extractive", "fallback_reason": "llm_not_configured"},
+    ]
+    modes = answer_modes(rows)
+    assert modes["mode_used"] == {"extractive": 4, "generative": 1}
+    assert modes["llm_called"] == 2
+    assert modes["llm_called_share"] == pytest.approx(2 / 5)
+    assert answer_modes([])["llm_called_share"] is None

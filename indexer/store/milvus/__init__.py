@@ -1,0 +1,1 @@
+"""The index on Milvus (a server, Zilliz Cloud or a Milvus Lite file), behind IndexReader."""
