@@ -53,26 +53,32 @@ class Written:
     tagged: int = 0  # distinct chunk texts whose sentences were tagged now
 
 
-def write_generation(
-    index_dir: Path,
-    records: dict[str, ArticleRecord],
-    previous: Store | None,
-    config: IndexConfig,
-    embedders: LazyEmbedder,
-    *,
-    fingerprint: str | None,
-    progress: bool,
-    incremental: bool,
-    clock: Stopwatch,
-    prior: dict[str, ArticleRecord] | None = None,
-    analyzer: SentenceAnalyzer | None = None,
-) -> Written:
-    """Write `records` (duplicate groups resolved) as a new generation and make it live.
+@dataclass(frozen=True)
+class WriteJob:
+    """One planned write, whatever the store: the records to publish as the next generation
+    (duplicate groups resolved) and how to make it.
 
     `prior` is the live generation's records where the caller has read them already.
     `analyzer` tags the sentences where `config.sentence_analysis` asks for it; one is loaded
-    for this write where none is given.
+    for the write where none is given.
     """
+
+    records: dict[str, ArticleRecord]
+    config: IndexConfig
+    embedders: LazyEmbedder
+    fingerprint: str | None
+    progress: bool
+    incremental: bool
+    clock: Stopwatch
+    prior: dict[str, ArticleRecord] | None = None
+    analyzer: SentenceAnalyzer | None = None
+
+
+def write_generation(index_dir: Path, job: WriteJob, previous: Store | None) -> Written:
+    """Write `job`'s records as a new generation in `index_dir` and make it live."""
+    records, config, embedders, clock = job.records, job.config, job.embedders, job.clock
+    prior, analyzer, progress = job.prior, job.analyzer, job.progress
+    incremental, fingerprint = job.incremental, job.fingerprint
     reusable = previous is not None and previous.manifest.embedding_model == embedders.model_name
     same_chunking = (
         reusable and previous is not None and previous.manifest.chunking == (config.chunking())
