@@ -35,7 +35,7 @@ from indexer.store.schema import ArticleRecord
 from indexer.store.writer import StoreWriter
 from indexer.text.analysis import SentenceAnalyzer, encode, load_analyzer
 from indexer.timing import Stopwatch
-from indexer.types import Chunk
+from indexer.types import Article, Chunk
 
 ANALYSIS_BATCH_CHUNKS = 64  # chunk texts tagged per call: drives the progress bar
 
@@ -74,6 +74,23 @@ class WriteJob:
     analyzer: SentenceAnalyzer | None = None
 
 
+def canonical_and_kept(
+    records: dict[str, ArticleRecord], prior: dict[str, ArticleRecord], same_chunking: bool
+) -> tuple[list[Article], set[str]]:
+    """The articles to index (each duplicate group's canonical one), and the ids of those whose
+    chunks the live generation already holds unchanged (same text, same chunking, canonical)."""
+    canonical = [r.article for r in records.values() if r.canonical_id is None]
+    kept = {
+        a.id
+        for a in canonical
+        if same_chunking
+        and (old := prior.get(a.id)) is not None
+        and old.canonical_id is None
+        and old.article.content_hash == a.content_hash
+    }
+    return canonical, kept
+
+
 def write_generation(index_dir: Path, job: WriteJob, previous: Store | None) -> Written:
     """Write `job`'s records as a new generation in `index_dir` and make it live."""
     records, config, embedders, clock = job.records, job.config, job.embedders, job.clock
@@ -91,15 +108,7 @@ def write_generation(index_dir: Path, job: WriteJob, previous: Store | None) -> 
             if prior is None:
                 prior = {r.article.id: r for r in previous.article_records()}
             old_by_text = previous.positions_by_text()
-    canonical = [r.article for r in records.values() if r.canonical_id is None]
-    kept = {
-        a.id
-        for a in canonical
-        if same_chunking
-        and (old := prior.get(a.id)) is not None
-        and old.canonical_id is None
-        and old.article.content_hash == a.content_hash
-    }
+    canonical, kept = canonical_and_kept(records, prior, same_chunking)
     delta = incremental and same_chunking and previous is not None
     with clock("chunking"):
         fresh_articles = [a for a in canonical if a.id not in kept]

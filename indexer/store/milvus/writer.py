@@ -20,7 +20,7 @@ from typing import Any
 from indexer.config import IndexConfig
 from indexer.hashing import text_sha256
 from indexer.pipeline.embed import LazyEmbedder, chunk_articles, embed_texts
-from indexer.pipeline.write import WriteJob, Written
+from indexer.pipeline.write import WriteJob, Written, canonical_and_kept
 from indexer.progress import ProgressBar
 from indexer.store.manifest import Counts, Manifest, generation_name
 from indexer.store.milvus.catalog import Catalog
@@ -67,15 +67,7 @@ def write_generation(
             prior = {}
         elif prior is None:
             prior = {r.article.id: r for r in reuse.article_records()}
-    canonical = [r.article for r in records.values() if r.canonical_id is None]
-    kept = {
-        a.id
-        for a in canonical
-        if same_chunking
-        and (old := prior.get(a.id)) is not None
-        and old.canonical_id is None
-        and old.article.content_hash == a.content_hash
-    }
+    canonical, kept = canonical_and_kept(records, prior, same_chunking)
     delta = (
         incremental
         and same_chunking
