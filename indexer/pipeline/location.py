@@ -18,13 +18,9 @@ from indexer.protocols import IndexReader
 from indexer.store.manifest import Manifest
 
 if TYPE_CHECKING:
-    from indexer.config import IndexConfig
-    from indexer.pipeline.embed import LazyEmbedder
-    from indexer.pipeline.write import Written
+    from indexer.pipeline.write import WriteJob, Written
     from indexer.store.reader import Store
     from indexer.store.schema import ArticleRecord
-    from indexer.text.analysis import SentenceAnalyzer
-    from indexer.timing import Stopwatch
 
 
 class LiveGeneration(Protocol):
@@ -69,20 +65,7 @@ class IndexLocation(Protocol[LiveT]):
         """The live generation, for building the next (NoIndexError before the first)."""
         ...
 
-    def write_generation(
-        self,
-        records: dict[str, ArticleRecord],
-        previous: LiveT | None,
-        config: IndexConfig,
-        embedders: LazyEmbedder,
-        *,
-        fingerprint: str | None,
-        progress: bool,
-        incremental: bool,
-        clock: Stopwatch,
-        prior: dict[str, ArticleRecord] | None = None,
-        analyzer: SentenceAnalyzer | None = None,
-    ) -> Written:
+    def write_generation(self, job: WriteJob, previous: LiveT | None) -> Written:
         """Writes the planned records as the next generation and publishes it atomically."""
         ...
 
@@ -126,35 +109,10 @@ class FaissLocation:
 
         return open_index(self.index_dir)
 
-    def write_generation(
-        self,
-        records: dict[str, ArticleRecord],
-        previous: Store | None,
-        config: IndexConfig,
-        embedders: LazyEmbedder,
-        *,
-        fingerprint: str | None,
-        progress: bool,
-        incremental: bool,
-        clock: Stopwatch,
-        prior: dict[str, ArticleRecord] | None = None,
-        analyzer: SentenceAnalyzer | None = None,
-    ) -> Written:
+    def write_generation(self, job: WriteJob, previous: Store | None) -> Written:
         from indexer.pipeline.write import write_generation
 
-        return write_generation(
-            self.index_dir,
-            records,
-            previous,
-            config,
-            embedders,
-            fingerprint=fingerprint,
-            progress=progress,
-            incremental=incremental,
-            clock=clock,
-            prior=prior,
-            analyzer=analyzer,
-        )
+        return write_generation(self.index_dir, job, previous)
 
     def disk_bytes(self) -> int | None:
         from indexer.store.generations import disk_size

@@ -23,6 +23,7 @@ from indexer.pipeline.embed import ChunkingEmbedder, LazyEmbedder
 from indexer.pipeline.location import IndexLocation, LiveGeneration, as_location
 from indexer.pipeline.plan import Plan, UpdateSummary, resolve_groups
 from indexer.pipeline.status import input_fingerprint
+from indexer.pipeline.write import WriteJob
 from indexer.store.manifest import Manifest
 from indexer.text.analysis import SentenceAnalyzer
 from indexer.timing import Stopwatch
@@ -271,9 +272,8 @@ def _write(
 ) -> UpdateSummary:
     """Resolve duplicate groups, write and publish the plan, and sum up."""
     resolve_groups(plan.records)
-    written = call.location.write_generation(
+    job = WriteJob(
         plan.records,
-        previous,
         call.config,
         call.embedders,
         fingerprint=fingerprint,
@@ -283,6 +283,7 @@ def _write(
         prior=plan.prior if previous is not None else None,
         analyzer=call.analyzer,
     )
+    written = call.location.write_generation(job, previous)
     return plan.summary(call.started, written.generation, written)
 
 

@@ -35,7 +35,7 @@ from indexer.store.schema import ArticleRecord
 from indexer.store.writer import StoreWriter
 from indexer.text.analysis import SentenceAnalyzer, encode, load_analyzer
 from indexer.timing import Stopwatch
-from indexer.types import Chunk
+from indexer.types import Article, Chunk
 
 ANALYSIS_BATCH_CHUNKS = 64  # chunk texts tagged per call: drives the progress bar
 
@@ -53,26 +53,49 @@ class Written:
     tagged: int = 0  # distinct chunk texts whose sentences were tagged now
 
 
-def write_generation(
-    index_dir: Path,
-    records: dict[str, ArticleRecord],
-    previous: Store | None,
-    config: IndexConfig,
-    embedders: LazyEmbedder,
-    *,
-    fingerprint: str | None,
-    progress: bool,
-    incremental: bool,
-    clock: Stopwatch,
-    prior: dict[str, ArticleRecord] | None = None,
-    analyzer: SentenceAnalyzer | None = None,
-) -> Written:
-    """Write `records` (duplicate groups resolved) as a new generation and make it live.
+@dataclass(frozen=True)
+class WriteJob:
+    """One planned write, whatever the store: the records to publish as the next generation
+    (duplicate groups resolved) and how to make it.
 
     `prior` is the live generation's records where the caller has read them already.
     `analyzer` tags the sentences where `config.sentence_analysis` asks for it; one is loaded
-    for this write where none is given.
+    for the write where none is given.
     """
+
+    records: dict[str, ArticleRecord]
+    config: IndexConfig
+    embedders: LazyEmbedder
+    fingerprint: str | None
+    progress: bool
+    incremental: bool
+    clock: Stopwatch
+    prior: dict[str, ArticleRecord] | None = None
+    analyzer: SentenceAnalyzer | None = None
+
+
+def canonical_and_kept(
+    records: dict[str, ArticleRecord], prior: dict[str, ArticleRecord], same_chunking: bool
+) -> tuple[list[Article], set[str]]:
+    """The articles to index (each duplicate group's canonical one), and the ids of those whose
+    chunks the live generation already holds unchanged (same text, same chunking, canonical)."""
+    canonical = [r.article for r in records.values() if r.canonical_id is None]
+    kept = {
+        a.id
+        for a in canonical
+        if same_chunking
+        and (old := prior.get(a.id)) is not None
+        and old.canonical_id is None
+        and old.article.content_hash == a.content_hash
+    }
+    return canonical, kept
+
+
+def write_generation(index_dir: Path, job: WriteJob, previous: Store | None) -> Written:
+    """Write `job`'s records as a new generation in `index_dir` and make it live."""
+    records, config, embedders, clock = job.records, job.config, job.embedders, job.clock
+    prior, analyzer, progress = job.prior, job.analyzer, job.progress
+    incremental, fingerprint = job.incremental, job.fingerprint
     reusable = previous is not None and previous.manifest.embedding_model == embedders.model_name
     same_chunking = (
         reusable and previous is not None and previous.manifest.chunking == (config.chunking())
@@ -85,15 +108,7 @@ def write_generation(
             if prior is None:
                 prior = {r.article.id: r for r in previous.article_records()}
             old_by_text = previous.positions_by_text()
-    canonical = [r.article for r in records.values() if r.canonical_id is None]
-    kept = {
-        a.id
-        for a in canonical
-        if same_chunking
-        and (old := prior.get(a.id)) is not None
-        and old.canonical_id is None
-        and old.article.content_hash == a.content_hash
-    }
+    canonical, kept = canonical_and_kept(records, prior, same_chunking)
     delta = incremental and same_chunking and previous is not None
     with clock("chunking"):
         fresh_articles = [a for a in canonical if a.id not in kept]

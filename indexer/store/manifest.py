@@ -97,3 +97,29 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
     return versions
+
+
+class ManifestFacts:
+    """The IndexReader properties a generation's manifest answers, for every store's reader."""
+
+    manifest: Manifest
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    @property
+    def embedding_model(self) -> str:
+        return self.manifest.embedding_model
+
+    @property
+    def dimension(self) -> int:
+        return self.manifest.dimension
+
+    @property
+    def chunk_count(self) -> int:
+        return self.manifest.counts.chunks
+
+    @property
+    def article_count(self) -> int:
+        return self.manifest.counts.indexed_articles

@@ -19,7 +19,13 @@ from indexer.protocols import FloatMatrix
 from indexer.store.chunk_filter import ChunkFilter
 from indexer.store.generations import current_generation_dir
 from indexer.store.keyword import WARM_TERM_WORDS, KeywordIndex
-from indexer.store.manifest import MANIFEST_NAME, Manifest, read_manifest, verify_checksums
+from indexer.store.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    ManifestFacts,
+    read_manifest,
+    verify_checksums,
+)
 from indexer.store.read_pool import ReadPool
 from indexer.store.schema import (
     ARTICLE_COLUMNS,
@@ -84,7 +90,7 @@ def open_index(
     return Store(gen_dir, manifest)
 
 
-class Store:
+class Store(ManifestFacts):
     """An opened, immutable generation (implements IndexReader); safe for concurrent reads."""
 
     def __init__(self, gen_dir: Path, manifest: Manifest) -> None:
@@ -107,27 +113,6 @@ class Store:
             # A refused generation keeps no file open: a server retries one every minute.
             self.close()
             raise
-
-    # --- IndexReader properties
-    @property
-    def version(self) -> str:
-        return self.manifest.version
-
-    @property
-    def embedding_model(self) -> str:
-        return self.manifest.embedding_model
-
-    @property
-    def dimension(self) -> int:
-        return self.manifest.dimension
-
-    @property
-    def chunk_count(self) -> int:
-        return self.manifest.counts.chunks
-
-    @property
-    def article_count(self) -> int:
-        return self.manifest.counts.indexed_articles
 
     # --- loading
     def _check_counts(self) -> None:

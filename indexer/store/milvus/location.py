@@ -19,23 +19,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from indexer.config import IndexConfig
 from indexer.errors import (
     IndexCorruptError,
     IndexMismatchError,
     IndexStoreError,
     NoIndexError,
 )
-from indexer.pipeline.embed import LazyEmbedder
-from indexer.pipeline.write import Written
+from indexer.pipeline.write import WriteJob, Written
 from indexer.store.milvus.catalog import Catalog
 from indexer.store.milvus.reader import MilvusGeneration
 from indexer.store.milvus.rows import CollectionSettings
 from indexer.store.milvus.schema import Names
 from indexer.store.milvus.writer import write_generation
-from indexer.store.schema import ArticleRecord
-from indexer.text.analysis import SentenceAnalyzer
-from indexer.timing import Stopwatch
 
 log = logging.getLogger(__name__)
 # pymilvus serves a Milvus Lite file from one in-process server per path, shared by every client
@@ -161,34 +156,8 @@ class MilvusLocation:
             self.catalog().clean_leftovers()
             yield
 
-    def write_generation(
-        self,
-        records: dict[str, ArticleRecord],
-        previous: MilvusGeneration | None,
-        config: IndexConfig,
-        embedders: LazyEmbedder,
-        *,
-        fingerprint: str | None,
-        progress: bool,
-        incremental: bool,
-        clock: Stopwatch,
-        prior: dict[str, ArticleRecord] | None = None,
-        analyzer: SentenceAnalyzer | None = None,
-    ) -> Written:
-        return write_generation(
-            self.catalog(),
-            self.settings,
-            records,
-            previous,
-            config,
-            embedders,
-            fingerprint=fingerprint,
-            progress=progress,
-            incremental=incremental,
-            clock=clock,
-            prior=prior,
-            analyzer=analyzer,
-        )
+    def write_generation(self, job: WriteJob, previous: MilvusGeneration | None) -> Written:
+        return write_generation(self.catalog(), self.settings, job, previous)
 
     def disk_bytes(self) -> int | None:
         """The Lite file's size (every generation it keeps); None for a server."""

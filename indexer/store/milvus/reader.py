@@ -17,7 +17,7 @@ import numpy as np
 
 from indexer.protocols import FloatMatrix
 from indexer.store.keyword import keyword_terms
-from indexer.store.manifest import Manifest
+from indexer.store.manifest import Manifest, ManifestFacts
 from indexer.store.milvus.catalog import Published
 from indexer.store.milvus.filters import one_of, quote, search_filter, visible
 from indexer.store.milvus.schema import (
@@ -46,7 +46,7 @@ def vector_search_params(index_type: str, k: int) -> dict[str, Any]:
     return {}
 
 
-class MilvusGeneration:
+class MilvusGeneration(ManifestFacts):
     """An opened generation of a Milvus deployment; thread-safe (one shared MilvusClient)."""
 
     def __init__(self, client: Any, names: Names, published: Published) -> None:
@@ -58,27 +58,6 @@ class MilvusGeneration:
         self._visible = visible(published.generation)
         self._vector_index = self.manifest.faiss_type.removeprefix("milvus:")
         self._closed = False
-
-    # --- IndexReader properties
-    @property
-    def version(self) -> str:
-        return self.manifest.version
-
-    @property
-    def embedding_model(self) -> str:
-        return self.manifest.embedding_model
-
-    @property
-    def dimension(self) -> int:
-        return self.manifest.dimension
-
-    @property
-    def chunk_count(self) -> int:
-        return self.manifest.counts.chunks
-
-    @property
-    def article_count(self) -> int:
-        return self.manifest.counts.indexed_articles
 
     def prepare_for_queries(self) -> None:
         """Makes sure Milvus holds both collections loaded (once per client); idempotent."""

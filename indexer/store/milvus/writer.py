@@ -20,7 +20,7 @@ from typing import Any
 from indexer.config import IndexConfig
 from indexer.hashing import text_sha256
 from indexer.pipeline.embed import LazyEmbedder, chunk_articles, embed_texts
-from indexer.pipeline.write import Written
+from indexer.pipeline.write import WriteJob, Written, canonical_and_kept
 from indexer.progress import ProgressBar
 from indexer.store.manifest import Counts, Manifest, generation_name
 from indexer.store.milvus.catalog import Catalog
@@ -46,25 +46,12 @@ __all__ = ["CollectionSettings", "write_generation"]
 
 
 def write_generation(
-    catalog: Catalog,
-    settings: CollectionSettings,
-    records: dict[str, ArticleRecord],
-    previous: MilvusGeneration | None,
-    config: IndexConfig,
-    embedders: LazyEmbedder,
-    *,
-    fingerprint: str | None,
-    progress: bool,
-    incremental: bool,
-    clock: Stopwatch,
-    prior: dict[str, ArticleRecord] | None = None,
-    analyzer: SentenceAnalyzer | None = None,
+    catalog: Catalog, settings: CollectionSettings, job: WriteJob, previous: MilvusGeneration | None
 ) -> Written:
-    """Write `records` (duplicate groups resolved) as the next generation and publish it.
-
-    `analyzer` tags the sentences where `config.sentence_analysis` asks for it; one is loaded
-    for this write where none is given.
-    """
+    """Write `job`'s records as the next generation in Milvus and publish it."""
+    records, config, embedders, clock = job.records, job.config, job.embedders, job.clock
+    prior, analyzer, progress = job.prior, job.analyzer, job.progress
+    incremental, fingerprint = job.incremental, job.fingerprint
     if not config.sentence_analysis:
         analyzer = None
     elif analyzer is None:  # one loaded (~1 s) is this write's own
@@ -80,15 +67,7 @@ def write_generation(
             prior = {}
         elif prior is None:
             prior = {r.article.id: r for r in reuse.article_records()}
-    canonical = [r.article for r in records.values() if r.canonical_id is None]
-    kept = {
-        a.id
-        for a in canonical
-        if same_chunking
-        and (old := prior.get(a.id)) is not None
-        and old.canonical_id is None
-        and old.article.content_hash == a.content_hash
-    }
+    canonical, kept = canonical_and_kept(records, prior, same_chunking)
     delta = (
         incremental
         and same_chunking
