@@ -24,9 +24,15 @@ from indexer.store.schema import FAISS_NAME, VECTORS_NAME
 
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
-HNSW_EF_SEARCH = 128  # `newsqa bench scale` sweeps the alternatives (64 to 1024)
+# The cheapest efSearch that keeps recall@10 >= 0.95 at 1M vectors (`newsqa bench scale`,
+# bench/results/scale.json, hnsw32_sq8): 128 gave .877 there (.991 at 100k), 256 .944, 512 .970
+# at p95 3.9 ms; at 100k 512 costs 2.5 ms of CPU a query against exact search's 12.
+HNSW_EF_SEARCH = 512
 # NEWSQA_FAISS_INDEX_TYPE=auto: exact search below this many chunks; from there HNSW over 8-bit
-# scalar-quantised vectors (a quarter of float32's memory); `newsqa bench scale` measures both.
+# scalar-quantised vectors (a quarter of float32's memory). Measured (scale.json and
+# scale_store_exact.json): exact search costs 12 ms of CPU a query at 100k, as much as the rest
+# of an answer, and 105 ms at 1M; below 100k the graph's price, a rebuild with every generation
+# (90 s at 100k on two cores), outweighs what it saves a query.
 AUTO_APPROXIMATE_FROM = 100_000
 IVF_MIN_TRAIN_PER_LIST = 39  # faiss warns below this many training points per list
 # faiss ships stubs that lag its SWIG API (keyword SearchParameters, SearchParametersHNSW).

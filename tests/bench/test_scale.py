@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 from pathlib import Path
 
 import numpy as np
@@ -42,17 +43,22 @@ def test_a_toy_run_measures_every_kind_of_index(
     np.save(work / "queries.npy", embedder.embed_documents(texts))  # no second model load
     result = run_scale_benchmark(
         small_index, questions, work, sizes=[3000],
-        indexes=["flat", "hnsw32_sq8", "milvus_lite_hnsw"], queries=len(texts),
+        indexes=["flat", "store_exact", "hnsw32_sq8", "milvus_lite_hnsw"], queries=len(texts),
     )  # fmt: skip
     rows = {row["index"]: row for row in result["results"]}
-    assert set(rows) == {"flat", "hnsw32_sq8", "milvus_lite_hnsw"}
+    assert set(rows) == {"flat", "store_exact", "hnsw32_sq8", "milvus_lite_hnsw"}
     for name, row in rows.items():
         assert row["skipped"] is None, (name, row["skipped"])
         assert row["build_s"] > 0 and row["search_rss_mib"] > 10
         for point in row["sweep"]:
             assert 0 <= point["recall_at_10"] <= 1 and 0 < point["p50_ms"] <= point["p95_ms"]
             assert point["cpu_ms"] > 0
-    assert [p["recall_at_10"] for p in rows["flat"]["sweep"]] == [1.0]  # exact is exact
+    for exact in ("flat", "store_exact"):  # exact is exact, the store's float16 pass included
+        assert [p["recall_at_10"] for p in rows[exact]["sweep"]] == [1.0]
+    # Each build reports its own peak, not this process's (the model loaded here): Linux
+    # carries ru_maxrss into children, so a child reading it would report at least ours.
+    ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert all(row["build_peak_rss_mib"] < ours / 2 for row in rows.values()), ours
     assert rows["flat"]["chosen"]["recall_at_10"] >= RECALL_GOAL
     assert result["data"]["dimension"] == 384 and "real chunk vectors" in result["data"]["source"]
     rendered = Console(width=160, record=True)
