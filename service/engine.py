@@ -313,7 +313,7 @@ class QAEngine:
         started = time.perf_counter()
         with self.lease() as generation:
             hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
-            retrieved = Retrieved(tuple(hits), generation.version, as_of, filters, top_k)
+            retrieved = Retrieved(tuple(hits), generation.version, as_of)
             return self._read(generation, question, retrieved, started)
 
     def retrieve(
@@ -328,7 +328,7 @@ class QAEngine:
         _check_top_k(top_k)
         with self.lease() as generation:
             hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
-            return Retrieved(tuple(hits), generation.version, as_of, filters, top_k)
+            return Retrieved(tuple(hits), generation.version, as_of)
 
     def read(self, question: str, retrieved: Retrieved) -> AskResult:
         """The extractive answer from passages retrieved already (`retrieve`)."""
@@ -348,7 +348,6 @@ class QAEngine:
             question,
             generation.with_analysis(retrieved.hits),
             as_of=retrieved.as_of,
-            search=generation.follow_up(retrieved),
             outlets=generation.outlets.mentioned,
         )
         return AskResult(

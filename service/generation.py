@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from indexer.protocols import IndexReader
-from service.types import FollowUp, RetrievalHit, Retrieved, Retriever
+from service.types import RetrievalHit, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,3 @@ class ServedGeneration:
         analysis, which search legs leave out (the reader needs it for a few passages only)."""
         chunks = {c.id: c for c in self.index.get_chunks([hit.chunk.id for hit in hits])}
         return [replace(hit, chunk=chunks.get(hit.chunk.id, hit.chunk)) for hit in hits]
-
-    def follow_up(self, retrieved: Retrieved) -> FollowUp:
-        """A search for a reader's second hop, under the first search's date, filters and k."""
-        top_k = retrieved.top_k or max(1, len(retrieved.hits))
-
-        def search(query: str) -> list[RetrievalHit]:
-            found = self.retriever.search(query, top_k, retrieved.filters, as_of=retrieved.as_of)
-            return self.with_analysis(found)
-
-        return search

@@ -45,11 +45,8 @@ class Retrieved:
 
     hits: tuple[RetrievalHit, ...]
     index_version: str
-    # The search it came from, so that a reader's follow-up search (a bridge question's second
-    # hop) runs under the same date and filters, and reading resolves time words against as_of.
+    # The date the search was made as of, so that reading resolves time words against it.
     as_of: date | None = None
-    filters: SearchFilters | None = None
-    top_k: int | None = None
 
 
 Verdict = Literal["yes", "no", "unknown"]
@@ -271,9 +268,6 @@ class Retriever(Protocol):
     ) -> list[RetrievalHit]: ...
 
 
-# A follow-up search the reader may run (a bridge question's second hop): the query in, ranked
-# hits with their stored sentence analysis out, under the first search's filters and as_of.
-FollowUp = Callable[[str], list[RetrievalHit]]
 # The indexed outlets a text names ("the TechCrunch article"): source names as stored.
 OutletsNamed = Callable[[str], frozenset[str]]
 
@@ -281,9 +275,8 @@ OutletsNamed = Callable[[str], frozenset[str]]
 class Reader(Protocol):
     """Turns a question and ranked passages into an answer; the built-in one or a QA model.
 
-    `as_of` is the date the question is asked on ("last week" counts back from it); `search`
-    lets a reader retrieve again for a question that needs two hops; `outlets` says which of
-    the index's outlets a text names.
+    `as_of` is the date the question is asked on ("last week" counts back from it); `outlets`
+    says which of the index's outlets a text names.
     """
 
     def read(
@@ -292,6 +285,5 @@ class Reader(Protocol):
         hits: Sequence[RetrievalHit],
         *,
         as_of: date | None = None,
-        search: FollowUp | None = None,
         outlets: OutletsNamed | None = None,
     ) -> Answer: ...

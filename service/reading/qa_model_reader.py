@@ -11,7 +11,7 @@ from typing import Any
 
 from indexer.text.sentences import split_sentences
 from service.reading.citations import citation_for
-from service.types import Answer, FollowUp, OutletsNamed, RetrievalHit
+from service.types import Answer, OutletsNamed, RetrievalHit
 
 
 class QAModelReader:
@@ -60,10 +60,9 @@ class QAModelReader:
         hits: Sequence[RetrievalHit],
         *,
         as_of: date | None = None,
-        search: FollowUp | None = None,
         outlets: OutletsNamed | None = None,
     ) -> Answer:
-        """The model's best span (as_of, follow-up searches, outlets: unused here)."""
+        """The model's best span (as_of and outlets: unused here)."""
         passages = [hit.chunk for hit in hits[: self._max_passages] if hit.chunk.text.strip()]
         if not passages:
             return Answer(text=None, abstained=True, confidence=0.0)

@@ -51,7 +51,7 @@ from service.reading.terms import question_overlap
 from service.reading.timing import age, date_fit
 from service.reading.verdict import decide, yes_no_question
 from service.reading.word_vectors import WordVectors
-from service.types import Answer, FollowUp, OutletsNamed, RetrievalHit, SentenceVectors
+from service.types import Answer, OutletsNamed, RetrievalHit, SentenceVectors
 
 FEATURES = (
     "dense",  # cosine of the sentence (by default: of its passage) to the question
@@ -144,7 +144,6 @@ class ExtractiveReader:
         hits: Sequence[RetrievalHit],
         *,
         as_of: date | None = None,
-        search: FollowUp | None = None,
         outlets: OutletsNamed | None = None,
     ) -> Answer:
         """A verdict for a yes/no question, else the best span, else an abstention."""
