@@ -93,4 +93,9 @@ def load_word_vectors(model_dir: str | Path) -> WordVectors | None:
             _log.info("%s has no word_embeddings table; no word vectors", weights)
             return None
         table = handle.get_tensor(names[0]).astype(np.float32)
-    return WordVectors(table, Tokenizer.from_file(str(tokenizer_file)))
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    # The model's tokenizer.json pads and truncates every text to 128 pieces for the encoder;
+    # a phrase's vector is the mean of its own pieces only, so both are turned off here.
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return WordVectors(table, tokenizer)
