@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from service.slack.mrkdwn import escape, link, quote, truncate
 from service.types import AskResult, Citation, Passage
@@ -85,7 +85,7 @@ def answer_message(result: AskResult, ref: FeedbackRef, *, question: str | None 
     if result.abstained or not result.answer:
         fallback = NO_ANSWER
         blocks.append(_section(NO_ANSWER))
-        sources = _closest(result.passages)
+        sources = _one_per_article(result.passages)
         footer = [confidence, "closest sources below" if sources else "no close sources"]
         blocks.append(_context(" · ".join(footer)))
         blocks += [_section(_passage_text(passage)) for passage in sources]
@@ -131,7 +131,7 @@ def _sources(result: AskResult) -> list[str]:
     """Each source under the answer: a generative answer's by the [n] its text cites them with
     (one line per passage number), an extractive answer's once per article."""
     if result.mode_used != "generative":
-        return [_citation_text(c) for c in _distinct(result.citations)]
+        return [_citation_text(c) for c in _one_per_article(result.citations)]
     by_marker: dict[int, Citation] = {}
     for citation in result.citations:
         if citation.marker is not None:
@@ -140,23 +140,17 @@ def _sources(result: AskResult) -> list[str]:
     return [f"[{number}] {_citation_text(citation)}" for number, citation in numbered]
 
 
-def _distinct(citations: Sequence[Citation]) -> list[Citation]:
-    seen: set[str] = set()
-    kept = []
-    for citation in citations:
-        if citation.article_id not in seen:
-            seen.add(citation.article_id)
-            kept.append(citation)
-    return kept[:MAX_SOURCES]
+_Source = TypeVar("_Source", Citation, Passage)
 
 
-def _closest(passages: Sequence[Passage]) -> list[Passage]:
+def _one_per_article(sources: Sequence[_Source]) -> list[_Source]:
+    """The first source of each article, in order, at most MAX_SOURCES of them."""
     seen: set[str] = set()
     kept = []
-    for passage in passages:
-        if passage.article_id not in seen:
-            seen.add(passage.article_id)
-            kept.append(passage)
+    for source in sources:
+        if source.article_id not in seen:
+            seen.add(source.article_id)
+            kept.append(source)
     return kept[:MAX_SOURCES]
 
 
