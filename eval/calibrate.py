@@ -33,8 +33,10 @@ from eval.fitting import (
 from eval.hit_cache import HitCache, Search, retrieval_fingerprint
 from eval.splits import select_half
 from service.engine import QAEngine
+from service.reading.asked import read_question
 from service.reading.calibration import CONFIDENCE_FEATURES, DEFAULT_PATH, Calibration
 from service.reading.reader import FEATURES, ExtractiveReader
+from service.reading.topic import TOPIC_FEATURES, describes_entity
 from service.reading.verdict import VERDICT_FEATURES, gather, yes_no_question
 from service.retrieval.outlets import OutletMatcher
 from service.types import OutletsNamed
@@ -108,6 +110,9 @@ class Collected:
         default_factory=dict
     )
     verdicts: dict[str, list[tuple[Question, dict[str, float], bool]]] = field(default_factory=dict)
+    # Questions that describe their answer through outlets' reports: the shared subject's
+    # features, and whether it is right.
+    topics: dict[str, list[tuple[Question, dict[str, float], bool]]] = field(default_factory=dict)
 
 
 def collect(reader: ExtractiveReader, sets: Sets) -> Collected:
@@ -118,6 +123,7 @@ def collect(reader: ExtractiveReader, sets: Sets) -> Collected:
         spans: list[QuestionCandidates] = []
         winners: list[tuple[Question, list[dict[str, float]], list[bool]]] = []
         verdicts: list[tuple[Question, dict[str, float], bool]] = []
+        topics: list[tuple[Question, dict[str, float], bool]] = []
         for q in _progress(questions, name):
             hits = cache.hits(q.question, q.asked_at)
             yes_no = yes_no_question(q.question)
@@ -127,13 +133,20 @@ def collect(reader: ExtractiveReader, sets: Sets) -> Collected:
                     gold = q.answers[0].strip(". ").lower() if q.answers else ""
                     verdicts.append((q, dict(evidence.features), gold == "yes"))
                 continue
-            candidates = reader.candidates(q.question, hits)
+            named = sets.outlets[name](q.question)
+            if describes_entity(q.question, named):
+                reading = reader.topic(q.question, hits, named)
+                if reading is not None:
+                    topics.append((q, reading.features, is_right(reading.text, q)))
+            # Read as /ask reads: with the date the question was asked on (time words, ages).
+            candidates = reader.candidates(read_question(q.question, q.asked_at), hits)
             features = [c.features for c in candidates]
             exact = [metrics.exact_match(c.span.text, q.answers) == 1.0 for c in candidates]
             contains = [is_right(c.span.text, q) for c in candidates]
             spans.append(QuestionCandidates(f"{name}/{q.id}", features, exact))
             winners.append((q, features, contains))
         out.spans[name], out.span_winners[name], out.verdicts[name] = spans, winners, verdicts
+        out.topics[name] = topics
     return out
 
 
@@ -205,17 +218,30 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
                 conf_rows.append(dict(features, p=max(p, 1 - p)))
                 conf_right.append(False)
     verdict_map = fit_confidence(conf_rows, conf_right, VERDICT_CONFIDENCE, isotonic=False)
+    # The seed set is in-sample; every other set's subjects are right or wrong answers (on an
+    # unanswerable set, always wrong).
+    topic_rows = [
+        (features, right)
+        for name, found in collected.topics.items()
+        if name != "newsqa_seed"
+        for _, features, right in found
+    ]
+    topic_map = fit_confidence(
+        [f for f, _ in topic_rows], [r for _, r in topic_rows], TOPIC_FEATURES, isotonic=False
+    )
     counts = {k: len(v) for k, v in collected.span_winners.items()}
+    topic_counts = {k: len(v) for k, v in collected.topics.items() if v}
     return Calibration(
         ranker=ranker,
-        confidence_maps={"span": span_map, "verdict": verdict_map},
+        confidence_maps={"span": span_map, "verdict": verdict_map, "topic": topic_map},
         verdict=verdict,
         fitted_on=(
             f"ranker: {len(realtimeqa)} RealTime QA questions outside the sample and "
             f"{len(seed)} seed questions (x{SEED_WEIGHT}); verdicts: "
             f"{len(verdict_rows)} MultiHop-RAG tuning-half yes/no questions; span confidence: "
-            f"{counts}; retrieved passages; held-out (3-fold) top-1 exact match of the ranker "
-            f"on its RealTime QA questions: {held_out:.3f}"
+            f"{counts}; topic confidence: {topic_counts}; retrieved passages; held-out "
+            f"(3-fold) top-1 exact match of the ranker on its RealTime QA questions: "
+            f"{held_out:.3f}"
         ),
     )
 

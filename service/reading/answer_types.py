@@ -111,7 +111,7 @@ _NUMERIC_TYPES = frozenset(
 _STOP = frozenset(
     _words(
         "a an the in of on at for to with from by as and or is was are were be been did does do "
-        "has had have will would can could said says that who"
+        "has had have will would can could said says that who whose whom which where when"
     )
 )
 _WORD = re.compile(r"[a-z][a-z'\-]*")
@@ -152,7 +152,8 @@ def expected_answer_type(question: str) -> AnswerType:
 # "Which public figure": a person, though a figure alone is a number.
 _PUBLIC_FIGURE = re.compile(
     r"\b(?:public|political|famous|notable|prominent|well-known|historical|religious|sports|"
-    r"iconic|key|world|cultural|royal|business|media) figures?\b"
+    r"iconic|key|world|cultural|royal|business|media|influential|controversial|leading|"
+    r"legendary|beloved|powerful|polarizing|polarising|divisive|senior) figures?\b"
 )
 
 _TIME_WORDS = frozenset(
@@ -191,11 +192,13 @@ def _head_noun(q: str) -> AnswerType | None:
     "what is the chatbot's fee" asks for the fee. "This week" and the like are times the
     question is set in, not what it asks for.
     """
-    for determiners in (rf"(?P<copula>{_WHAT_IS})|which|what|whose", r"this|these"):
+    # "Whose" asks for an owner ("whose album": the artist), never for the thing owned.
+    for determiners in (rf"(?P<copula>{_WHAT_IS})|which|what", r"this|these"):
         for match in re.finditer(rf"\b(?:{determiners})\b", q):
             words = _WORD.findall(q[match.end() : match.end() + 60])[:4]
-            if words and words[0] in _TIME_WORDS and determiners == "this|these":
-                continue
+            first = words[0].removesuffix("'s") if words else ""
+            if first in _TIME_WORDS and determiners == "this|these":
+                continue  # "this week's ceremony" sets the time; it asks for nothing
             owned = match.groupdict().get("copula") is not None
             found = _phrase_type(words, owner_wins=not owned)
             if found is not None:
@@ -223,6 +226,8 @@ def _phrase_type(words: list[str], *, owner_wins: bool) -> AnswerType | None:
             return kind
         if kind is None and found is not None and (word in _PHRASE_ENDS or word.endswith("ed")):
             break  # the noun phrase has ended: "which company announced this week ..."
+        if kind is None and word in _PHRASE_ENDS:
+            break  # "which popular marathon this week": the time, not the thing asked for
         found = kind or found
     return found
 

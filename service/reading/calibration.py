@@ -5,8 +5,8 @@ Both are fitted on dev questions outside the reported samples by `newsqa eval ca
 loads them. The confidence of an answer is the probability that it is right: a logistic model
 over what is known of the winner (its score and margin, how well its sentence matches the
 question, how long the question is), then an isotonic map onto observed accuracy. There is one
-map per kind of answer ("span" for a quoted span, "verdict" for yes/no), since the two are
-right for different reasons.
+map per kind of answer ("span" for a quoted span, "verdict" for yes/no, "topic" for the subject
+several articles share), since each is right for different reasons.
 """
 
 from __future__ import annotations
@@ -99,6 +99,15 @@ class ConfidenceMap:
         )
 
 
+def _default_maps() -> dict[str, ConfidenceMap]:
+    """Hand-set maps per kind, used where no fitted one exists."""
+    return {
+        "span": ConfidenceMap(),
+        "verdict": ConfidenceMap({"p": 1.0}, 0.0),
+        "topic": ConfidenceMap({"spread": 3.0, "margin": 3.0}, -2.5),
+    }
+
+
 @dataclass(frozen=True)
 class VerdictModel:
     """Logistic P(yes) of a yes/no question over what its evidence shows (verdict.py)."""
@@ -123,7 +132,7 @@ class Calibration:
 
     ranker: Ranker = field(default_factory=lambda: LinearRanker(dict(_DEFAULT_WEIGHTS), -5.0))
     confidence_maps: Mapping[str, ConfidenceMap] = field(
-        default_factory=lambda: {"span": ConfidenceMap(), "verdict": ConfidenceMap({"p": 1.0}, 0.0)}
+        default_factory=lambda: dict(_default_maps())
     )
     verdict: VerdictModel = field(default_factory=VerdictModel)
     fitted_on: str = "hand-set defaults"
@@ -159,8 +168,13 @@ class Calibration:
         return self.probability(values, kind)
 
     def probability(self, values: Mapping[str, float], kind: str) -> float:
-        """A kind's confidence map applied to its values (the span map for unknown kinds)."""
-        chosen = self.confidence_maps.get(kind) or self.confidence_maps["span"]
+        """A kind's confidence map applied to its values: the fitted one, else the hand-set
+        one for the kind (a file fitted before the kind existed), else the span map."""
+        chosen = (
+            self.confidence_maps.get(kind)
+            or _default_maps().get(kind)
+            or self.confidence_maps["span"]
+        )
         return chosen.probability(values)
 
     def to_json(self) -> str:

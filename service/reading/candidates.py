@@ -58,6 +58,10 @@ _DATE_PIECES = (
     re.compile(_MONTH),
     re.compile(r"\b(?:1[89]|20)\d\d\b"),
 )
+_AGE_OR_DURATION = re.compile(
+    r"\b(?:aged?\s+(?P<age>\d{1,3})\b|(?P<count>\d{1,3})(?=[\s-]+(?:years?|months?|weeks?|"
+    r"days?|hours?|minutes?)\b))"
+)
 # Capitalised title words before a name, or lower-case ones after a capital: "First lady".
 _TITLE_BEFORE = re.compile(
     r"(?:\b[A-Z][\w.'\u2019-]*\s+(?:[A-Z][\w.'\u2019-]*\s+|(?:lady|minister|secretary|"
@@ -74,7 +78,7 @@ def candidate_spans(
     """Every candidate of one sentence: tagged and pattern spans, their parts and joins."""
     versioned = [(m.start(), m.end()) for m in _VERSIONED.finditer(sentence)]
     base = merge_spans(sentence, tagged, rule_spans(sentence))
-    base = [_whole_words(sentence, s) for s in base]
+    base = [_without_possessive(_whole_words(sentence, s)) for s in base]
     extra = list(_named_things(sentence, versioned, acronyms))
     spans: dict[tuple[int, int], Span] = {}
     for span in base:
@@ -113,6 +117,13 @@ def _whole_words(sentence: str, span: Span) -> Span:
     if kind in NUMERIC:
         kind, origin = AnswerType.NAME, "versioned"
     return Span(start, end, sentence[start:end], kind, span.from_ner, origin)
+
+
+def _without_possessive(span: Span) -> Span:
+    """A name without the possessive the tagger kept: "Tony Hawk's" is "Tony Hawk"."""
+    if span.kind not in PROPER or not span.text.endswith(("'s", "\u2019s")) or len(span.text) < 4:
+        return span
+    return Span(span.start, span.end - 2, span.text[:-2], span.kind, span.from_ner, span.origin)
 
 
 def _alnum(text: str, i: int) -> bool:
@@ -213,10 +224,16 @@ def _number_parts(sentence: str, span: Span) -> Iterable[Span]:
 
 
 def _date_parts(sentence: str, span: Span) -> Iterable[Span]:
+    """A date's month or year; an age's or a duration's number ("119" of "age 119", "10" of
+    "10 years"), which answers "how old" and "how long" where the tagger typed it a date."""
+    for number in _AGE_OR_DURATION.finditer(span.text):
+        group = "age" if number.group("age") else "count"
+        start, end = span.start + number.start(group), span.start + number.end(group)
+        yield Span(start, end, sentence[start:end], AnswerType.NUMBER, span.from_ner, "part")
     for pattern in _DATE_PIECES:
-        match = pattern.search(span.text)
-        if match and match.span() != (0, len(span.text)):
-            start, end = span.start + match.start(), span.start + match.end()
+        piece = pattern.search(span.text)
+        if piece and piece.span() != (0, len(span.text)):
+            start, end = span.start + piece.start(), span.start + piece.end()
             yield Span(start, end, sentence[start:end], span.kind, span.from_ner, "part")
 
 

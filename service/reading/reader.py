@@ -25,7 +25,7 @@ from service.reading.answer_types import AnswerType
 from service.reading.asked import Asked, read_question
 from service.reading.calibration import Calibration, load_calibration
 from service.reading.candidates import candidate_spans
-from service.reading.citations import citation_for
+from service.reading.citations import mention_citations
 from service.reading.context import (
     Candidate,
     Meaning,
@@ -48,7 +48,8 @@ from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.spans import PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import question_overlap
-from service.reading.timing import age, date_fit
+from service.reading.timing import date_fit
+from service.reading.topic import TopicReading, decide_topic, describes_entity, read_topic
 from service.reading.verdict import decide, yes_no_question
 from service.reading.word_vectors import WordVectors
 from service.types import Answer, OutletsNamed, RetrievalHit, SentenceVectors
@@ -81,7 +82,6 @@ FEATURES = (
     "join",  # two names joined by "and"
     "opener",  # capitalised only because it opens its sentence, and tagged as no name
     "date_fit",  # the article is from the period the question's time words mean (timing.py)
-    "age",  # how old the article was when the question was asked
     "numeric_question",  # the question asks for a number, an amount or a share
     "proper",  # the candidate is a name (person, organisation, place, other)
     "head_sim",  # word-vector cosine of the candidate to the noun the question asks about
@@ -146,11 +146,30 @@ class ExtractiveReader:
         as_of: date | None = None,
         outlets: OutletsNamed | None = None,
     ) -> Answer:
-        """A verdict for a yes/no question, else the best span, else an abstention."""
+        """A verdict for a yes/no question; for a question that describes its answer through
+        named outlets' reports, the subject their articles share (topic.py); else the best
+        span; else an abstention."""
         yes_no = yes_no_question(question)
         if yes_no is not None:
             return decide(yes_no, hits, self.calibration, self.abstain_threshold, outlets)
-        return self.answer_from(self.candidates(read_question(question, as_of), hits))
+        asked = read_question(question, as_of)
+        named = outlets(question) if outlets is not None else frozenset()
+        if describes_entity(question, named):
+            shared = decide_topic(
+                self.topic(asked, hits, named), self.calibration, self.abstain_threshold
+            )
+            if not shared.abstained:
+                return shared
+        return self.answer_from(self.candidates(asked, hits))
+
+    def topic(
+        self, question: str | Asked, hits: Sequence[RetrievalHit], outlets_named: frozenset[str]
+    ) -> TopicReading | None:
+        """The name the retrieved articles share, of the kind the question asks for."""
+        asked = question if isinstance(question, Asked) else read_question(question)
+        return read_topic(
+            asked, hits, outlets_named, self._tags, use_stored=self._tagger is not None
+        )
 
     def answer_from(self, candidates: Sequence[Candidate]) -> Answer:
         """The answer for ranked candidates: the best one, or an abstention."""
@@ -161,16 +180,7 @@ class ExtractiveReader:
         confidence = self.calibration.confidence(best.score, second, best.features)
         if confidence < self.abstain_threshold:
             return Answer(text=None, abstained=True, confidence=confidence)
-        citations = tuple(
-            citation_for(
-                sentence.chunk,
-                sentence.start,
-                sentence.end,
-                sentence.start + span.start,
-                sentence.start + span.end,
-            )
-            for sentence, span in list(best.articles.values())[:3]
-        )
+        citations = mention_citations(best.articles.values())
         return Answer(
             text=best.span.text, abstained=False, confidence=confidence, citations=citations
         )
@@ -191,7 +201,6 @@ class ExtractiveReader:
             context = SentenceContext(sentence, rank, words, asked)
             published = sentence.chunk.published_at
             context.shared["date_fit"] = date_fit(published, asked.timeframe, newest)
-            context.shared["age"] = age(published, asked.as_of)
             context.shared["soft"] = meaning.soft(sentence.text)
             context.meaning = meaning
             for span in candidate_spans(sentence.text, tags[rank], asked.acronyms):

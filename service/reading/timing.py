@@ -34,11 +34,3 @@ def date_fit(published: date | None, timeframe: Timeframe | None, newest: date |
     if newest is None:  # "latest": the newest article read is the one meant
         return NEUTRAL
     return math.pow(2.0, -max(0, (newest - published).days) / timeframe.decay_days)
-
-
-def age(published: date | None, as_of: date | None) -> float:
-    """How old the article was when the question was asked: log2(1 + days) / 10, 0..~1.3;
-    1.0 (about three years) where either date is missing."""
-    if published is None or as_of is None:
-        return 1.0
-    return math.log2(1 + max(0, (as_of - published).days)) / 10

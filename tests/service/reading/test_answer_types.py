@@ -38,6 +38,13 @@ from service.reading.answer_types import AnswerType, expected_answer_type
         ("The minister flew where last month for talks?", AnswerType.PLACE),
         ("Which party cabinet member's remarks drew criticism?", AnswerType.PERSON),
         ("Which company acquired the speech lab Vellum Audio?", AnswerType.ORG),
+        # "Whose" asks for the owner; a clause it opens ends the asked noun phrase.
+        ("Whose debut album topped the streaming charts?", AnswerType.PERSON),
+        ("Which startup, whose founder resigned, cut its staff?", AnswerType.ORG),
+        # A time after the noun, or an owned time before the question, asks for nothing.
+        ("About 8,000 runners took part in which coastal marathon this week?", AnswerType.NAME),
+        ("Before this week's vote, for whom was the last recount held?", AnswerType.PERSON),
+        ("Which influential figure signed the open letter?", AnswerType.PERSON),
         ("Which popular coffee chain closed 200 stores?", AnswerType.ORG),
         ("This streaming service will carry the new cartoon series.", AnswerType.ORG),
         ("Where will the new data centre be built?", AnswerType.PLACE),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from service.reading.answer_types import AnswerType
 from service.reading.candidates import candidate_spans
 from service.reading.features import focus_with_antecedent
-from service.reading.spans import NUMERIC
+from service.reading.spans import NUMERIC, Span, Tagged
 
 
 def _spans(sentence: str, acronyms: tuple[str, ...] = ()) -> dict[str, tuple[AnswerType, str]]:
@@ -43,3 +43,27 @@ def test_a_sentence_that_refers_back_is_about_what_the_one_before_named() -> Non
     # A sentence that does not refer back keeps its own (lack of) focus.
     assert focus_with_antecedent("Ines Calloway builds arms.", before, ("quillfeather",)) == 0.0
     assert focus_with_antecedent(led, "", ("quillfeather",)) == 0.0
+
+
+def test_an_age_or_a_duration_tagged_as_a_date_brings_its_number() -> None:
+    sentence = "Ada Quill retired at age 104 after 12 years at the lab, on May 5."
+    tagged = Tagged(
+        [
+            Span(0, 9, "Ada Quill", AnswerType.PERSON, True),
+            Span(21, 28, "age 104", AnswerType.DATE, True),
+            Span(35, 43, "12 years", AnswerType.DATE, True),
+            Span(59, 64, "May 5", AnswerType.DATE, True),
+        ],
+        [],
+        frozenset(),
+    )
+    spans = {(s.text, s.kind) for s in candidate_spans(sentence, tagged, ())}
+    assert {("104", AnswerType.NUMBER), ("12", AnswerType.NUMBER)} <= spans
+    assert ("5", AnswerType.NUMBER) not in spans  # a day of the month is no count
+
+
+def test_a_name_loses_the_possessive_the_tagger_kept() -> None:
+    sentence = "Mara Ellery's late goal won the final."
+    tagged = Tagged([Span(0, 13, "Mara Ellery's", AnswerType.PERSON, True)], [], frozenset())
+    texts = {s.text for s in candidate_spans(sentence, tagged, ())}
+    assert "Mara Ellery" in texts and "Mara Ellery's" not in texts

@@ -24,6 +24,7 @@ from service.reading.factory import build_reader
 from service.reading.reader import FEATURES, ExtractiveReader, candidate_key
 from service.reading.spans import Tagged
 from service.reading.tagging import EntityTagger
+from service.reading.topic import TOPIC_FEATURES
 from service.reading.verdict import VERDICT_FEATURES
 from service.types import Answer, RetrievalHit
 from tests.service.conftest import article_texts, make_hits
@@ -190,6 +191,10 @@ def test_calibration_round_trip_and_monotone_confidence() -> None:
         verdict.probability({"p": 0.9})
     )
     assert again.probability({"top": 0.9}, "other") == span.probability({"top": 0.9})
+    # A file fitted before a kind existed gets that kind's hand-set map, not the span map.
+    shared = {"spread": 1.0, "margin": 1.0}
+    assert again.probability(shared, "topic") == Calibration().probability(shared, "topic")
+    assert again.probability(shared, "topic") != span.probability(shared)
     assert again.verdict.p_yes({"support_min": 1.0}) > again.verdict.p_yes({"support_min": 0.0})
 
 
@@ -197,8 +202,9 @@ def test_committed_calibration_covers_every_feature() -> None:
     assert DEFAULT_PATH.is_file(), "service/reading/calibration.json must be committed"
     calibration = load_calibration()
     assert set(calibration.ranker.features) == set(FEATURES)
-    assert set(calibration.confidence_maps) == {"span", "verdict"}
+    assert set(calibration.confidence_maps) == {"span", "verdict", "topic"}
     assert set(calibration.verdict.weights) == set(VERDICT_FEATURES)
+    assert set(calibration.confidence_maps["topic"].weights) == set(TOPIC_FEATURES)
     for confidence in calibration.confidence_maps.values():
         assert list(confidence.isotonic_x) == sorted(confidence.isotonic_x)
         assert all(0.0 <= y <= 1.0 for y in confidence.isotonic_y)

@@ -37,6 +37,8 @@ from tests.service.slack.conftest import (
 pytestmark = pytest.mark.slow
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
+# "How much did Brightwater raise?": the amount, with or without its unit, as the reader picks.
+BRIGHTWATER_RAISED = frozenset({"30 million dollars", "30 million"})
 
 
 def test_a_mention_is_answered_in_its_thread_with_sources(server: Server) -> None:
@@ -103,10 +105,10 @@ def test_the_slash_command_acknowledges_then_answers_through_response_url(
     assert server.fake.wait_for(lambda: server.fake.responses_to("ask-1"))
     (posted,) = server.fake.responses_to("ask-1")
     assert posted.body["response_type"] == "in_channel"
-    assert posted.body["text"] == "30 million dollars"
+    assert posted.body["text"] in BRIGHTWATER_RAISED
     texts = block_texts(posted.body["blocks"])
     assert texts[0] == "*Q:* How much did Brightwater raise?"  # the channel did not see it
-    assert texts[1] == "*30 million dollars*"
+    assert texts[1] == f"*{posted.body['text']}*"
 
 
 def test_a_slash_command_without_a_question_gets_usage_and_no_answer(server: Server) -> None:
@@ -218,7 +220,7 @@ def test_every_delivery_of_an_event_is_answered_once(server: Server) -> None:
 def test_an_event_first_seen_as_a_retry_is_answered(server: Server) -> None:
     payload = event_callback(mention("How much did Brightwater raise?", channel="C0LATE"))
     assert server.deliver(payload, retry=2).status_code == 200
-    assert only_post(server, "C0LATE").body["text"] == "30 million dollars"
+    assert only_post(server, "C0LATE").body["text"] in BRIGHTWATER_RAISED
 
 
 IGNORED: list[tuple[str, dict[str, Any]]] = [
