@@ -17,6 +17,7 @@ from datetime import date
 
 from indexer.protocols import Embedder, IndexReader
 from indexer.types import SearchFilters
+from service.answering import extractive_answer
 from service.config import Settings
 from service.generation import ServedGeneration
 from service.reading.tagging import EntityTagger
@@ -313,7 +314,7 @@ class QAEngine:
         started = time.perf_counter()
         with self.lease() as generation:
             hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
-            retrieved = Retrieved(tuple(hits), generation.version, as_of)
+            retrieved = Retrieved(tuple(hits), generation.version, as_of, filters)
             return self._read(generation, question, retrieved, started)
 
     def retrieve(
@@ -328,7 +329,7 @@ class QAEngine:
         _check_top_k(top_k)
         with self.lease() as generation:
             hits = generation.retriever.search(question, top_k, filters, as_of=as_of)
-            return Retrieved(tuple(hits), generation.version, as_of)
+            return Retrieved(tuple(hits), generation.version, as_of, filters)
 
     def read(self, question: str, retrieved: Retrieved) -> AskResult:
         """The extractive answer from passages retrieved already (`retrieve`)."""
@@ -344,13 +345,11 @@ class QAEngine:
         retrieved: Retrieved,
         started: float,
     ) -> AskResult:
-        answer = self.reader.read(
-            question,
-            generation.with_analysis(retrieved.hits),
-            as_of=retrieved.as_of,
-            outlets=generation.outlets.mentioned,
+        answer, retrieved, bridge = extractive_answer(
+            self.reader, generation, question, retrieved, self.settings.abstain_threshold
         )
         return AskResult(
+            bridge=bridge,
             answer=answer.text,
             abstained=answer.abstained,
             confidence=min(1.0, max(0.0, answer.confidence)),

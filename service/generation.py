@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from indexer.protocols import IndexReader
-from service.types import RetrievalHit, Retriever
+from service.types import RetrievalHit, Retrieved, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +60,8 @@ class ServedGeneration:
         analysis, which search legs leave out (the reader needs it for a few passages only)."""
         chunks = {c.id: c for c in self.index.get_chunks([hit.chunk.id for hit in hits])}
         return [replace(hit, chunk=chunks.get(hit.chunk.id, hit.chunk)) for hit in hits]
+
+    def search_again(self, retrieved: Retrieved, text: str) -> list[RetrievalHit]:
+        """`text` searched as `retrieved` was: as many hits, its filters, its as_of."""
+        top_k = max(1, len(retrieved.hits))
+        return self.retriever.search(text, top_k, retrieved.filters, as_of=retrieved.as_of)

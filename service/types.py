@@ -47,6 +47,8 @@ class Retrieved:
     index_version: str
     # The date the search was made as of, so that reading resolves time words against it.
     as_of: date | None = None
+    # Its filters, so that a second search (a bridge question's) keeps them.
+    filters: SearchFilters | None = None
 
 
 Verdict = Literal["yes", "no", "unknown"]
@@ -157,6 +159,13 @@ class AskResult(_Result):
         description="For a yes/no question: 'yes' or 'no' (then `answer` says it, and the "
         "citations quote the sentences the verdict rests on), or 'unknown' where the passages "
         "do not say (then the answer is null). Null for every other question.",
+    )
+    bridge: str | None = Field(
+        None,
+        description="For a question about a thing it describes instead of naming ('The lab "
+        "that built Wren: how much did it raise?'): the name a first read found for it. The "
+        "answer is then read from a second search with that name, `passages` are that "
+        "search's, and the last citation is the sentence that gave the name. Null otherwise.",
     )
     mode_used: AnswerMode = Field(description="extractive or generative: who wrote the answer.")
     citations: list[Citation]

@@ -195,14 +195,24 @@ def small_index(
     "brightwater-funding". The source JSONL sits next to it as `articles.jsonl`. Read-only:
     tests that change an index build their own.
     """
+    yield index_of(_SMALL_ARTICLES, tmp_path_factory.mktemp("small_index"), embedder)
+
+
+def index_of(
+    articles: list[dict[str, object]],
+    root: Path,
+    embedder: SentenceTransformerEmbedder,
+    *,
+    chunk_tokens: int = 40,
+) -> Path:
+    """A real index of `articles` (written to root/articles.jsonl) in root/index."""
     import json
 
     from indexer.config import IndexConfig
     from indexer.pipeline.run import build_index
 
-    root = tmp_path_factory.mktemp("small_index")
     source = root / "articles.jsonl"
-    source.write_text("".join(json.dumps(a) + "\n" for a in _SMALL_ARTICLES), encoding="utf-8")
-    config = IndexConfig(chunk_target_tokens=40, chunk_overlap_tokens=8)
+    source.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
+    config = IndexConfig(chunk_target_tokens=chunk_tokens, chunk_overlap_tokens=8)
     build_index([source], root / "index", config, embedder=embedder, progress=False)
-    yield root / "index"
+    return root / "index"

@@ -100,6 +100,18 @@ function answerCard(response) {
     );
     card.append(quote, cite);
   }
+  if (response.bridge) {
+    // A bridge question: say which name the description was read as (its sentence is cited).
+    card.append(
+      el(
+        'p',
+        { class: 'hint bridge' },
+        'Read as a question about ',
+        el('strong', {}, response.bridge),
+        ', the name a first search found for what the question describes.',
+      ),
+    );
+  }
   return card;
 }
 

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.slow
 expect: Any = pytest.importorskip("playwright.sync_api").expect
 
 UNANSWERABLE = "Who is the mayor of Springfield?"
+BRIDGE_QUESTION = "The lab that built Muse Spark: who leads it?"
 LATER_QUESTION = "when was Muse Spark unveiled?"
 ABSTENTION = "The news in this index does not say."
 SEED_OUTLET = "newsqa seed article"  # the only outlet whose briefs name the lab's head
@@ -99,6 +100,16 @@ def test_an_unanswerable_question_says_so_and_shows_the_closest_passages(
     expect(page.locator("#results mark")).to_have_count(0)
     expect(page.locator("#closest li")).to_have_count(3)
     expect(page.locator("#status")).to_have_text(ABSTENTION)
+
+
+def test_a_bridge_question_says_what_it_was_read_as(new_page: NewPage, url: str) -> None:
+    api = httpx.post(f"{url}/ask", json={"question": BRIDGE_QUESTION}, timeout=30).json()
+    assert api["bridge"], f"{BRIDGE_QUESTION!r} is no longer read in two hops: pick another"
+    page = new_page()
+    page.goto(ask_url(url, q=BRIDGE_QUESTION))
+    expect(page.locator("#answer .answer-text")).to_have_text(api["answer"])
+    expect(page.locator("#answer .bridge strong")).to_have_text(api["bridge"])
+    expect(page.locator("#answer .bridge")).to_contain_text("Read as a question about")
 
 
 def test_an_outlet_filter_removes_the_answer(new_page: NewPage, url: str) -> None:
