@@ -194,7 +194,10 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
         more_rows, more_right = _span_confidence_rows(draft, winners, scores)
         rows += more_rows
         right += more_right
-    span_map = fit_confidence(rows, right, CONFIDENCE_FEATURES)
+    # Logistic alone: an isotonic map's few levels put ~15% of the answers on one step (0.28),
+    # so that no threshold could be set between answering all of them and none; the logistic
+    # is smooth and as well calibrated held out (fit-half realtimeqa ECE .046 against .041).
+    span_map = fit_confidence(rows, right, CONFIDENCE_FEATURES, isotonic=False)
 
     verdict_rows = [(f, yes) for q, f, yes in collected.verdicts.get("multihop", [])]
     verdict = fit_verdict(

@@ -4,9 +4,10 @@ Both are fitted on dev questions outside the reported samples by `newsqa eval ca
 (eval/calibrate.py) and committed beside this module as calibration.json; the service only
 loads them. The confidence of an answer is the probability that it is right: a logistic model
 over what is known of the winner (its score and margin, how well its sentence matches the
-question, how long the question is), then an isotonic map onto observed accuracy. There is one
-map per kind of answer ("span" for a quoted span, "verdict" for yes/no, "topic" for the subject
-several articles share), since each is right for different reasons.
+question, how long the question is), with an isotonic map onto observed accuracy where one
+was fitted (the committed maps are logistic only: smooth, so a threshold can fall anywhere).
+There is one map per kind of answer ("span" for a quoted span, "verdict" for yes/no, "topic"
+for the subject several articles share), since each is right for different reasons.
 """
 
 from __future__ import annotations

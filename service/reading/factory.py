@@ -26,7 +26,7 @@ def build_reader(
     spec: str,
     embedder: Embedder,
     *,
-    abstain_threshold: float = 0.25,
+    abstain_threshold: float = 0.27,
     sentence_vectors: SentenceVectors = "passage",
     tagger: EntityTagger | bool | None = True,
 ) -> Reader:

@@ -100,7 +100,7 @@ class ExtractiveReader:
         self,
         embedder: Embedder,
         *,
-        abstain_threshold: float = 0.25,
+        abstain_threshold: float = 0.27,
         calibration: Calibration | None = None,
         tagger: EntityTagger | bool | None = True,
         max_passages: int = 8,
@@ -146,21 +146,23 @@ class ExtractiveReader:
         as_of: date | None = None,
         outlets: OutletsNamed | None = None,
     ) -> Answer:
-        """A verdict for a yes/no question; for a question that describes its answer through
-        named outlets' reports, the subject their articles share (topic.py); else the best
-        span; else an abstention."""
+        """A verdict for a yes/no question; the best span; for a question that describes its
+        answer through several named outlets' reports, the subject their articles share
+        (topic.py) where it is likelier right than the span; else an abstention."""
         yes_no = yes_no_question(question)
         if yes_no is not None:
             return decide(yes_no, hits, self.calibration, self.abstain_threshold, outlets)
         asked = read_question(question, as_of)
         named = outlets(question) if outlets is not None else frozenset()
+        span = self.answer_from(self.candidates(asked, hits))
         if describes_entity(question, named):
             shared = decide_topic(
                 self.topic(asked, hits, named), self.calibration, self.abstain_threshold
             )
-            if not shared.abstained:
+            # Each confidence is calibrated for its kind: the likelier answer wins.
+            if not shared.abstained and (span.abstained or shared.confidence > span.confidence):
                 return shared
-        return self.answer_from(self.candidates(asked, hits))
+        return span
 
     def topic(
         self, question: str | Asked, hits: Sequence[RetrievalHit], outlets_named: frozenset[str]

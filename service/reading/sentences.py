@@ -66,7 +66,11 @@ def keyword_scores(question_terms: frozenset[str], sentences: Sequence[ReadSente
     """idf-weighted share of the question's words each sentence holds (idf over these sentences)."""
     bags = [content_terms(s.text) for s in sentences]
     n = len(sentences)
-    weights = {t: math.log((n + 1) / (0.5 + sum(t in bag for bag in bags))) for t in question_terms}
+    # Sorted: float sums in one order every run (a set's order follows the hash seed, and a
+    # last-digit difference reorders near-tied sentences and moves the fitted trees).
+    weights = {
+        t: math.log((n + 1) / (0.5 + sum(t in bag for bag in bags))) for t in sorted(question_terms)
+    }
     total = sum(weights.values()) or 1.0
     for sentence, bag in zip(sentences, bags, strict=True):
         sentence.keyword = sum(w for t, w in weights.items() if t in bag) / total

@@ -58,6 +58,8 @@ def test_only_long_questions_that_name_outlets_describe_their_answer() -> None:
     assert describes_entity(QUESTION, _named(QUESTION))
     assert not describes_entity("Who founded Kestrel Pay, according to Daily Chip?", OUTLETS)
     assert not describes_entity(QUESTION, frozenset())
+    # One outlet cited ("According to Daily Chip, ...") is a question of one sentence.
+    assert not describes_entity(QUESTION, frozenset({"Daily Chip"}))
 
 
 def test_the_name_most_articles_share_wins_with_its_aliases_joined(
