@@ -48,11 +48,18 @@ class Plan:
     question: str
     mode: AnswerMode
     started: float  # perf_counter at arrival
-    hits: tuple[RetrievalHit, ...]
-    index_version: str
+    retrieved: Retrieved  # with the as_of and filters a fallback reading must keep
     extractive: AskResult | None  # read already (auto mode), or None
     prompt: Prompt | None  # None: no LLM call; `extractive` is the answer
     reason: str | None  # fallback_reason of the answer this plan gives when all goes well
+
+    @property
+    def hits(self) -> tuple[RetrievalHit, ...]:
+        return self.retrieved.hits
+
+    @property
+    def index_version(self) -> str:
+        return self.retrieved.index_version
 
 
 @dataclass(frozen=True)
@@ -140,20 +147,20 @@ class Answerer:
         found, extractive = await self._in_thread(
             self._retrieve, query, top_k=top_k, filters=filters, as_of=as_of, read=reads
         )
-        hits, version = found.hits, found.index_version
+        hits = found.hits
         if extractive is not None:
             if mode == "extractive" or not extractive.abstained:
-                return Plan(question, mode, started, hits, version, extractive, None, None)
+                return Plan(question, mode, started, found, extractive, None, None)
             if self.generator is None:
                 self._observer.fell_back("llm_not_configured")
                 answer = extractive.model_copy(update={"fallback_reason": "llm_not_configured"})
-                return Plan(question, mode, started, hits, version, answer, None, None)
+                return Plan(question, mode, started, found, answer, None, None)
         assert self.generator is not None
         prompt = await self._in_thread(
             self.generator.prompt, question, hits, as_of=as_of or date.today(), history=history
         )
         reason = "low_confidence" if mode == "auto" else None
-        return Plan(question, mode, started, tuple(hits), version, extractive, prompt, reason)
+        return Plan(question, mode, started, found, extractive, prompt, reason)
 
     async def answer(self, plan: Plan) -> AskResult:
         """The plan's answer, from the LLM where it calls for one."""
@@ -208,9 +215,8 @@ class Answerer:
             log.warning("LLM answer failed (%s): %s; answering extractively", exc.reason, exc)
         self._observer.fell_back(exc.reason)
         extractive = plan.extractive
-        if extractive is None:
-            retrieved = Retrieved(plan.hits, plan.index_version)
-            extractive = await self._in_thread(self.engine.read, plan.question, retrieved)
+        if extractive is None:  # read as retrieved: with its as_of and filters
+            extractive = await self._in_thread(self.engine.read, plan.question, plan.retrieved)
         return _timed(extractive.model_copy(update={"fallback_reason": exc.reason}), plan)
 
     def _retrieve(
