@@ -1,5 +1,6 @@
-"""From retrieved passages to the extractive answer, through a bridge where the question
-describes the thing it asks about instead of naming it (service/reading/bridge.py)."""
+"""From retrieved passages to the extractive answer: through a bridge where the question
+describes the thing it asks about instead of naming it (service/reading/bridge.py), through
+one read per option where it compares two (service/reading/comparison.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from functools import partial
 
 from service.generation import ServedGeneration
 from service.reading.bridge import parse_bridge, read_bridged
+from service.reading.comparison import parse_comparison, read_comparison
 from service.types import Answer, Reader, RetrievalHit, Retrieved
 
 
@@ -26,10 +28,15 @@ def extractive_answer(
         analysed, outlets = generation.with_analysis(hits), generation.outlets.mentioned
         return reader.read(text, analysed, as_of=retrieved.as_of, outlets=outlets)
 
+    search = partial(generation.search_again, retrieved)
     bridge = parse_bridge(question)
     if bridge is not None:
-        search = partial(generation.search_again, retrieved)
         bridged = read_bridged(bridge, retrieved.hits, search, read, abstain_threshold)
         if bridged is not None:
             return bridged.answer, replace(retrieved, hits=bridged.hits), bridged.name
+    comparison = parse_comparison(question)
+    if comparison is not None:
+        compared = read_comparison(comparison, search, read, abstain_threshold)
+        if compared is not None:
+            return compared, retrieved, None
     return read(question, retrieved.hits), retrieved, None

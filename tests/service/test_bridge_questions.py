@@ -1,5 +1,5 @@
-"""Bridge questions end to end: a real index of articles written for these tests, the real
-reader, and /ask on a real uvicorn server."""
+"""Bridge and comparison questions end to end: a real index of articles written for these
+tests, the real reader, and /ask on a real uvicorn server."""
 
 from __future__ import annotations
 
@@ -32,6 +32,20 @@ ARTICLES: list[dict[str, object]] = [
         "published_at": "2026-03-20",
         "text": "Halvorsen Labs raised 22 million euros in a round led by Fjord Capital. "
         "The money will pay for a second office in Bergen.",
+    },
+    {
+        "id": "orion-scores",
+        "title": "Lumen Labs reports Orion 2 results",
+        "source": "Example Wire",
+        "published_at": "2026-03-10",
+        "text": "Orion 2 scored 81.4 percent on the MMLU test, its maker Lumen Labs said.",
+    },
+    {
+        "id": "vega-scores",
+        "title": "Corvid AI tests Vega 3",
+        "source": "The Open Ledger",
+        "published_at": "2026-03-12",
+        "text": "Vega 3 scored 77.9 percent on the MMLU test in runs by Corvid AI.",
     },
     {
         "id": "tidewater-round",
@@ -101,3 +115,32 @@ def test_the_api_returns_and_documents_the_bridge(
     assert body["bridge"] == "Halvorsen Labs"
     assert body["answer"].startswith("22 million")
     assert "bridge" in schema["components"]["schemas"]["AskResult"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("question", "winner"),
+    [
+        ("Which scored higher on MMLU, Orion 2 or Vega 3?", "Orion 2"),
+        ("Which scored lower on MMLU, Orion 2 or Vega 3?", "Vega 3"),
+        ("Between Vega 3 and Orion 2, which scored more on MMLU?", "Orion 2"),
+    ],
+)
+def test_a_comparison_reads_both_values_and_names_the_winner(
+    engine: QAEngine, question: str, winner: str
+) -> None:
+    result = engine.ask(question)
+    assert (result.answer, result.abstained, result.bridge) == (winner, False, None)
+    texts = _texts()
+    marked = {texts[c.article_id][c.start : c.end] for c in result.citations}
+    assert marked == {"81.4 percent", "77.9 percent"}  # each value, in its own article
+    quoted = result.citations[0].quote
+    assert winner in quoted  # the winner's value comes first
+
+
+def test_a_comparison_without_both_values_is_read_as_asked(engine: QAEngine) -> None:
+    result = engine.ask("Which scored higher on MMLU, Orion 2 or Zephyrine Nine?")
+    # No value for Zephyrine Nine: no comparison; the span reader's answer (or abstention),
+    # which quotes exactly what its first citation marks.
+    if not result.abstained:
+        first = result.citations[0]
+        assert _texts()[first.article_id][first.start : first.end] == result.answer
