@@ -4,11 +4,13 @@ fallbacks, the key kept out of every output, and /metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,13 @@ from fastapi.testclient import TestClient
 from bench.loopback_llm import Behaviour, LoopbackLLM
 from indexer.embedding.transformer import SentenceTransformerEmbedder
 from indexer.text.tokens import load_encoding
+from indexer.types import SearchFilters
 from service.config import Settings
 from service.engine import QAEngine
 from service.generative.prompt import NO_ANSWER
+from service.generative.wiring import open_answerer
 from service.http.app import create_app
+from service.types import AskResult, Retrieved
 from tests.service.generative.conftest import API_KEY, llm_settings
 from tests.service.http.test_app_support import running_server
 
@@ -262,3 +267,39 @@ def test_the_breaker_state_is_in_metrics_and_an_open_breaker_falls_back_at_once(
     assert second["fallback_reason"] == "circuit_open" and llm.attempts == 1
     assert "newsqa_llm_circuit_state 2.0" in metrics
     assert 'newsqa_llm_fallbacks_total{reason="circuit_open"} 1.0' in metrics
+
+
+def test_the_extractive_fallback_reads_with_the_requests_date_and_filters(
+    corpus_index: Path,
+    embedder: SentenceTransformerEmbedder,
+    loopback: tuple[LoopbackLLM, str],
+    llm: LoopbackLLM,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    llm.default = Behaviour(status=500)
+    settings = llm_settings(loopback[1], index_dir=corpus_index, llm_retries=0)
+    engine = QAEngine(settings, embedder=embedder)
+    engine.warm_up()
+    read_with: list[Retrieved] = []
+    real_read = engine.read
+
+    def spy(question: str, retrieved: Retrieved) -> AskResult:
+        read_with.append(retrieved)
+        return real_read(question, retrieved)
+
+    monkeypatch.setattr(engine, "read", spy)
+    filters = SearchFilters(sources=("newsqa seed article",))
+    asked_on = date(2026, 4, 20)
+
+    async def ask() -> AskResult:
+        async with open_answerer(settings, engine) as answerer:
+            return await answerer.ask(SEED, mode="generative", filters=filters, as_of=asked_on)
+
+    try:
+        result = asyncio.run(ask())
+    finally:
+        engine.close()
+    assert (result.mode_used, result.fallback_reason) == ("extractive", "upstream_unavailable")
+    assert result.answer == "Alexandr Wang"
+    (retrieved,) = read_with  # read once, as retrieved: with the request's date and filters
+    assert (retrieved.as_of, retrieved.filters) == (asked_on, filters)
