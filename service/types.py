@@ -279,6 +279,10 @@ class Retriever(Protocol):
 
 # The indexed outlets a text names ("the TechCrunch article"): source names as stored.
 OutletsNamed = Callable[[str], frozenset[str]]
+# A question read over given passages, and a question searched as the request's first search
+# was: what a question in more than one step (bridges, comparisons) is answered with.
+ReadPassages = Callable[[str, Sequence[RetrievalHit]], Answer]
+SearchAgain = Callable[[str], Sequence[RetrievalHit]]
 
 
 class Reader(Protocol):

@@ -21,10 +21,10 @@ fined X?").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.types import Answer, RetrievalHit
+from service.types import Answer, ReadPassages, RetrievalHit, SearchAgain
 
 _DESCRIPTION = re.compile(
     r"^\s*(?:(?:for|about|as for|regarding|consider|take)\s+)?(?P<description>the\s+"
@@ -93,15 +93,11 @@ class Bridged:
     hits: tuple[RetrievalHit, ...]
 
 
-Read = Callable[[str, Sequence[RetrievalHit]], Answer]
-Search = Callable[[str], Sequence[RetrievalHit]]
-
-
 def read_bridged(
     bridge: BridgeQuestion,
     hits: Sequence[RetrievalHit],
-    search: Search,
-    read: Read,
+    search: SearchAgain,
+    read: ReadPassages,
     abstain_threshold: float,
 ) -> Bridged | None:
     """Both reads in turn, or None where either abstains or together they are not confident

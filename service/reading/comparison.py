@@ -14,10 +14,9 @@ product is below the threshold, the caller reads the question as it was asked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from service.types import Answer, RetrievalHit
+from service.types import Answer, ReadPassages, SearchAgain
 
 _MORE = r"higher|more|better|larger|bigger|greater|longer|faster|most|highest|largest|biggest"
 _LESS = r"lower|less|fewer|worse|smaller|cheaper|shorter|slower|least|lowest|smallest|cheapest"
@@ -92,12 +91,11 @@ def value_of(text: str) -> float | None:
     return value * _SCALES.get(scale, 1.0)
 
 
-Read = Callable[[str, Sequence[RetrievalHit]], Answer]
-Search = Callable[[str], Sequence[RetrievalHit]]
-
-
 def read_comparison(
-    comparison: ComparisonQuestion, search: Search, read: Read, abstain_threshold: float
+    comparison: ComparisonQuestion,
+    search: SearchAgain,
+    read: ReadPassages,
+    abstain_threshold: float,
 ) -> Answer | None:
     """The option whose value wins, with both values' sentences cited; None where the reads
     do not settle it (the caller then reads the question as asked)."""
