@@ -10,7 +10,7 @@ all trees at once).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,18 +52,35 @@ class TreeRanker:
     right: npt.NDArray[np.int64]
     value: Matrix  # (trees, nodes) leaf values
     depth: int  # the deepest leaf
+    _roots: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _flat_feature: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _flat_threshold: Matrix = field(init=False, repr=False, compare=False)
+    _flat_left: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _flat_right: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    _flat_value: Matrix = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Flat copies, node ids offset by tree, so that each level is a few 1-D takes rather
+        # than 2-D fancy indexing (which cost ~1 ms a question over ~60 candidates).
+        trees, width = self.feature.shape
+        offset = (np.arange(trees) * width)[:, None]
+        object.__setattr__(self, "_roots", offset[:, 0].copy())
+        object.__setattr__(self, "_flat_feature", self.feature.ravel())
+        object.__setattr__(self, "_flat_threshold", self.threshold.ravel())
+        object.__setattr__(self, "_flat_left", (self.left + offset).ravel())
+        object.__setattr__(self, "_flat_right", (self.right + offset).ravel())
+        object.__setattr__(self, "_flat_value", self.value.ravel())
 
     def scores(self, matrix: Matrix) -> Matrix:
         """(n,) logits for an (n, len(features)) matrix."""
-        n, trees = matrix.shape[0], self.feature.shape[0]
-        node = np.zeros((n, trees), dtype=np.int64)
-        tree_index = np.arange(trees)[None, :]
-        rows = np.arange(n)[:, None]
+        n, columns = matrix.shape
+        node = np.tile(self._roots, (n, 1))  # (n, trees) flat node ids
+        row_start = (np.arange(n) * columns)[:, None]
+        values = np.ascontiguousarray(matrix).ravel()
         for _ in range(self.depth):
-            feat = self.feature[tree_index, node]
-            go_left = matrix[rows, feat] <= self.threshold[tree_index, node]
-            node = np.where(go_left, self.left[tree_index, node], self.right[tree_index, node])
-        result: Matrix = self.baseline + self.value[tree_index, node].sum(axis=1)
+            go_left = values[row_start + self._flat_feature[node]] <= self._flat_threshold[node]
+            node = np.where(go_left, self._flat_left[node], self._flat_right[node])
+        result: Matrix = self.baseline + self._flat_value[node].sum(axis=1)
         return result
 
     def to_dict(self) -> dict[str, Any]:
