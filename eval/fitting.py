@@ -39,6 +39,9 @@ MONOTONE = {
     "head_sim": 1,
     "date_fit": 1,
     "overlap": -1,
+    "echo": -1,
+    "level_match": 1,
+    "level_clash": -1,
 }
 
 

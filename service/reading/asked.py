@@ -15,8 +15,16 @@ from datetime import date
 
 from indexer.text.stopwords import READER_STOPWORDS
 from service.reading.answer_types import AnswerType, expected_answer_type
+from service.reading.echoes import question_echoes
 from service.reading.features import asks_about_role
-from service.reading.terms import WORD, content_terms, question_words, stem
+from service.reading.places import asked_level
+from service.reading.terms import (
+    IRREGULAR_VERB_FORMS,
+    WORD,
+    content_terms,
+    question_words,
+    stem,
+)
 from service.retrieval.timeframes import Timeframe, resolve_timeframe
 
 # The noun phrase a wh-word governs: "which (European) country", "how many (Christmas) trees",
@@ -136,8 +144,10 @@ class Asked:
     words: frozenset[str]  # every stemmed word, stop words included
     head: frozenset[str]  # stems of the noun phrase the wh-word governs
     head_text: str  # that phrase as written, lower-cased ("household pets")
+    place_level: str | None  # the level of place it names: "country", "state", ... (places.py)
     focus: tuple[str, ...]  # lower-cased named entities and quoted strings of the question
     acronyms: tuple[str, ...]
+    echoes: frozenset[str]  # forms of what it already says: its names' initials, demonyms
     asks_role: bool
     counts: bool  # "how many", "how old": a bare number, no unit
     as_of: date | None = None  # the day the question is asked on
@@ -155,8 +165,10 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         words=question_words(question),
         head=frozenset(stem(w) for w in head_words),
         head_text=" ".join(head_words),
+        place_level=asked_level(" ".join(head_words)),
         focus=focus_names(question),
         acronyms=tuple(dict.fromkeys(m.group().rstrip("s") for m in _ACRONYM.finditer(question))),
+        echoes=question_echoes(question),
         asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),
         counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
         as_of=as_of,
@@ -171,10 +183,63 @@ def asked_head(question: str) -> list[str]:
         return []
     words: list[str] = []
     for word in WORD.findall(match.group(1).lower()):
-        if word in _PHRASE_STOP:
+        if word in _PHRASE_STOP or (words and _ends_noun_phrase(word)):
             break
         words.append(word)
     return words
+
+
+def _ends_noun_phrase(word: str) -> bool:
+    """A verb or adverb after the asked noun: "which food product infected with ...", "which
+    automobile sold for ...", "which agency reportedly ..." (not its first word: "what caused"
+    asks for no noun at all, and a first word is more often an adjective: "highly")."""
+    if word in IRREGULAR_VERB_FORMS or word in _VERB_FORMS:
+        return True
+    if len(word) >= 5 and word.endswith("ed") and not word.endswith("eed"):
+        return True  # "infected", "focused", "raised"; not "breed", "speed"
+    return len(word) > 5 and word.endswith(_ADVERB_ENDINGS)
+
+
+_ADVERB_ENDINGS = ("edly", "ally", "ntly", "ely", "tly")  # not "family", "supply", "anomaly"
+# Irregular past tenses and a few present ones that questions put after the asked noun
+# ("which country went from ..."); forms that are also nouns ("saw", "rose", "set") left out.
+_VERB_FORMS = frozenset(
+    [
+        "went",
+        "said",
+        "says",
+        "got",
+        "gets",
+        "gave",
+        "gives",
+        "came",
+        "comes",
+        "told",
+        "began",
+        "brought",
+        "built",
+        "chose",
+        "drew",
+        "drove",
+        "felt",
+        "fought",
+        "flew",
+        "grew",
+        "kept",
+        "knew",
+        "lost",
+        "met",
+        "sent",
+        "spent",
+        "stood",
+        "struck",
+        "threw",
+        "wrote",
+        "goes",
+        "wants",
+        "ended",
+    ]
+)
 
 
 def focus_names(question: str) -> tuple[str, ...]:

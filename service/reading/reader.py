@@ -44,6 +44,7 @@ from service.reading.features import (
     role_bonus,
     type_fit,
 )
+from service.reading.places import level_features
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.spans import PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
@@ -86,6 +87,9 @@ FEATURES = (
     "proper",  # the candidate is a name (person, organisation, place, other)
     "head_sim",  # word-vector cosine of the candidate to the noun the question asks about
     "soft",  # how near the sentence's words come to each question word, in word vectors
+    "echo",  # the candidate restates the question: its names' initials, a demonym (echoes.py)
+    "level_match",  # a place known at the level the question asks for: country, state (places.py)
+    "level_clash",  # a place known only at other levels: a capital where a country is asked
 )
 # Sentence vectors kept between questions: popular passages come back again and again, and
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
@@ -247,6 +251,10 @@ class ExtractiveReader:
             opener=1.0 if span.origin == "opener" else 0.0,
             proper=1.0 if span.kind in PROPER else 0.0,
             head_sim=context.meaning.head_similarity(span.text) if context.meaning else 0.0,
+            echo=1.0 if key in asked.echoes else 0.0,
+        )
+        features["level_match"], features["level_clash"] = level_features(
+            asked.place_level, span.text
         )
         old = by_key.get(key)
         if old is None or prefer(features, old.features):

@@ -18,6 +18,7 @@ _IRREGULAR = {
     "takes": "take", "became": "become", "becomes": "become", "left": "leave",
     "leaves": "leave", "founded": "found", "founds": "found", "hit": "hit", "hits": "hit",
 }  # fmt: skip
+IRREGULAR_VERB_FORMS = frozenset(_IRREGULAR) - {"hit", "hits", "left", "leaves", "runs", "wins"}
 
 
 # Both are pure and meet the same words and sentences over and over (the passages of popular
@@ -25,7 +26,8 @@ _IRREGULAR = {
 @lru_cache(maxsize=1 << 14)
 def stem(word: str) -> str:
     """A light, deterministic stem: enough to match "raised" with "raise" and "companies"."""
-    word = word.removesuffix("'s").removesuffix("\u2019s")
+    # "Dunkin'" and "companies'" as well as "Musk's": a possessive never changes the word.
+    word = word.removesuffix("'s").removesuffix("\u2019s").rstrip("'\u2019")
     if word in _IRREGULAR:
         return _IRREGULAR[word]
     for suffix, repl in (

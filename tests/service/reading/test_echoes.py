@@ -1,0 +1,73 @@
+"""What a question already says in other forms (echoes.py), and the noun it asks about."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.reading.asked import read_question
+from service.reading.echoes import question_echoes
+from service.reading.terms import stem
+
+
+@pytest.mark.parametrize(
+    ("question", "echo"),
+    [
+        ("What did the World Health Organization list as a threat?", "who"),
+        ("Backlash followed the US Centers for Disease Control and Prevention's change.", "cdc"),
+        ("What did the Department of Homeland Security call the gravest threat?", "dhs"),
+        ("Which unique animal did protesters bring to Chile's presidential palace?", "chilean"),
+        ("Which Australian product did politicians urge consumers to buy?", "australia"),
+        ("What did Iraqi officials say?", "iraq"),
+        ("Which dish did Ukraine's chefs cook?", "ukrainian"),
+        ("What did Canada's premier say?", "canadian"),
+        ("What did Chinese authorities find in imported food?", "china"),
+    ],
+)
+def test_echoes_hold_the_initials_of_names_and_the_people_of_places(
+    question: str, echo: str
+) -> None:
+    assert echo in question_echoes(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "not_echo"),
+    [
+        # One capitalised word has no acronym; initials never bridge other words.
+        ("What did Twitter ban this week?", "t"),
+        ("Which city did the Mayor of London visit, says the BBC?", "mlb"),
+        # Words in lower case are not names.
+        ("Which american city hosted the games?", "america"),
+        # A hyphenated name is not a run of words to take initials of.
+        ("What did Covid-19 Vaccine makers report?", "cv"),
+    ],
+)
+def test_echoes_leave_out_forms_the_question_does_not_name(question: str, not_echo: str) -> None:
+    assert not_echo not in question_echoes(question)
+
+
+def test_an_echo_is_a_feature_of_the_candidate_that_restates_the_question() -> None:
+    asked = read_question("Major backlash followed the US Centers for Disease Control's change.")
+    assert "cdc" in asked.echoes and "guidance" not in asked.echoes
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Chinese authorities found which food product infected with the virus?", "food product"),
+        ("Which type of automobile sold for 8% above sticker price?", "automobile"),
+        ("What is the Transportation Security Administration reportedly seizing?",
+         "transportation security administration"),
+        ("Which dog breed won Best in Show?", "dog breed"),
+        ("Which country went from a 102-day streak to a cluster of cases?", "country"),
+        ("Coffee does not cause which worrying physical anomaly?", "worrying physical anomaly"),
+        ("Which highly infectious disease was eradicated?", "highly infectious disease"),
+        ("Which household pets did the survey count?", "household pets"),
+    ],
+)  # fmt: skip
+def test_the_asked_noun_ends_at_a_verb_or_adverb_after_it(question: str, head: str) -> None:
+    assert read_question(question).head_text == head
+
+
+def test_a_possessive_apostrophe_does_not_change_a_stem() -> None:
+    assert stem("dunkin\u2019") == stem("dunkin") == stem("dunkin's")
+    assert stem("companies'") == stem("companies")
