@@ -58,6 +58,12 @@ def level_features(asked: str | None, text: str) -> tuple[float, float]:
     return 0.0, 1.0 if levels else 0.0
 
 
+def load_gazetteer() -> None:
+    """Builds the tables now (once per process), so that no request waits for them."""
+    _gazetteer()
+    _country_codes()
+
+
 def _key(name: str) -> str:
     # As the reader's candidate_key: lower case, punctuation as spaces, no leading article.
     words = _NON_WORD.sub(" ", name.lower().replace("\u2019", "'")).split()
