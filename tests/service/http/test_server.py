@@ -109,6 +109,10 @@ def test_service_benchmark_measures_a_real_server(index_dir: Path, tmp_path: Pat
     assert result["search_ms"]["n"] == 3 and result["search_ms"]["errors"] == 0
     assert result["ask_ms"]["n"] == 3 and result["ask_ms"]["errors"] == 0
     assert 0 < result["search_ms"]["p50"] <= result["search_ms"]["p95"]
+    # The server's own time is part of what the client waited for.
+    for phase in ("search_ms", "ask_ms"):
+        server = result[phase]["server"]
+        assert server["n"] == 3 and 0 < server["p50"] < result[phase]["p50"]
     assert result["concurrent"]["errors"] == 0
     assert result["concurrent"]["answers_per_s"] > 0
     assert result["rss_mib"] > 50  # the model alone is bigger than this
