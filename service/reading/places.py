@@ -72,7 +72,9 @@ def _key(name: str) -> str:
 
 def _forms(name: str) -> set[str]:
     """A table name and its short forms: "Korea, Republic of" -> also "Korea"; "Congo -
-    Kinshasa" -> also "Congo"; "Myanmar (Burma)" -> also "Myanmar" and "Burma"."""
+    Kinshasa" -> also "Congo"; "Myanmar (Burma)" -> also "Myanmar" and "Burma"; "Wales [Cymru
+    GB-CYM]" -> "Wales"."""
+    name = re.sub(r"\s*\[[^\]]*\]$", "", name)  # "Wales [Cymru GB-CYM]": the local name
     out = {name, name.split(",")[0], name.split(" - ")[0]}
     bracketed = re.match(r"(.+?)\s*\((.+)\)$", name)
     if bracketed:
@@ -112,7 +114,10 @@ def _gazetteer() -> dict[str, frozenset[str]]:
             for form in _forms(name):
                 levels[form].add(level)
     for subdivision in pycountry.subdivisions:
-        if subdivision.type in _STATE_TYPES:
+        # The United Kingdom's own countries ("Scotland") are countries to a question too.
+        level = STATE if subdivision.type in _STATE_TYPES else None
+        level = COUNTRY if subdivision.type == "Country" else level
+        if level is not None:
             for form in _forms(subdivision.name):
-                levels[form].add(STATE)
+                levels[form].add(level)
     return {key: frozenset(value) for key, value in levels.items()}

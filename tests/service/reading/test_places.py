@@ -42,6 +42,8 @@ def test_the_asked_level_is_the_asked_nouns_last_word(question: str, level: str 
         ("South Korea", {COUNTRY}),
         ("the United Kingdom", {COUNTRY}),
         ("Kentucky", {STATE}),
+        ("Scotland", {COUNTRY}),  # the United Kingdom's countries are countries to a question
+        ("Wales", {COUNTRY}),
         ("Ontario", {STATE}),
         ("Georgia", {COUNTRY, STATE}),
         ("Europe", {REGION}),
