@@ -193,7 +193,7 @@ def _ends_noun_phrase(word: str) -> bool:
     """A verb or adverb after the asked noun: "which food product infected with ...", "which
     automobile sold for ...", "which agency reportedly ..." (not its first word: "what caused"
     asks for no noun at all, and a first word is more often an adjective: "highly")."""
-    if word in IRREGULAR_VERB_FORMS or word in _VERB_FORMS:
+    if word in _VERB_FORMS:
         return True
     if len(word) >= 5 and word.endswith("ed") and not word.endswith("eed"):
         return True  # "infected", "focused", "raised"; not "breed", "speed"
@@ -203,43 +203,11 @@ def _ends_noun_phrase(word: str) -> bool:
 _ADVERB_ENDINGS = ("edly", "ally", "ntly", "ely", "tly")  # not "family", "supply", "anomaly"
 # Irregular past tenses and a few present ones that questions put after the asked noun
 # ("which country went from ..."); forms that are also nouns ("saw", "rose", "set") left out.
-_VERB_FORMS = frozenset(
-    [
-        "went",
-        "said",
-        "says",
-        "got",
-        "gets",
-        "gave",
-        "gives",
-        "came",
-        "comes",
-        "told",
-        "began",
-        "brought",
-        "built",
-        "chose",
-        "drew",
-        "drove",
-        "felt",
-        "fought",
-        "flew",
-        "grew",
-        "kept",
-        "knew",
-        "lost",
-        "met",
-        "sent",
-        "spent",
-        "stood",
-        "struck",
-        "threw",
-        "wrote",
-        "goes",
-        "wants",
-        "ended",
-    ]
-)
+_VERB_FORMS = IRREGULAR_VERB_FORMS | {
+    "went", "said", "says", "got", "gets", "gave", "gives", "came", "comes", "told", "began",
+    "brought", "built", "chose", "drew", "drove", "felt", "fought", "flew", "grew", "kept",
+    "knew", "lost", "met", "sent", "spent", "stood", "struck", "threw", "wrote", "goes", "wants",
+}  # fmt: skip
 
 
 def focus_names(question: str) -> tuple[str, ...]:
