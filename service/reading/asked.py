@@ -158,14 +158,15 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
     """Everything the reader needs from a question, computed once."""
     expected = expected_answer_type(question)
     head_words = asked_head(question)
+    head_text = " ".join(head_words)
     return Asked(
         text=question,
         expected=expected,
         terms=content_terms(question),
         words=question_words(question),
         head=frozenset(stem(w) for w in head_words),
-        head_text=" ".join(head_words),
-        place_level=asked_level(" ".join(head_words)),
+        head_text=head_text,
+        place_level=asked_level(head_text),
         focus=focus_names(question),
         acronyms=tuple(dict.fromkeys(m.group().rstrip("s") for m in _ACRONYM.finditer(question))),
         echoes=question_echoes(question),

@@ -8,7 +8,6 @@ words and asked noun, and each candidate's support (articles and sentences that 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,7 +16,7 @@ from service.reading.asked import Asked
 from service.reading.features import SentenceWords, focus_share, focus_with_antecedent
 from service.reading.sentences import ReadSentence
 from service.reading.spans import NUMERIC, Span
-from service.reading.terms import WORD
+from service.reading.terms import WORD, candidate_key
 from service.reading.word_vectors import WordVectors
 
 
@@ -127,14 +126,3 @@ def _whole_word_find(text: str, needle: str) -> int:
             return start
         start = text.find(needle, start + 1)
     return -1
-
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = re.compile(r"[^\w\s]")
-
-
-def candidate_key(text: str) -> str:
-    """What makes two candidate strings one answer: lower case, punctuation as spaces, no
-    articles ("GPT-4o" and "GPT 4o" merge). Eval scores with `eval.metrics`' SQuAD rule."""
-    text = _PUNCT.sub(" ", text.lower().replace("\u2019", "'"))
-    return " ".join(_ARTICLES.sub(" ", text).split())

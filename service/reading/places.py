@@ -14,6 +14,8 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 
+from service.reading.terms import candidate_key
+
 COUNTRY, STATE, CITY, REGION = "country", "state", "city", "region"
 
 # The asked noun's last word says the level: "which African capital city" asks for a city,
@@ -28,7 +30,6 @@ _ASKED_LEVELS = {
 }  # fmt: skip
 # ISO 3166-2 subdivision types that a question calls a state or province.
 _STATE_TYPES = frozenset({"State", "Province", "Territory", "Federal district"})
-_NON_WORD = re.compile(r"[^\w]+")
 
 
 def asked_level(head_text: str) -> str | None:
@@ -40,7 +41,7 @@ def asked_level(head_text: str) -> str | None:
 def place_levels(text: str) -> frozenset[str]:
     """The levels a candidate is known at (empty if none): by its name, or, written in capitals,
     by its ISO country code ("US", "USA"; not "us" nor "It")."""
-    key = _key(text)
+    key = candidate_key(text)
     levels = _gazetteer().get(key, frozenset())
     letters = text.removeprefix("the ").removeprefix("The ")
     if letters.isalpha() and letters.isupper() and key in _country_codes():
@@ -64,12 +65,6 @@ def load_gazetteer() -> None:
     _country_codes()
 
 
-def _key(name: str) -> str:
-    # As the reader's candidate_key: lower case, punctuation as spaces, no leading article.
-    words = _NON_WORD.sub(" ", name.lower().replace("\u2019", "'")).split()
-    return " ".join(w for w in words if w not in {"a", "an", "the"})
-
-
 def _forms(name: str) -> set[str]:
     """A table name and its short forms: "Korea, Republic of" -> also "Korea"; "Congo -
     Kinshasa" -> also "Congo"; "Myanmar (Burma)" -> also "Myanmar" and "Burma"; "Wales [Cymru
@@ -79,7 +74,7 @@ def _forms(name: str) -> set[str]:
     bracketed = re.match(r"(.+?)\s*\((.+)\)$", name)
     if bracketed:
         out.update(bracketed.groups())
-    return {k for k in map(_key, out) if k}
+    return {k for k in map(candidate_key, out) if k}
 
 
 @lru_cache(maxsize=1)

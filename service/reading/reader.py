@@ -30,7 +30,6 @@ from service.reading.context import (
     Candidate,
     Meaning,
     SentenceContext,
-    candidate_key,
     count_support,
     prefer,
 )
@@ -48,7 +47,7 @@ from service.reading.places import level_features, load_gazetteer
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.spans import PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
-from service.reading.terms import question_overlap
+from service.reading.terms import candidate_key, question_overlap
 from service.reading.timing import date_fit
 from service.reading.topic import TopicReading, decide_topic, describes_entity, read_topic
 from service.reading.verdict import decide, yes_no_question

@@ -65,3 +65,14 @@ def question_overlap(span_text: str, question_words: frozenset[str]) -> float:
     if not content:
         return 0.0
     return sum(word in question_words for word in content) / len(content)
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def candidate_key(text: str) -> str:
+    """What makes two candidate strings one answer: lower case, punctuation as spaces, no
+    articles ("GPT-4o" and "GPT 4o" merge). Eval scores with `eval.metrics`' SQuAD rule."""
+    text = _PUNCT.sub(" ", text.lower().replace("\u2019", "'"))
+    return " ".join(_ARTICLES.sub(" ", text).split())

@@ -31,9 +31,9 @@ from service.reading.answer_types import AnswerType
 from service.reading.asked import Asked
 from service.reading.calibration import Calibration
 from service.reading.citations import mention_citations
-from service.reading.context import candidate_key
 from service.reading.sentences import ReadSentence, sentences_of
 from service.reading.spans import PROPER, Span, Tagged
+from service.reading.terms import candidate_key
 from service.types import Answer, RetrievalHit
 
 # A question this long that names two outlets or more describes its answer clause by clause,
