@@ -30,6 +30,7 @@ MONOTONE = {
     "hit_rank": 1,
     "type_fit": 1,
     "proximity": 1,
+    "role": 1,
     "near_terms": 1,
     "head_near": 1,
     "focus": 1,

@@ -44,6 +44,7 @@ from service.reading.features import (
     type_fit,
 )
 from service.reading.places import level_features, load_gazetteer
+from service.reading.rarity import load_word_frequencies, rarity
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.spans import PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
@@ -89,6 +90,8 @@ FEATURES = (
     "echo",  # the candidate restates the question: its names' initials, a demonym (echoes.py)
     "level_match",  # a place known at the level the question asks for: country, state (places.py)
     "level_clash",  # a place known only at other levels: a capital where a country is asked
+    "rarity_min",  # how rare in English the candidate's commonest word is (rarity.py)
+    "rarity_mean",  # ... its words on average
 )
 # Sentence vectors kept between questions: popular passages come back again and again, and
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
@@ -134,7 +137,9 @@ class ExtractiveReader:
         self._read_sentences = read_sentences
         self._vectors: LockedLRU[str, FloatMatrix] = LockedLRU(SENTENCE_CACHE_SIZE)
         self._words = word_vectors
-        load_gazetteer()  # once per process (~0.2 s), at start-up rather than in a request
+        # Once per process (~0.2 s and ~0.3 s), at start-up rather than in a request.
+        load_gazetteer()
+        load_word_frequencies()
 
     def with_calibration(self, calibration: Calibration) -> ExtractiveReader:
         """The same reader (models, tagger, caches shared) with other fitted parameters."""
@@ -256,6 +261,7 @@ class ExtractiveReader:
         features["level_match"], features["level_clash"] = level_features(
             asked.place_level, span.text
         )
+        features["rarity_min"], features["rarity_mean"] = rarity(span.text)
         old = by_key.get(key)
         if old is None or prefer(features, old.features):
             by_key[key] = Candidate(key, span, sentence, features)
