@@ -34,7 +34,12 @@ from eval.hit_cache import HitCache, Search, retrieval_fingerprint
 from eval.splits import select_half
 from service.engine import QAEngine
 from service.reading.asked import read_question
-from service.reading.calibration import CONFIDENCE_FEATURES, DEFAULT_PATH, Calibration
+from service.reading.calibration import (
+    CONFIDENCE_FEATURES,
+    DEFAULT_PATH,
+    Calibration,
+    span_kind,
+)
 from service.reading.reader import FEATURES, ExtractiveReader
 from service.reading.topic import TOPIC_FEATURES, describes_entity
 from service.reading.verdict import VERDICT_FEATURES, gather, yes_no_question
@@ -45,9 +50,14 @@ T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, help="Fit and measure the reader's parameters.")
 SEED_QUESTIONS = Path(__file__).with_name("datasets") / "newsqa_seed.jsonl"
 SEED_WEIGHT = 15.0
-# The span sets whose questions the ranker is fitted on: RealTime QA's, and the same questions
-# asked of the index without their gold articles.
-_RANKER_QUESTIONS = frozenset({"realtimeqa", "removed-rt"})
+# The span sets whose questions the ranker is fitted on: RealTime QA's, the same questions
+# asked of the index without their gold articles, and both asked without their date.
+_RANKER_QUESTIONS = frozenset(
+    {"realtimeqa", "removed-rt", "realtimeqa-undated", "removed-rt-undated"}
+)
+# Sets asked a second time without their date (as_of), as most users ask: the ranker and the
+# confidence maps must learn how undated questions read, not only from MultiHop-RAG's.
+_UNDATED = ("realtimeqa", "removed-rt", "newsqa_seed")
 VERDICT_CONFIDENCE = ("p", "support_min", "support_mean", "dense")
 
 
@@ -84,7 +94,19 @@ def dev_sets(data: Path, *, report: bool) -> dict[str, list[Question]]:
     multihop = load_questions(data / "questions" / "multihop_500.jsonl", "multihop").questions
     mh = select_half(multihop, "reported" if report else "tuning")
     seed = load_questions(SEED_QUESTIONS, "newsqa_seed").questions
-    return {"realtimeqa": rt, "multihop": mh, "newsqa_seed": [q for q in seed if q.answers]}
+    sets = {"realtimeqa": rt, "multihop": mh, "newsqa_seed": [q for q in seed if q.answers]}
+    return sets | _undated(sets)
+
+
+def _undated(sets: dict[str, list[Question]]) -> dict[str, list[Question]]:
+    """The _UNDATED sets' questions once more, without their date, as "<name>-undated"."""
+    return {
+        f"{name}-undated": [
+            replace(q, asked_at=None, dataset=f"{name}-undated") for q in sets[name]
+        ]
+        for name in _UNDATED
+        if name in sets
+    }
 
 
 def unanswerable_sets(folder: Path, *, report: bool) -> dict[str, list[Question]]:
@@ -94,7 +116,7 @@ def unanswerable_sets(folder: Path, *, report: bool) -> dict[str, list[Question]
         path = folder / f"{name}-{half}.jsonl"
         if path.is_file():
             out[name] = list(load_questions(path, name).questions)
-    return out
+    return out | _undated(out)
 
 
 def is_right(answer: str | None, question: Question) -> bool:
@@ -170,6 +192,15 @@ def _span_confidence_rows(
     return rows, right
 
 
+def _with_undated(collected: Collected, name: str) -> list[QuestionCandidates]:
+    """A set's questions and their undated copies, the copies keyed as the originals so that
+    both fall in the same fold (a question is held out with and without its date)."""
+    dated = collected.spans.get(name, [])
+    undated = collected.spans.get(f"{name}-undated", [])
+    prefix = f"{name}-undated/"
+    return dated + [replace(q, key=f"{name}/{q.key.removeprefix(prefix)}") for q in undated]
+
+
 def fit_all(collected: Collected, *, trees: bool) -> Calibration:
     """The ranker on RealTime QA, the verdict model on MultiHop's yes/no questions, then the
     confidence maps on every fit set, from scores of models that did not see the question."""
@@ -177,9 +208,11 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
     # The seed questions are short, direct questions of the kind users ask (RealTime QA's are
     # quiz sentences): each weighs as SEED_WEIGHT RealTime QA questions, so that the ranker
     # learns both styles. They are reported as in-sample.
-    seed = [replace(q, weight=SEED_WEIGHT) for q in collected.spans.get("newsqa_seed", [])]
-    ranker_questions = realtimeqa + seed
-    held_out = 0.0
+    seed = [replace(q, weight=SEED_WEIGHT) for q in _with_undated(collected, "newsqa_seed")]
+    # Each question with and without its date: how recent an article is says much where the
+    # asker gave a date and little where not ("dated" lets the trees tell them apart).
+    ranker_questions = _with_undated(collected, "realtimeqa") + seed
+    held_out: dict[str, float] = {}
     ranker = fit_ranker(ranker_questions, FEATURES, trees=trees)
     draft = Calibration(ranker=ranker)
     held_out_rankers = fold_rankers(
@@ -188,7 +221,7 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
     rows: list[dict[str, float]] = []
     right: list[bool] = []
     for name, winners in collected.span_winners.items():
-        if name == "newsqa_seed":
+        if name.startswith("newsqa_seed"):
             continue  # in-sample: its confidence would say nothing of new questions
         if name in _RANKER_QUESTIONS:
             # Scored by a ranker that never saw the question (nor, for its gold-removed copy,
@@ -198,8 +231,8 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
                 held_out_rankers.scores(f"realtimeqa/{q.id}", features)
                 for q, features, _ in winners
             ]
-            if name == "realtimeqa":
-                held_out = top_exact(realtimeqa, scores)
+            if name in ("realtimeqa", "realtimeqa-undated"):
+                held_out[name] = top_exact(collected.spans[name], scores)
         else:
             scores = [draft.rank_scores(features) for _, features, _ in winners]
         more_rows, more_right = _span_confidence_rows(draft, winners, scores)
@@ -208,7 +241,17 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
     # Logistic alone: an isotonic map's few levels put ~15% of the answers on one step (0.28),
     # so that no threshold could be set between answering all of them and none; the logistic
     # is smooth and as well calibrated held out (fit-half realtimeqa ECE .046 against .041).
-    span_map = fit_confidence(rows, right, CONFIDENCE_FEATURES, isotonic=False)
+    # One map for answers with a date to judge them by, one for those without (span_kind):
+    # fitted apart, both kinds of question gained held-out exact match at the threshold.
+    span_maps = {}
+    for kind in ("span", "span_undated"):
+        chosen = [i for i, row in enumerate(rows) if span_kind(row) == kind]
+        span_maps[kind] = fit_confidence(
+            [rows[i] for i in chosen],
+            [right[i] for i in chosen],
+            CONFIDENCE_FEATURES,
+            isotonic=False,
+        )
 
     verdict_rows = [(f, yes) for q, f, yes in collected.verdicts.get("multihop", [])]
     verdict = fit_verdict(
@@ -247,15 +290,15 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
     topic_counts = {k: len(v) for k, v in collected.topics.items() if v}
     return Calibration(
         ranker=ranker,
-        confidence_maps={"span": span_map, "verdict": verdict_map, "topic": topic_map},
+        confidence_maps={**span_maps, "verdict": verdict_map, "topic": topic_map},
         verdict=verdict,
         fitted_on=(
             f"ranker: {len(realtimeqa)} RealTime QA questions outside the sample and "
-            f"{len(seed)} seed questions (x{SEED_WEIGHT}); verdicts: "
-            f"{len(verdict_rows)} MultiHop-RAG tuning-half yes/no questions; span confidence: "
-            f"{counts}; topic confidence: {topic_counts}; retrieved passages; held-out "
-            f"(3-fold) top-1 exact match of the ranker on its RealTime QA questions: "
-            f"{held_out:.3f}"
+            f"{len(seed) // 2} seed questions (x{SEED_WEIGHT}), each with and without its "
+            f"date; verdicts: {len(verdict_rows)} MultiHop-RAG tuning-half yes/no questions; "
+            f"span confidence: {counts}; topic confidence: {topic_counts}; retrieved passages; "
+            f"held-out (3-fold) top-1 exact match of the ranker on its RealTime QA questions: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in held_out.items())
         ),
     )
 

@@ -136,6 +136,8 @@ def expected_answer_type(question: str) -> AnswerType:
         return AnswerType.PLACE
     if _PUBLIC_FIGURE.search(q):
         return AnswerType.PERSON
+    if _ASKS_KIND.search(q):
+        return AnswerType.THING
     head = _head_noun(q)
     if head is not None:
         return head
@@ -148,6 +150,12 @@ def expected_answer_type(question: str) -> AnswerType:
         return AnswerType.PERSON
     return AnswerType.NAME if re.search(rf"\b{_DETERMINER}\b", q) else AnswerType.THING
 
+
+# "What type of juice", "which breed of dog": a kind of thing, named by a common noun
+# ("apple juice") at least as often as by a proper one.
+_ASKS_KIND = re.compile(
+    rf"\b{_DETERMINER}\s+(?:type|kind|sort|form|breed|species|variety|category)s?\s+of\b"
+)
 
 # "Which public figure": a person, though a figure alone is a number.
 _PUBLIC_FIGURE = re.compile(

@@ -38,7 +38,18 @@ CONFIDENCE_FEATURES = (
     "focus",
     "near_terms",
     "question_length",  # log1p(words of the question) / 4
+    "date_fit",  # the article is from the period the question's time words mean
+    "stale",  # log1p(days the article is older than the asker's as_of) / 8 (timing.py)
+    "dated",  # the question has an as_of and the article a date: "stale" means something
 )
+
+
+def span_kind(values: Mapping[str, float]) -> str:
+    """The confidence map for a span answer: "span" where the asker gave a date and the
+    article has one, else "span_undated". The two are fitted apart: a date says much of
+    whether an answer is right ("stale"), and without one the other values weigh otherwise."""
+    return "span" if values.get("dated", 0.0) > 0 else "span_undated"
+
 
 # Hand-set starting point, used where no calibration file exists.
 _DEFAULT_WEIGHTS = {
@@ -162,11 +173,12 @@ class Calibration:
         best: float,
         second: float | None,
         features: Mapping[str, float],
-        kind: str = "span",
+        kind: str | None = None,
     ) -> float:
-        """Probability that the best candidate is right, 0..1."""
+        """Probability that the best candidate is right, 0..1 (a span's map by default:
+        span_kind's)."""
         values = self.confidence_features(best, second, features)
-        return self.probability(values, kind)
+        return self.probability(values, kind or span_kind(values))
 
     def probability(self, values: Mapping[str, float], kind: str) -> float:
         """A kind's confidence map applied to its values: the fitted one, else the hand-set

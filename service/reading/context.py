@@ -41,7 +41,10 @@ class SentenceContext:
         self.words = words
         self.title = candidate_key(sentence.chunk.title or "")
         self.shared = {
-            "dense": sentence.dense,
+            # The passage's cosine, whatever chose the sentence: the ranker was fitted on it,
+            # and a sentence's own cosine runs lower (a sentence that refers back to its
+            # subject, "The company, led by ...", scores far below its passage).
+            "dense": sentence.passage_dense,
             "keyword": sentence.keyword,
             "sentence_rank": 1.0 / (1 + rank),
             "hit_rank": 1.0 / (1 + sentence.hit_rank),

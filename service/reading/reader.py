@@ -49,14 +49,14 @@ from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.spans import PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import candidate_key, question_overlap
-from service.reading.timing import date_fit
+from service.reading.timing import date_fit, recency, staleness
 from service.reading.topic import TopicReading, decide_topic, describes_entity, read_topic
 from service.reading.verdict import decide, yes_no_question
 from service.reading.word_vectors import WordVectors
 from service.types import Answer, OutletsNamed, RetrievalHit, SentenceVectors
 
 FEATURES = (
-    "dense",  # cosine of the sentence (by default: of its passage) to the question
+    "dense",  # cosine of the sentence's passage to the question (the dense leg's)
     "keyword",  # idf-weighted share of the question's words in the sentence
     "sentence_rank",  # 1 / (1 + rank of the sentence among those read)
     "hit_rank",  # 1 / (1 + rank of the passage)
@@ -92,6 +92,9 @@ FEATURES = (
     "level_clash",  # a place known only at other levels: a capital where a country is asked
     "rarity_min",  # how rare in English the candidate's commonest word is (rarity.py)
     "rarity_mean",  # ... its words on average
+    "recency",  # how much older its article is than the newest read (timing.py)
+    "stale",  # log1p(days the article is older than the asker's as_of) / 8 (timing.py)
+    "dated",  # the question has an as_of and the article a date: "stale" means something
 )
 # Sentence vectors kept between questions: popular passages come back again and again, and
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
@@ -212,6 +215,8 @@ class ExtractiveReader:
             context = SentenceContext(sentence, rank, words, asked)
             published = sentence.chunk.published_at
             context.shared["date_fit"] = date_fit(published, asked.timeframe, newest)
+            context.shared["recency"] = recency(published, newest)
+            context.shared["stale"], context.shared["dated"] = staleness(published, asked.as_of)
             context.shared["soft"] = meaning.soft(sentence.text)
             context.meaning = meaning
             for span in candidate_spans(sentence.text, tags[rank], asked.acronyms):
@@ -294,10 +299,15 @@ class ExtractiveReader:
         # Only the best few by words and rank go on (and are embedded, for "transformer").
         sentences.sort(key=lambda s: s.keyword + 0.2 / (1 + s.hit_rank), reverse=True)
         sentences = sentences[: self._max_sentences]
-        for sentence, similarity in zip(
-            sentences, self._similarities(asked.text, hits, sentences), strict=True
+        passage_cosines = self._passage_similarities(hits, sentences)
+        for sentence, similarity, passage_cosine in zip(
+            sentences,
+            self._similarities(asked.text, hits, sentences, passage_cosines),
+            passage_cosines,
+            strict=True,
         ):
             sentence.dense = similarity
+            sentence.passage_dense = passage_cosine
             sentence.score = (
                 0.6 * sentence.dense + 0.4 * sentence.keyword + 0.1 / (1 + sentence.hit_rank)
             )
@@ -305,14 +315,25 @@ class ExtractiveReader:
         return sentences
 
     def _similarities(
-        self, question: str, hits: Sequence[RetrievalHit], sentences: list[ReadSentence]
+        self,
+        question: str,
+        hits: Sequence[RetrievalHit],
+        sentences: list[ReadSentence],
+        passage_cosines: list[float],
     ) -> list[float]:
         """Dense similarity of each sentence to the question, by `sentence_vectors`."""
         if self._sentence_vectors == "transformer":
             query = self._embedder.embed_query(question)  # (dim,); cached since retrieval
             matrix = self._embed([s.text for s in sentences])  # (n, dim)
             return [float(x) for x in matrix @ query]
-        # A passage the dense leg did not return scored below all it did return.
+        return passage_cosines
+
+    @staticmethod
+    def _passage_similarities(
+        hits: Sequence[RetrievalHit], sentences: list[ReadSentence]
+    ) -> list[float]:
+        """Each sentence's passage cosine from the dense leg; a passage the leg did not
+        return scores below all it did return."""
         known = [hit.dense_score for hit in hits if hit.dense_score is not None]
         floor = min(known, default=0.0)
         scores = [floor if hit.dense_score is None else hit.dense_score for hit in hits]

@@ -31,7 +31,8 @@ class ReadSentence:
     stored: SentenceTags | None = None  # the index's tags for this sentence, where it has them
     position: int = 0  # the sentence's place in its passage
     keyword: float = 0.0
-    dense: float = 0.0
+    dense: float = 0.0  # the sentence's cosine (or its passage's: sentence_vectors="passage")
+    passage_dense: float = 0.0  # its passage's cosine, from the dense leg
     score: float = 0.0
 
     @property

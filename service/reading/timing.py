@@ -34,3 +34,29 @@ def date_fit(published: date | None, timeframe: Timeframe | None, newest: date |
     if newest is None:  # "latest": the newest article read is the one meant
         return NEUTRAL
     return math.pow(2.0, -max(0, (newest - published).days) / timeframe.decay_days)
+
+
+# News answers age: of two stories that match, the newer is likelier the one asked about.
+RECENCY_HALF_LIFE_DAYS = 30.0
+
+
+# Days of staleness that the confidence model reads as 1.0: log1p(days) / this (~8 years).
+_STALE_SCALE = 8.0
+
+
+def staleness(published: date | None, as_of: date | None) -> tuple[float, float]:
+    """(stale, dated): how long before the asker's date the article appeared, log1p(days)
+    scaled to ~1 at eight years, and whether both dates are known (else (0, 0)). Only for
+    the confidence model: evidence from long before the asked date is weak evidence of what
+    was news then, and with an as_of the asker says when "then" is."""
+    if published is None or as_of is None:
+        return 0.0, 0.0
+    return math.log1p(max(0, (as_of - published).days)) / _STALE_SCALE, 1.0
+
+
+def recency(published: date | None, newest: date | None) -> float:
+    """How recent the article is among those read, whatever the question's words: 1.0 for
+    the newest, halving every RECENCY_HALF_LIFE_DAYS before it; NEUTRAL where undated."""
+    if published is None or newest is None:
+        return NEUTRAL
+    return math.pow(2.0, -max(0, (newest - published).days) / RECENCY_HALF_LIFE_DAYS)

@@ -63,6 +63,12 @@ from service.reading.answer_types import AnswerType, expected_answer_type
         ("Which news outlet lost its licence this week?", AnswerType.ORG),
         ("This week, which city banned delivery drones?", AnswerType.PLACE),
         ("What did the senator compare the app to this year?", AnswerType.NAME),
+        # A kind of thing is named by a common noun ("oat milk") as often as by a name,
+        # whatever the noun after "of": not a company where "what kind of company" is asked.
+        ("Which type of milk did the cafe chain stop selling?", AnswerType.THING),
+        ("What kind of company was the buyer?", AnswerType.THING),
+        ("What breeds of dog were banned from the park?", AnswerType.THING),
+        ("Which company makes the new kind of battery?", AnswerType.ORG),
     ],
 )
 def test_expected_answer_type(question: str, expected: AnswerType) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from service.reading.calibration import (
     ConfidenceMap,
     VerdictModel,
     load_calibration,
+    span_kind,
 )
 from service.reading.factory import build_reader
 from service.reading.reader import FEATURES, ExtractiveReader, candidate_key
@@ -119,6 +122,15 @@ def test_features_are_the_ones_the_calibration_knows(reader: ExtractiveReader) -
     assert scores == sorted(scores, reverse=True)
 
 
+def test_recency_is_measured_from_the_newest_article_read(reader: ExtractiveReader) -> None:
+    older = make_hits((FUNDING, "a-old"), published_at=date(2026, 1, 1))
+    newer = make_hits((FUNDING_ELSEWHERE, "a-new"), published_at=date(2026, 3, 2))
+    candidates = reader.candidates("Who is the boss of Quillfeather?", newer + older)
+    by_article = {c.sentence.chunk.article_id: c.features["recency"] for c in candidates}
+    assert by_article["a-new"] == 1.0
+    assert 0.0 < by_article["a-old"] < 0.5  # two months older: under one half-life's worth
+
+
 @pytest.mark.slow
 def test_relevant_passages_give_more_confidence_than_unrelated_ones(
     reader: ExtractiveReader,
@@ -198,11 +210,34 @@ def test_calibration_round_trip_and_monotone_confidence() -> None:
     assert again.verdict.p_yes({"support_min": 1.0}) > again.verdict.p_yes({"support_min": 0.0})
 
 
+def test_dated_and_undated_spans_have_their_own_maps() -> None:
+    dated = ConfidenceMap({"top": 4.0, "stale": -3.0}, -1.0)
+    undated = ConfidenceMap({"top": 2.0}, -2.0)
+    calibration = Calibration(confidence_maps={"span": dated, "span_undated": undated})
+    fresh = {"dated": 1.0, "stale": 0.1}
+    old = {"dated": 1.0, "stale": 0.9}
+    assert span_kind(fresh) == "span"
+    assert span_kind({"dated": 0.0}) == span_kind({}) == "span_undated"
+    assert calibration.confidence(1.0, None, fresh) == pytest.approx(
+        dated.probability({"top": 1 / (1 + math.exp(-1.0)), "stale": 0.1})
+    )
+    # A year-old story is weaker evidence of what the asked week's news said.
+    assert calibration.confidence(1.0, None, old) < calibration.confidence(1.0, None, fresh)
+    assert calibration.confidence(1.0, None, {}) == pytest.approx(
+        undated.probability({"top": 1 / (1 + math.exp(-1.0))})
+    )
+    # A file fitted before the undated map existed reads every span with its span map.
+    single = Calibration(confidence_maps={"span": dated})
+    assert single.confidence(1.0, None, {}) == pytest.approx(
+        dated.probability({"top": 1 / (1 + math.exp(-1.0))})
+    )
+
+
 def test_committed_calibration_covers_every_feature() -> None:
     assert DEFAULT_PATH.is_file(), "service/reading/calibration.json must be committed"
     calibration = load_calibration()
     assert set(calibration.ranker.features) == set(FEATURES)
-    assert set(calibration.confidence_maps) == {"span", "verdict", "topic"}
+    assert set(calibration.confidence_maps) == {"span", "span_undated", "verdict", "topic"}
     assert set(calibration.verdict.weights) == set(VERDICT_FEATURES)
     assert set(calibration.confidence_maps["topic"].weights) == set(TOPIC_FEATURES)
     for confidence in calibration.confidence_maps.values():
@@ -341,6 +376,7 @@ def test_stored_sentence_analysis_replaces_tagging_and_changes_nothing(
 _NO_SPACY_SCRIPT = """
 import sys
 from dataclasses import replace
+from datetime import date
 from service.reading.reader import ExtractiveReader
 from tests.service.conftest import make_hits
 text = "The company, led by Ines Calloway, builds warehouse arms."
