@@ -1,11 +1,12 @@
 """`newsqa eval calibrate fit|report`: fit the reader's ranker, verdict model and confidence maps
 on questions outside the reported samples, over the passages retrieval really returns.
 
-Fit sets: RealTime QA's extractive questions outside `realtimeqa_sample_1000.ids` (the ranker,
-and the span confidence); the seed questions (the ranker only; they are reported in-sample);
-MultiHop-RAG's tuning half (`eval.splits`: its yes/no questions fit the verdict model, all of
-it the confidences); and the fit halves of the unanswerable sets (`newsqa eval unanswerable
-build`), whose right output is an abstention. Searches are cached per index generation,
+Fit sets (eval/fit_sets.py): RealTime QA's extractive questions outside
+`realtimeqa_sample_1000.ids` and the seed questions (the ranker and the span confidence; the
+seed set is reported in-sample), each with and without its date; MultiHop-RAG's tuning half
+(`eval.splits`: its yes/no questions fit the verdict model, all of it the confidences); and
+the fit halves of the unanswerable sets (`newsqa eval unanswerable build`), whose right output
+is an abstention. Searches are cached per index generation,
 retrieval code and settings (var/calibrate/), so a refit after a reader change re-reads but
 never re-searches. The service only loads the result (service/reading/calibration.json)."""
 
@@ -20,7 +21,8 @@ from typing import Annotated, TypeVar
 import typer
 
 from eval import metrics, multihop_metrics
-from eval.datasets import Question, load_questions, read_ids
+from eval.datasets import Question
+from eval.fit_sets import dev_sets, unanswerable_sets
 from eval.fitting import (
     QuestionCandidates,
     fit_confidence,
@@ -31,7 +33,6 @@ from eval.fitting import (
     top_exact,
 )
 from eval.hit_cache import HitCache, Search, retrieval_fingerprint
-from eval.splits import select_half
 from service.engine import QAEngine
 from service.reading.asked import read_question
 from service.reading.calibration import (
@@ -48,16 +49,12 @@ from service.types import OutletsNamed
 
 T = TypeVar("T")
 app = typer.Typer(no_args_is_help=True, help="Fit and measure the reader's parameters.")
-SEED_QUESTIONS = Path(__file__).with_name("datasets") / "newsqa_seed.jsonl"
 SEED_WEIGHT = 15.0
 # The span sets whose questions the ranker is fitted on: RealTime QA's, the same questions
 # asked of the index without their gold articles, and both asked without their date.
 _RANKER_QUESTIONS = frozenset(
     {"realtimeqa", "removed-rt", "realtimeqa-undated", "removed-rt-undated"}
 )
-# Sets asked a second time without their date (as_of), as most users ask: the ranker and the
-# confidence maps must learn how undated questions read, not only from MultiHop-RAG's.
-_UNDATED = ("realtimeqa", "removed-rt", "newsqa_seed")
 VERDICT_CONFIDENCE = ("p", "support_min", "support_mean", "dense")
 
 
@@ -74,49 +71,6 @@ def _progress(items: Iterable[T], label: str) -> Iterator[T]:
     from rich.progress import track
 
     yield from track(list(items), description=label)
-
-
-def extractive_realtimeqa(data: Path) -> list[Question]:
-    """RealTime QA questions whose answer is a span of their gold passage."""
-    path = data / "questions" / "realtimeqa.jsonl"
-    raw = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        raw[row["id"]] = bool(row.get("answer_in_evidence"))
-    return [q for q in load_questions(path, "realtimeqa").questions if q.answers and raw[q.id]]
-
-
-def dev_sets(data: Path, *, report: bool) -> dict[str, list[Question]]:
-    """RealTime QA and MultiHop-RAG: the reported questions, or the ones to fit on; and the
-    seed questions in both (they are reported as in-sample)."""
-    sample = set(read_ids(data / "questions" / "realtimeqa_sample_1000.ids"))
-    rt = [q for q in extractive_realtimeqa(data) if (q.id in sample) == report]
-    multihop = load_questions(data / "questions" / "multihop_500.jsonl", "multihop").questions
-    mh = select_half(multihop, "reported" if report else "tuning")
-    seed = load_questions(SEED_QUESTIONS, "newsqa_seed").questions
-    sets = {"realtimeqa": rt, "multihop": mh, "newsqa_seed": [q for q in seed if q.answers]}
-    return sets | _undated(sets)
-
-
-def _undated(sets: dict[str, list[Question]]) -> dict[str, list[Question]]:
-    """The _UNDATED sets' questions once more, without their date, as "<name>-undated"."""
-    return {
-        f"{name}-undated": [
-            replace(q, asked_at=None, dataset=f"{name}-undated") for q in sets[name]
-        ]
-        for name in _UNDATED
-        if name in sets
-    }
-
-
-def unanswerable_sets(folder: Path, *, report: bool) -> dict[str, list[Question]]:
-    half = "report" if report else "fit"
-    out = {}
-    for name in ("removed-rt", "removed-mh", "madeup"):
-        path = folder / f"{name}-{half}.jsonl"
-        if path.is_file():
-            out[name] = list(load_questions(path, name).questions)
-    return out | _undated(out)
 
 
 def is_right(answer: str | None, question: Question) -> bool:
@@ -220,16 +174,16 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
     )
     rows: list[dict[str, float]] = []
     right: list[bool] = []
+    weights: list[float] = []
     for name, winners in collected.span_winners.items():
-        if name.startswith("newsqa_seed"):
-            continue  # in-sample: its confidence would say nothing of new questions
-        if name in _RANKER_QUESTIONS:
+        seed_set = name.startswith("newsqa_seed")
+        if name in _RANKER_QUESTIONS or seed_set:
             # Scored by a ranker that never saw the question (nor, for its gold-removed copy,
             # the question with its gold): the map must learn from scores as new questions
             # get them, which the final ranker gives its own fit questions too high.
+            prefix = "newsqa_seed" if seed_set else "realtimeqa"
             scores = [
-                held_out_rankers.scores(f"realtimeqa/{q.id}", features)
-                for q, features, _ in winners
+                held_out_rankers.scores(f"{prefix}/{q.id}", features) for q, features, _ in winners
             ]
             if name in ("realtimeqa", "realtimeqa-undated"):
                 held_out[name] = top_exact(collected.spans[name], scores)
@@ -238,6 +192,9 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
         more_rows, more_right = _span_confidence_rows(draft, winners, scores)
         rows += more_rows
         right += more_right
+        # The seed questions, short and direct as users ask, weigh in the maps as in the
+        # ranker: without them a short question read as a quiz's (seed set, in-sample).
+        weights += [SEED_WEIGHT if seed_set else 1.0] * len(more_rows)
     # Logistic alone: an isotonic map's few levels put ~15% of the answers on one step (0.28),
     # so that no threshold could be set between answering all of them and none; the logistic
     # is smooth and as well calibrated held out (fit-half realtimeqa ECE .046 against .041).
@@ -251,6 +208,7 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
             [right[i] for i in chosen],
             CONFIDENCE_FEATURES,
             isotonic=False,
+            weights=[weights[i] for i in chosen],
         )
 
     verdict_rows = [(f, yes) for q, f, yes in collected.verdicts.get("multihop", [])]

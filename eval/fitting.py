@@ -236,7 +236,12 @@ def top_exact(questions: Sequence[QuestionCandidates], scores: Sequence[Sequence
 
 
 def fit_confidence(
-    rows: Sequence[Row], right: Sequence[bool], names: Sequence[str], *, isotonic: bool = True
+    rows: Sequence[Row],
+    right: Sequence[bool],
+    names: Sequence[str],
+    *,
+    isotonic: bool = True,
+    weights: Sequence[float] | None = None,
 ) -> ConfidenceMap:
     """Logistic regression over `names`, then (where `isotonic`) isotonic regression onto
     observed accuracy. Without enough rows the isotonic steps fit noise: on the ~120 yes/no
@@ -247,16 +252,19 @@ def fit_confidence(
 
     matrix = feature_matrix(rows, names)
     labels = np.array(right, dtype=int)
-    platt = LogisticRegression(C=1.0, max_iter=3000).fit(matrix, labels)
+    sample_weight = None if weights is None else np.asarray(weights, dtype=np.float64)
+    platt = LogisticRegression(C=1.0, max_iter=3000).fit(
+        matrix, labels, sample_weight=sample_weight
+    )
     logits = platt.decision_function(matrix)
-    weights = {n: float(w) for n, w in zip(names, platt.coef_[0], strict=True)}
+    coefficients = {n: float(w) for n, w in zip(names, platt.coef_[0], strict=True)}
     if not isotonic:
-        return ConfidenceMap(weights=weights, bias=float(platt.intercept_[0]))
+        return ConfidenceMap(weights=coefficients, bias=float(platt.intercept_[0]))
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     scores = 1 / (1 + np.exp(-logits))
-    iso.fit(scores, labels)
+    iso.fit(scores, labels, sample_weight=sample_weight)
     return ConfidenceMap(
-        weights=weights,
+        weights=coefficients,
         bias=float(platt.intercept_[0]),
         isotonic_x=tuple(round(float(x), 6) for x in iso.X_thresholds_),
         isotonic_y=tuple(round(float(y), 6) for y in _shrunk(iso, scores, labels)),

@@ -7,8 +7,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-from eval.calibrate import unanswerable_sets
 from eval.datasets import Question
+from eval.fit_sets import unanswerable_sets
 
 
 def _write(path: Path, rows: list[dict[str, object]]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
-from eval.fitting import QuestionCandidates, fit_ranker
+from eval.fitting import QuestionCandidates, fit_confidence, fit_ranker
 from service.reading.ranker import TreeRanker, feature_matrix, ranker_from_dict
 
 
@@ -50,3 +51,19 @@ def test_a_hand_built_tree_routes_each_row_to_its_leaf() -> None:
     assert ranker.depth == 2
     rows = np.array([[0.05, 0.2], [0.2, 0.9], [0.9, 0.4]])
     np.testing.assert_allclose(ranker.scores(rows), [0.5 - 1 + 10, 0.5 + 1 + 20, 0.5 - 1 + 5])
+
+
+def test_a_confidence_row_weighing_two_counts_as_two_rows() -> None:
+    rng = np.random.default_rng(3)
+    rows = [{"top": float(rng.random())} for _ in range(200)]
+    right = [r["top"] + 0.3 * rng.standard_normal() > 0.5 for r in rows]
+    weights = [2.0 if i % 4 == 0 else 1.0 for i in range(len(rows))]
+    weighted = fit_confidence(rows, right, ["top"], isotonic=False, weights=weights)
+    repeated = [i for i in range(len(rows)) for _ in range(int(weights[i]))]
+    doubled = fit_confidence(
+        [rows[i] for i in repeated], [right[i] for i in repeated], ["top"], isotonic=False
+    )
+    assert weighted.weights["top"] == pytest.approx(doubled.weights["top"], rel=1e-3)
+    assert weighted.bias == pytest.approx(doubled.bias, rel=1e-3)
+    plain = fit_confidence(rows, right, ["top"], isotonic=False)
+    assert plain.weights["top"] != pytest.approx(weighted.weights["top"], rel=1e-3)
