@@ -252,7 +252,8 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
         verdict=verdict,
         fitted_on=(
             f"ranker: {len(realtimeqa)} RealTime QA questions outside the sample and "
-            f"{len(seed) // 2} seed questions (x{SEED_WEIGHT}), each with and without its "
+            f"{len(collected.spans.get('newsqa_seed', []))} seed questions (x{SEED_WEIGHT}), "
+            f"each with and without its "
             f"date; verdicts: {len(verdict_rows)} MultiHop-RAG tuning-half yes/no questions; "
             f"span confidence: {counts}; topic confidence: {topic_counts}; retrieved passages; "
             f"held-out (3-fold) top-1 exact match of the ranker on its RealTime QA questions: "

@@ -5,6 +5,10 @@ candidate, because the sentences read come from several weeks and the one from t
 holds the answer ("Which company recalled cars this week?" asked as of a date: not the recall
 of three months before). The time frame is `service.retrieval.timeframes.resolve_timeframe`'s,
 resolved against as_of (today where the question has no as_of), as retrieval resolves it.
+
+Whatever the question's words, two more measures of an article's age: how much older it is
+than the newest article read (recency), and than the asker's as_of where one was given
+(staleness).
 """
 
 from __future__ import annotations
@@ -40,15 +44,15 @@ def date_fit(published: date | None, timeframe: Timeframe | None, newest: date |
 RECENCY_HALF_LIFE_DAYS = 30.0
 
 
-# Days of staleness that the confidence model reads as 1.0: log1p(days) / this (~8 years).
+# log1p(days) / this: ~1.0 for an article eight years older than the asker's date.
 _STALE_SCALE = 8.0
 
 
 def staleness(published: date | None, as_of: date | None) -> tuple[float, float]:
     """(stale, dated): how long before the asker's date the article appeared, log1p(days)
-    scaled to ~1 at eight years, and whether both dates are known (else (0, 0)). Only for
-    the confidence model: evidence from long before the asked date is weak evidence of what
-    was news then, and with an as_of the asker says when "then" is."""
+    scaled to ~1 at eight years, and whether both dates are known (else (0, 0)). Evidence
+    from long before the asked date is weak evidence of what was news then, and with an
+    as_of the asker says when "then" is; the ranker and the confidence maps read both."""
     if published is None or as_of is None:
         return 0.0, 0.0
     return math.log1p(max(0, (as_of - published).days)) / _STALE_SCALE, 1.0
