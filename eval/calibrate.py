@@ -185,7 +185,7 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
             scores = [
                 held_out_rankers.scores(f"{prefix}/{q.id}", features) for q, features, _ in winners
             ]
-            if name in ("realtimeqa", "realtimeqa-undated"):
+            if name in ("realtimeqa", "realtimeqa-undated", "newsqa_seed"):
                 held_out[name] = top_exact(collected.spans[name], scores)
         else:
             scores = [draft.rank_scores(features) for _, features, _ in winners]
@@ -256,7 +256,7 @@ def fit_all(collected: Collected, *, trees: bool) -> Calibration:
             f"each with and without its "
             f"date; verdicts: {len(verdict_rows)} MultiHop-RAG tuning-half yes/no questions; "
             f"span confidence: {counts}; topic confidence: {topic_counts}; retrieved passages; "
-            f"held-out (3-fold) top-1 exact match of the ranker on its RealTime QA questions: "
+            f"held-out (3-fold) top-1 exact match of the ranker on its questions: "
             + ", ".join(f"{k} {v:.3f}" for k, v in held_out.items())
         ),
     )

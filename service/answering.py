@@ -11,6 +11,7 @@ from functools import partial
 from service.generation import ServedGeneration
 from service.reading.bridge import parse_bridge, read_bridged
 from service.reading.comparison import parse_comparison, read_comparison
+from service.retrieval.question import plain_question
 from service.types import Answer, Reader, RetrievalHit, Retrieved
 
 
@@ -28,6 +29,7 @@ def extractive_answer(
         analysed, outlets = generation.with_analysis(hits), generation.outlets.mentioned
         return reader.read(text, analysed, as_of=retrieved.as_of, outlets=outlets)
 
+    question = plain_question(question)
     search = partial(generation.search_again, retrieved)
     bridge = parse_bridge(question)
     if bridge is not None:

@@ -70,6 +70,14 @@ class Meaning:
         terms = [w for w in WORD.findall(asked.text.lower()) if w not in READER_STOPWORDS]
         self._question = words.matrix(terms) if words and terms else None  # (terms, dim)
 
+    def prefetch(self, sentences: Sequence[str], candidates: Sequence[str]) -> None:
+        """Looks up, in one call, the word vectors that soft() and head_similarity() will read
+        for these sentences and candidates."""
+        if self._words is None or (self._question is None and self._head is None):
+            return
+        words = [w for text in sentences for w in _content_words(text)]
+        self._words.prefetch(words + list(candidates) if self._head is not None else words)
+
     def head_similarity(self, text: str) -> float:
         if self._words is None or self._head is None:
             return 0.0
@@ -80,11 +88,15 @@ class Meaning:
         """Mean over the question's words of the best cosine to a word of the sentence."""
         if self._words is None or self._question is None:
             return 0.0
-        words = [w for w in WORD.findall(sentence.lower()) if w not in READER_STOPWORDS]
+        words = _content_words(sentence)
         if not words:
             return 0.0
         similarity = self._question @ self._words.matrix(words).T  # (terms, words)
         return float(similarity.max(axis=1).mean())
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in WORD.findall(text.lower()) if w not in READER_STOPWORDS]
 
 
 def prefer(new: dict[str, float], old: dict[str, float]) -> bool:

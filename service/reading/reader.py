@@ -210,7 +210,13 @@ class ExtractiveReader:
         by_key: dict[str, Candidate] = {}
         meaning = Meaning(self._words, asked)
         newest = max((d for s in read if (d := s.chunk.published_at)), default=None)
-        for rank, sentence in enumerate(read):
+        spans_of = [
+            self._spans(asked, sentence.text, tags[rank]) for rank, sentence in enumerate(read)
+        ]
+        meaning.prefetch(
+            [s.text for s in read], [span.text for spans in spans_of for span in spans]
+        )
+        for rank, (sentence, spans) in enumerate(zip(read, spans_of, strict=True)):
             words = SentenceWords(sentence.text)
             context = SentenceContext(sentence, rank, words, asked)
             published = sentence.chunk.published_at
@@ -219,9 +225,7 @@ class ExtractiveReader:
             context.shared["stale"], context.shared["dated"] = staleness(published, asked.as_of)
             context.shared["soft"] = meaning.soft(sentence.text)
             context.meaning = meaning
-            for span in candidate_spans(sentence.text, tags[rank], asked.acronyms):
-                if asked.expected == AnswerType.NUMBER and not asked.counts:
-                    span = with_unit(sentence.text, span, asked.text, asked.words)
+            for span in spans:
                 self._add(by_key, asked, context, span)
         count_support(by_key, sentences)
         ranked = list(by_key.values())
@@ -230,6 +234,14 @@ class ExtractiveReader:
             candidate.score = score
         ranked.sort(key=lambda c: c.score, reverse=True)
         return ranked
+
+    @staticmethod
+    def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:
+        """A sentence's candidate spans, a number's with its unit where one is asked for."""
+        spans = candidate_spans(text, tags, asked.acronyms)
+        if asked.expected == AnswerType.NUMBER and not asked.counts:
+            return [with_unit(text, span, asked.text, asked.words) for span in spans]
+        return list(spans)
 
     def _add(
         self, by_key: dict[str, Candidate], asked: Asked, context: SentenceContext, span: Span

@@ -10,6 +10,7 @@ cores; the input embedding layer of all-MiniLM-L6-v2 (30,522 pieces x 384 float3
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,21 +39,35 @@ class WordVectors:
             found = self._vectors([key])[0]
         return found if found.size else None
 
+    def prefetch(self, phrases: Iterable[str]) -> None:
+        """Puts the vectors of every phrase not yet cached in the cache, in one tokenizer call:
+        a reader that knows all of a question's phrases up front pays one call, not dozens."""
+        keys = {p.lower() for p in phrases}
+        missing = [k for k in keys if self._cache.get(k) is None]
+        if missing:
+            self._vectors(missing)
+
     def _vectors(self, keys: list[str]) -> list[Vector]:
         """Vectors of lower-cased phrases not in the cache, tokenized in one call and cached
         (an empty vector for a phrase without word pieces)."""
-        out = []
-        for encoding, key in zip(
-            self._tokenizer.encode_batch(keys, add_special_tokens=False), keys, strict=True
-        ):
-            vector: Vector = np.zeros(0, dtype=np.float32)  # "no vector", cached as such
-            if encoding.ids:
-                mean = self._table[encoding.ids].mean(axis=0)
-                norm = float(np.linalg.norm(mean))
-                if norm > 0:
-                    vector = mean / norm
+        encodings = self._tokenizer.encode_batch(keys, add_special_tokens=False)
+        lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
+        empty: Vector = np.zeros(0, dtype=np.float32)  # "no vector", cached as such
+        out = [empty] * len(keys)
+        if lengths.any():
+            # One gather for every phrase's pieces; each mean is then a sum over its own rows
+            # (the same float32 sums as the table lookup per phrase gave).
+            ids = np.fromiter((i for e in encodings for i in e.ids), np.int64, int(lengths.sum()))
+            rows = self._table[ids]
+            ends = np.cumsum(lengths)
+            for i, (end, length) in enumerate(zip(ends.tolist(), lengths.tolist(), strict=True)):
+                if length:
+                    mean = rows[end - length : end].sum(axis=0) / np.float32(length)
+                    norm = float(np.linalg.norm(mean))
+                    if norm > 0:
+                        out[i] = mean / norm
+        for key, vector in zip(keys, out, strict=True):
             self._cache.put(key, vector)
-            out.append(vector)
         return out
 
     def matrix(self, words: list[str]) -> npt.NDArray[np.float32]:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from indexer.text.cleaning import strip_markup
 from indexer.text.stopwords import QUERY_STOPWORDS
 from service.retrieval.outlets import OutletMatcher
 from service.retrieval.timeframes import (
@@ -34,6 +35,15 @@ class ParsedQuestion:
     # and which would pull the vector towards any text that says "this week" (tuning questions:
     # Hit@5 +0.2 points with as_of, +0.4 without).
     dense_text: str = ""
+
+
+def plain_question(text: str) -> str:
+    """The question without HTML pasted in with it: a question copied from a web page
+    ("Months after <a href=...>Justice Thomas</a> came under scrutiny ...") is searched and
+    read as its words, not its link addresses. Text without tags is returned as given."""
+    if "<" not in text:
+        return text
+    return " ".join(strip_markup(text).split())
 
 
 def parse_question(

@@ -20,7 +20,7 @@ from service.retrieval.boosts import Boosts
 from service.retrieval.duplicates import LazyWords, collapse_duplicates, jaccard
 from service.retrieval.fusion import Normalisation, mmr, reciprocal_rank_fusion, score_fusion
 from service.retrieval.outlets import OutletMatcher
-from service.retrieval.question import ParsedQuestion, parse_question
+from service.retrieval.question import ParsedQuestion, parse_question, plain_question
 from service.retrieval.timeframes import DateRange
 from service.types import InvalidQueryError, RetrievalHit, RetrievalMode
 
@@ -123,6 +123,7 @@ class HybridRetriever:
             raise InvalidQueryError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
         if mode not in _MODES:
             raise InvalidQueryError(f"mode must be one of {_MODES}. Currently, mode is {mode!r}")
+        query = plain_question(query)
         if not query.strip():
             raise InvalidQueryError("query must not be empty")
         hints = parse_question(

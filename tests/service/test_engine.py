@@ -74,6 +74,18 @@ def test_search_and_ask_carry_the_index_version(engine: QAEngine) -> None:
 
 
 @pytest.mark.slow
+def test_a_question_with_pasted_markup_is_answered_as_its_words(engine: QAEngine) -> None:
+    plain = engine.ask("Where is Orbital Labs based?", top_k=3)
+    pasted = engine.ask(
+        'Where is <a href="https://example.com/orbital-labs-based">Orbital Labs</a> based?<br/>',
+        top_k=3,
+    )
+    assert pasted.answer == plain.answer and plain.answer is not None
+    assert [p.chunk_id for p in pasted.passages] == [p.chunk_id for p in plain.passages]
+    assert pasted.confidence == pytest.approx(plain.confidence)
+
+
+@pytest.mark.slow
 def test_a_yes_no_question_gets_a_verdict_resting_on_quoted_sentences(engine: QAEngine) -> None:
     said = engine.ask("Did Brightwater raise 30 million dollars in a round led by Harbor Ventures?")
     assert said.verdict in ("yes", "no")

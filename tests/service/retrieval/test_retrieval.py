@@ -29,7 +29,7 @@ from indexer.types import (
 )
 from service.retrieval import search as retrieval
 from service.retrieval.fusion import score_fusion
-from service.retrieval.question import keyword_query
+from service.retrieval.question import keyword_query, plain_question
 from service.retrieval.search import HybridRetriever, merge_filters
 from service.types import RetrievalHit
 
@@ -294,6 +294,18 @@ def test_keyword_query_keeps_content_words_only() -> None:
     assert keyword_query("Who is the CEO of OpenAI, according to the report?") == "CEO OpenAI"
     assert keyword_query("What's new in GPT-4.5?") == "s new GPT 4 5"
     assert keyword_query("Who? What?") == ""
+
+
+def test_a_question_pasted_with_html_is_read_as_its_words() -> None:
+    pasted = (
+        'Months after <a href="https://example.com/story?id=7">Justice Ada Moreau</a> was named,'
+        " who <em>did not</em> vote?<br/>"
+    )
+    assert plain_question(pasted) == "Months after Justice Ada Moreau was named, who did not vote?"
+    assert plain_question("Which models score < 50% on MMLU &amp; HellaSwag?") == (
+        "Which models score < 50% on MMLU &amp; HellaSwag?"  # no tags: nothing to undo
+    )
+    assert plain_question("<b> </b>") == ""
 
 
 # --------------------------------------------------------------------------- filters and time
