@@ -73,10 +73,16 @@ class Meaning:
     def prefetch(self, sentences: Sequence[str], candidates: Sequence[str]) -> None:
         """Looks up, in one call, the word vectors that soft() and head_similarity() will read
         for these sentences and candidates."""
-        if self._words is None or (self._question is None and self._head is None):
+        if self._words is None:
             return
-        words = [w for text in sentences for w in _content_words(text)]
-        self._words.prefetch(words + list(candidates) if self._head is not None else words)
+        # soft() reads the sentences' words only where the question has some; head_similarity()
+        # the candidates only where the question names a noun it asks about.
+        words = (
+            [w for t in sentences for w in _content_words(t)] if self._question is not None else []
+        )
+        phrases = list(candidates) if self._head is not None else []
+        if words or phrases:
+            self._words.prefetch(words + phrases)
 
     def head_similarity(self, text: str) -> float:
         if self._words is None or self._head is None:
