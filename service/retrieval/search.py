@@ -123,9 +123,11 @@ class HybridRetriever:
             raise InvalidQueryError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
         if mode not in _MODES:
             raise InvalidQueryError(f"mode must be one of {_MODES}. Currently, mode is {mode!r}")
-        query = plain_question(query)
         if not query.strip():
             raise InvalidQueryError("query must not be empty")
+        query = plain_question(query)
+        if not query.strip():
+            raise InvalidQueryError("query has no words once its HTML tags are removed")
         hints = parse_question(
             query,
             as_of or date.today(),

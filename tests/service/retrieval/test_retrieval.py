@@ -31,7 +31,7 @@ from service.retrieval import search as retrieval
 from service.retrieval.fusion import score_fusion
 from service.retrieval.question import keyword_query, plain_question
 from service.retrieval.search import HybridRetriever, merge_filters
-from service.types import RetrievalHit
+from service.types import InvalidQueryError, RetrievalHit
 
 DIM = 64
 _WORD = re.compile(r"\w+")
@@ -306,6 +306,12 @@ def test_a_question_pasted_with_html_is_read_as_its_words() -> None:
         "Which models score < 50% on MMLU &amp; HellaSwag?"  # no tags: nothing to undo
     )
     assert plain_question("<b> </b>") == ""
+
+
+def test_a_question_of_markup_alone_is_refused_with_the_reason() -> None:
+    retriever = HybridRetriever(_ranked_index(), HashEmbedder())
+    with pytest.raises(InvalidQueryError, match="no words once its HTML tags are removed"):
+        retriever.search('<a href="https://example.com/x"></a><br/>', 4)
 
 
 # --------------------------------------------------------------------------- filters and time
