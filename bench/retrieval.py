@@ -1,11 +1,12 @@
 """`newsqa bench retrieval`: where a question's time goes inside the engine, without HTTP.
 
-Each stage is timed on the same questions, in one process, over the served index: the query
-embedding, each search leg (and, beside it, the slower way it replaced: FTS5's own bm25 and
-FAISS's IndexFlatIP), hybrid search with the query's vector cached and without, search as of the
-question's date, and a whole extractive answer. Each stage sees its own variant of a question, so
-no stage reuses the query vector another embedded; every repeat takes questions no earlier one
-asked. Figures are p50/p95 per repeat, then the median over repeats.
+Each stage is timed on the same questions, in one process, over the served index: the
+question's embedding (and the same text through the float32 export that documents take),
+each search leg (and, beside it, the slower way it replaced: FTS5's own bm25 and FAISS's
+IndexFlatIP), hybrid search with the query's vector cached and without, search as of the
+question's date, and a whole extractive answer. Each stage sees its own variant of a question,
+so no stage reuses the query vector another embedded; every repeat takes questions no earlier
+one asked. Figures are p50/p95 per repeat, then the median over repeats.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from service.config import Settings
 
 STAGES = (
     "embed_query",
+    "embed_float32",
     "keyword_leg",
     "keyword_leg_fts5",
     "dense_leg",
@@ -103,6 +105,7 @@ def run_retrieval_benchmark(
                     vector = embedder.embed_query(f"{text} (1)")
                     faiss.omp_set_num_threads(1)
                     timed("embed_query", embedder.embed_query, f"{text} (2)")
+                    timed("embed_float32", embedder.embed_documents, [f"{text} (7)"])
                     if keyword_terms(words):
                         timed("keyword_leg", index.keyword_refs, words, 50)
                         timed("keyword_leg_fts5", reference.keyword_refs, words, 50)

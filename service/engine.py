@@ -232,6 +232,7 @@ class QAEngine:
                 self.settings.embedding_batch_size,
                 num_threads=TORCH_THREADS,
                 cache_dir=self.settings.cache_dir if self.settings.onnx_encoder else None,
+                query_precision=self.settings.query_precision,
             )
         return self._embedder
 

@@ -115,14 +115,14 @@ def load_onnx_encoder(
     except ImportError:
         log.info("onnxruntime is not installed; short embedding calls use torch")
         return None
-    target = cache_dir / f"encoder-{_cache_key(model_path)}.onnx"
+    target = export_path(model_path, cache_dir)
     for attempt in range(2):
         try:
             with _export_lock:
                 if not target.exists():
                     _export(model, target)
             tokenizer_json = _plain_tokenizer_json(model)
-            encoder = _encoder(target, tokenizer_json, max_length, num_threads)
+            encoder = open_encoder(target, tokenizer_json, max_length, num_threads)
             probes = list(PROBE_TEXTS)
             expected = reference(probes)
             error = float(np.abs(encoder.encode(probes) - expected).max())
@@ -138,12 +138,12 @@ def load_onnx_encoder(
                     special_tokens=int(model.tokenizer.num_special_tokens_to_add(pair=False)),
                     reference=expected.tolist(),
                 )
-                _write_atomic(_sidecar_path(target), sidecar.to_json())
+                _write_atomic(sidecar_path(target), sidecar.to_json())
                 return encoder
             problem = f"{target} differs from torch by {error:.2g}"
         log.warning("ONNX encoder: %s%s", problem, "; exporting again" if attempt == 0 else "")
         target.unlink(missing_ok=True)
-        _sidecar_path(target).unlink(missing_ok=True)
+        sidecar_path(target).unlink(missing_ok=True)
     log.warning("ONNX encoder unavailable; short embedding calls use torch")
     return None
 
@@ -193,11 +193,11 @@ def load_cached_encoder(
     disagrees: the caller then loads the model with torch, which exports and checks afresh.
     """
     try:
-        target = cache_dir / f"encoder-{_cache_key(model_path)}.onnx"
-        sidecar = EncoderSidecar.from_json(_sidecar_path(target).read_text(encoding="utf-8"))
+        target = export_path(model_path, cache_dir)
+        sidecar = EncoderSidecar.from_json(sidecar_path(target).read_text(encoding="utf-8"))
         if not target.exists():
             raise FileNotFoundError(target)
-        encoder = _encoder(target, sidecar.tokenizer_json, sidecar.max_length, num_threads)
+        encoder = open_encoder(target, sidecar.tokenizer_json, sidecar.max_length, num_threads)
         expected = np.array(sidecar.reference, dtype=np.float32)
         error = float(np.abs(encoder.encode(list(PROBE_TEXTS)) - expected).max())
     except Exception as exc:  # ImportError (no onnxruntime), OSError, ValueError, ORT errors
@@ -213,13 +213,18 @@ def load_cached_encoder(
 def cached_export_exists(model_path: str, cache_dir: Path) -> bool:
     """Whether an export and its sidecar are cached for this model (not checked: cheap)."""
     try:
-        target = cache_dir / f"encoder-{_cache_key(model_path)}.onnx"
+        target = export_path(model_path, cache_dir)
     except importlib.metadata.PackageNotFoundError:
         return False
-    return target.exists() and _sidecar_path(target).exists()
+    return target.exists() and sidecar_path(target).exists()
 
 
-def _sidecar_path(target: Path) -> Path:
+def export_path(model_path: str, cache_dir: Path) -> Path:
+    """Where the checked float32 export of this model (and library versions) is cached."""
+    return cache_dir / f"encoder-{_cache_key(model_path)}.onnx"
+
+
+def sidecar_path(target: Path) -> Path:
     return target.with_suffix(".json")
 
 
@@ -332,7 +337,7 @@ def _session(path: Path, num_threads: int | None, *, spinning: bool = True) -> A
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _encoder(
+def open_encoder(
     path: Path, tokenizer_json: str, max_length: int, num_threads: int | None
 ) -> OnnxEncoder:
     """An encoder over the export; with one thread a call, a solo session for lone calls."""

@@ -10,7 +10,8 @@ full `SentenceTransformerEmbedder` is loaded instead (it exports one for the nex
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,9 @@ from indexer.embedding.onnx_encoder import (
     cached_export_exists,
     load_cached_encoder,
 )
+from indexer.embedding.quantized_encoder import load_quantized_encoder, quantized_encoder_cached
 from indexer.embedding.transformer import (
+    QueryPrecision,
     QueryVectorCache,
     SentenceTransformerEmbedder,
     embed_length_sorted,
@@ -35,16 +38,38 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# One batch of texts -> (n, dim) float32 vectors, L2-normalised.
+BatchEncode = Callable[[Sequence[str]], FloatMatrix]
+
+
 class OnnxQueryEmbedder:
-    """`indexer.protocols.Embedder` over a checked ONNX export; thread-safe."""
+    """`indexer.protocols.Embedder` over a checked ONNX export; thread-safe.
+
+    Questions go through `question_encoder`; documents and sentences through the float32
+    `documents` encoder, or through `load_documents` on first use. The service embeds only
+    questions by default, so with the 8-bit copy serving them the float32 sessions (~215 MiB
+    a process against the copy's ~80) are loaded only if something asks for a document.
+    """
 
     runtime = "onnxruntime"
 
-    def __init__(self, name: str, encoder: OnnxEncoder, sidecar: EncoderSidecar) -> None:
+    def __init__(
+        self,
+        name: str,
+        question_encoder: OnnxEncoder,
+        sidecar: EncoderSidecar,
+        *,
+        query_precision: QueryPrecision,
+        load_documents: Callable[[], BatchEncode] | None = None,
+    ) -> None:
         from tokenizers import Tokenizer
 
         self._name = name
-        self._encoder = encoder
+        self._question_encoder = question_encoder
+        self.query_precision = query_precision
+        self._documents: BatchEncode | None = None if load_documents else question_encoder.encode
+        self._load_documents = load_documents
+        self._documents_lock = threading.Lock()
         self._sidecar = sidecar
         counter: Tokenizer = Tokenizer.from_str(sidecar.tokenizer_json)
         counter.no_truncation()
@@ -72,11 +97,20 @@ class OnnxQueryEmbedder:
     def embed_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> FloatMatrix:
         """(n, dim) float32, L2-normalised, in length-sorted batches (little padding)."""
         lengths = self.count_tokens(texts) if texts else []
-        return embed_length_sorted(texts, lengths, self.dimension, self._encoder.encode)
+        return embed_length_sorted(texts, lengths, self.dimension, self._document_encoder())
 
     def embed_query(self, text: str) -> FloatMatrix:
         """(dim,) float32, L2-normalised; recent queries come from a small cache (read-only)."""
-        return self._query_cache.get_or_embed(text, lambda t: self._encoder.encode([t])[0])
+        encoder = self._question_encoder
+        return self._query_cache.get_or_embed(text, lambda t: encoder.encode([t])[0])
+
+    def _document_encoder(self) -> BatchEncode:
+        if self._documents is None:
+            with self._documents_lock:
+                if self._documents is None and self._load_documents is not None:
+                    self._documents = self._load_documents()
+        assert self._documents is not None
+        return self._documents
 
 
 def load_query_embedder(
@@ -85,27 +119,62 @@ def load_query_embedder(
     *,
     num_threads: int | None = None,
     cache_dir: Path | None = None,
+    query_precision: QueryPrecision = "float32",
 ) -> OnnxQueryEmbedder | SentenceTransformerEmbedder:
     """The torch-free embedder where a checked export is cached, else the full one.
 
-    Without a cache_dir (ONNX switched off) the full embedder runs on torch, as before.
+    Without a cache_dir (ONNX switched off) the full embedder runs on torch, as before, and
+    questions are embedded in float32 whatever `query_precision` asks.
     """
     if cache_dir is not None:
-        loaded = load_cached_encoder(resolve_model_path(name), cache_dir, num_threads=num_threads)
+        path = resolve_model_path(name)
+        if query_precision == "int8":
+            quantized = load_quantized_encoder(path, cache_dir, num_threads=num_threads)
+            if quantized is not None:
+                return OnnxQueryEmbedder(
+                    name,
+                    *quantized,
+                    query_precision="int8",
+                    load_documents=lambda: _float32_documents(name, cache_dir, num_threads),
+                )
+        loaded = load_cached_encoder(path, cache_dir, num_threads=num_threads)
         if loaded is not None:
-            return OnnxQueryEmbedder(name, *loaded)
-    return load_embedder(name, batch_size, num_threads=num_threads, cache_dir=cache_dir)
+            return OnnxQueryEmbedder(name, *loaded, query_precision="float32")
+    return load_embedder(
+        name,
+        batch_size,
+        num_threads=num_threads,
+        cache_dir=cache_dir,
+        query_precision=query_precision,
+    )
 
 
-def query_encoder_cached(name: str, cache_dir: Path) -> bool:
-    """Whether `load_query_embedder` will find an export to check (without loading anything)."""
-    return cached_export_exists(resolve_model_path(name), cache_dir)
+def _float32_documents(name: str, cache_dir: Path, num_threads: int | None) -> BatchEncode:
+    """The checked float32 export's encoder; torch's embedder where the export fails its check."""
+    loaded = load_cached_encoder(resolve_model_path(name), cache_dir, num_threads=num_threads)
+    if loaded is not None:
+        log.info("documents are embedded through the float32 export, loaded on first use")
+        return loaded[0].encode
+    log.warning("the cached float32 export failed its check; documents are embedded with torch")
+    return load_embedder(name, num_threads=num_threads, cache_dir=cache_dir).embed_documents
 
 
-def prepare_query_encoder(name: str, cache_dir: str) -> None:
-    """Export and check the query encoder (torch is loaded for that, in this process only).
+def query_encoder_cached(
+    name: str, cache_dir: Path, query_precision: QueryPrecision = "float32"
+) -> bool:
+    """Whether `load_query_embedder` will find its encoders to check (without loading them)."""
+    path = resolve_model_path(name)
+    return cached_export_exists(path, cache_dir) and (
+        query_precision != "int8" or quantized_encoder_cached(path, cache_dir)
+    )
+
+
+def prepare_query_encoder(
+    name: str, cache_dir: str, query_precision: QueryPrecision = "float32"
+) -> None:
+    """Export and check the query encoders (torch is loaded for that, in this process only).
 
     `newsqa serve` runs this in a short-lived process before starting several workers, so
-    that they do not each load torch and export the same model at once.
+    that they do not each load torch and export (or quantize) the same model at once.
     """
-    load_embedder(name, num_threads=1, cache_dir=Path(cache_dir))
+    load_embedder(name, num_threads=1, cache_dir=Path(cache_dir), query_precision=query_precision)

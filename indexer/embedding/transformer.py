@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
@@ -24,6 +24,8 @@ DEFAULT_MODEL_NAMES = ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-
 DIRECT_MAX_TEXTS = 64
 DIRECT_BATCH = 8  # texts per forward pass in the direct path, sorted by length to pad little
 QUERY_CACHE_SIZE = 512  # the same question is embedded by retrieval and again by the reader
+# How questions are embedded where ONNX Runtime runs them (indexer/embedding/quantized_encoder.py).
+QueryPrecision = Literal["float32", "int8"]
 
 
 class QueryVectorCache:
@@ -89,6 +91,7 @@ class SentenceTransformerEmbedder:
         batch_size: int = 64,
         num_threads: int | None = None,
         cache_dir: Path | None = None,
+        query_precision: QueryPrecision = "float32",
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1. Currently, it is {batch_size}")
@@ -101,6 +104,8 @@ class SentenceTransformerEmbedder:
         # Where derived artefacts (the ONNX export) are cached; None: short calls use torch.
         self._cache_dir = cache_dir
         self._onnx: OnnxEncoder | None = None
+        self._query_precision = query_precision
+        self._question_onnx: OnnxEncoder | None = None  # the 8-bit copy, where asked for
         self._model: SentenceTransformer | None = None
         self._counter: Tokenizer | None = None
         self._special_tokens = 0
@@ -145,6 +150,13 @@ class SentenceTransformerEmbedder:
                     num_threads=self._num_threads,
                     reference=lambda texts: self._torch_forward(model, texts),
                 )
+                if self._onnx is not None and self._query_precision == "int8":
+                    from indexer.embedding.quantized_encoder import load_quantized_encoder
+
+                    quantized = load_quantized_encoder(
+                        self._path, self._cache_dir, num_threads=self._num_threads
+                    )
+                    self._question_onnx = quantized[0] if quantized else None
             self._model = model
 
     @property
@@ -224,7 +236,19 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> FloatMatrix:
         """(dim,) float32, L2-normalised; recent queries come from a small cache (read-only)."""
-        return self._query_cache.get_or_embed(text, lambda t: self.embed_documents([t])[0])
+        return self._query_cache.get_or_embed(text, self._embed_question)
+
+    @property
+    def query_precision(self) -> QueryPrecision:
+        """ "int8" where questions run through the 8-bit encoder, else "float32"."""
+        self.warm_up()
+        return "int8" if self._question_onnx is not None else "float32"
+
+    def _embed_question(self, text: str) -> FloatMatrix:
+        self.warm_up()
+        encode = self._question_onnx.encode if self._question_onnx else self.embed_documents
+        row: FloatMatrix = encode([text])[0]
+        return row
 
     def _direct_path(self) -> bool:
         self.warm_up()
@@ -297,13 +321,18 @@ def load_embedder(
     *,
     num_threads: int | None = None,
     cache_dir: Path | None = None,
+    query_precision: QueryPrecision = "float32",
 ) -> SentenceTransformerEmbedder:
     """A warmed-up embedder for a model name or local path (num_threads: torch's, process-wide).
 
     With a cache_dir, short calls run on ONNX Runtime (see indexer/embedding/onnx_encoder.py).
     """
     embedder = SentenceTransformerEmbedder(
-        name, batch_size=batch_size, num_threads=num_threads, cache_dir=cache_dir
+        name,
+        batch_size=batch_size,
+        num_threads=num_threads,
+        cache_dir=cache_dir,
+        query_precision=query_precision,
     )
     embedder.warm_up()
     return embedder

@@ -130,7 +130,7 @@ def _prepare_query_encoder(settings: Settings) -> None:
     from indexer.embedding.query_embedder import query_encoder_cached
 
     if not settings.onnx_encoder or query_encoder_cached(
-        settings.embedding_model, settings.cache_dir
+        settings.embedding_model, settings.cache_dir, settings.query_precision
     ):
         return
     err.print(f"exporting the embedding model for queries once (into {settings.cache_dir})")
@@ -139,6 +139,13 @@ def _prepare_query_encoder(settings: Settings) -> None:
         + ("p(*sys.argv[1:])")
     )
     subprocess.run(
-        [sys.executable, "-c", script, settings.embedding_model, str(settings.cache_dir)],
+        [
+            sys.executable,
+            "-c",
+            script,
+            settings.embedding_model,
+            str(settings.cache_dir),
+            settings.query_precision,
+        ],
         check=False,  # a failed export is not fatal: the workers fall back to torch
     )

@@ -207,3 +207,5 @@ def test_serving_an_analysed_index_loads_neither_torch_nor_spacy(
         cwd=Path(__file__).resolve().parents[2],
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
+    # Questions went through the 8-bit copy the default settings ask for, made on first use.
+    assert list(model_cache_dir.glob("encoder-*.int8.onnx"))

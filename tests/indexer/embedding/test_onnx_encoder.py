@@ -43,10 +43,8 @@ def test_the_session_embedder_runs_short_calls_on_onnx_runtime(
 
 
 @pytest.mark.slow
-def test_the_export_is_cached_and_reused(
-    embedder: SentenceTransformerEmbedder, model_cache_dir: Path
-) -> None:
-    (exported,) = model_cache_dir.glob("encoder-*.onnx")
+def test_the_export_is_cached_and_reused(model_cache_dir: Path, float_export: Path) -> None:
+    exported = float_export
     before = exported.stat().st_mtime_ns
     again = load_embedder("all-MiniLM-L6-v2", num_threads=1, cache_dir=model_cache_dir)
     assert again.runtime == "onnxruntime"
@@ -56,9 +54,9 @@ def test_the_export_is_cached_and_reused(
 
 @pytest.mark.slow
 def test_a_damaged_cached_export_is_replaced(
-    tmp_path: Path, model_cache_dir: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, float_export: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (exported,) = model_cache_dir.glob("encoder-*.onnx")
+    exported = float_export
     damaged = tmp_path / exported.name
     damaged.write_bytes(exported.read_bytes()[: exported.stat().st_size // 2])
     with caplog.at_level(logging.WARNING):
@@ -127,9 +125,9 @@ def test_the_query_embedder_never_imports_torch(
 @pytest.mark.slow
 @pytest.mark.parametrize("damage", ["garbage", "other vectors", "no export"])
 def test_a_bad_sidecar_means_the_full_embedder_checks_again(
-    embedder: SentenceTransformerEmbedder, model_cache_dir: Path, tmp_path: Path, damage: str
+    float_export: Path, tmp_path: Path, damage: str
 ) -> None:
-    (exported,) = model_cache_dir.glob("encoder-*.onnx")
+    exported = float_export
     sidecar = exported.with_suffix(".json")
     shutil.copy(exported, tmp_path / exported.name)
     if damage == "garbage":

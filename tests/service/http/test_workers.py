@@ -196,10 +196,11 @@ def test_serve_exports_the_query_encoder_once_before_starting_workers(
     monkeypatch.setenv("NEWSQA_CACHE_DIR", str(empty))
     serve = ["serve", "--index", str(tmp_path / "index"), "--workers", "2"]
     assert CliRunner().invoke(cli, serve).exit_code == 0
-    assert len(ran) == 1 and ran[0][-2:] == ["all-MiniLM-L6-v2", str(empty)]
-    # The command it would have run does the export ...
+    assert len(ran) == 1 and ran[0][-3:] == ["all-MiniLM-L6-v2", str(empty), "int8"]
+    # The command it would have run does the export, and the 8-bit copy for questions ...
     real_run(ran[0], check=True, timeout=300, cwd=ROOT)
-    assert {p.suffix for p in empty.iterdir()} == {".onnx", ".json"}
+    made = sorted(p.name.split(".", 1)[1] for p in empty.iterdir())
+    assert made == ["int8.onnx", "json", "onnx"]
     # ... after which workers start straight away.
     assert CliRunner().invoke(cli, serve).exit_code == 0
     assert len(ran) == 1
