@@ -45,10 +45,11 @@ BatchEncode = Callable[[Sequence[str]], FloatMatrix]
 class OnnxQueryEmbedder:
     """`indexer.protocols.Embedder` over a checked ONNX export; thread-safe.
 
-    Questions go through `question_encoder`; documents and sentences through the float32
-    `documents` encoder, or through `load_documents` on first use. The service embeds only
-    questions by default, so with the 8-bit copy serving them the float32 sessions (~215 MiB
-    a process against the copy's ~80) are loaded only if something asks for a document.
+    Questions go through `question_encoder`. Documents and sentences go through it too where
+    it is the float32 export; beside the 8-bit copy, through the float32 encoder that
+    `load_documents` returns on first use. The service embeds only questions by default, so
+    its float32 sessions (~215 MiB a process, against the copy's ~80) load only if something
+    asks for a document.
     """
 
     runtime = "onnxruntime"

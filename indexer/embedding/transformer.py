@@ -240,7 +240,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def query_precision(self) -> QueryPrecision:
-        """ "int8" where questions run through the 8-bit encoder, else "float32"."""
+        """How questions are embedded: through the 8-bit copy (int8), else as documents are."""
         self.warm_up()
         return "int8" if self._question_onnx is not None else "float32"
 
