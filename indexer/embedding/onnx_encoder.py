@@ -18,7 +18,6 @@ import importlib.metadata
 import json
 import logging
 import os
-import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from indexer.embedding.model_cache import derived_model_key
+from indexer.embedding.model_cache import derived_model_key, replaced_atomically
 from indexer.protocols import FloatMatrix
 
 if TYPE_CHECKING:
@@ -229,13 +228,8 @@ def sidecar_path(target: Path) -> Path:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with replaced_atomically(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def _cache_key(model_path: str) -> str:
@@ -263,10 +257,7 @@ def _export(model: SentenceTransformer, target: Path) -> None:
     try:
         sample = model.tokenizer(["a short text", "a somewhat longer text"], padding=True)
         args = tuple(torch.tensor(sample[name]) for name in _INPUTS)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
-        os.close(fd)
-        try:
+        with replaced_atomically(target) as tmp:
             with warnings.catch_warnings():
                 # The TorchScript exporter warns that it is legacy and traces Python branches; both
                 # are expected here (the graph is checked against torch before it is used).
@@ -274,7 +265,7 @@ def _export(model: SentenceTransformer, target: Path) -> None:
                 torch.onnx.export(
                     _last_hidden_state(transformer),
                     args,
-                    tmp,
+                    str(tmp),
                     input_names=list(_INPUTS),
                     output_names=["last_hidden_state"],
                     dynamic_axes={name: {0: "batch", 1: "tokens"} for name in _INPUTS}
@@ -282,10 +273,7 @@ def _export(model: SentenceTransformer, target: Path) -> None:
                     opset_version=OPSET,
                     dynamo=False,
                 )
-            _fuse_transformer_ops(tmp, transformer.config)
-            os.replace(tmp, target)  # readers never see a half-written file
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+            _fuse_transformer_ops(str(tmp), transformer.config)
     finally:
         transformer.set_attn_implementation(previous)
 

@@ -20,13 +20,12 @@ cannot be made, read, or that fails the check is removed, and questions stay in 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 import numpy as np
 
+from indexer.embedding.model_cache import replaced_atomically
 from indexer.embedding.onnx_encoder import (
     PROBE_TEXTS,
     EncoderSidecar,
@@ -100,22 +99,19 @@ def _quantize(export: Path, target: Path) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".int8.onnx.tmp")
-    os.close(fd)
     # The quantizer advises "pre-processing" through the root logger on every call; the result
     # is checked against torch instead.
     logging.disable(logging.WARNING)
     try:
-        quantize_dynamic(
-            export,
-            tmp,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            # The fused attention and layer-norm ops come from ONNX Runtime's own domain, whose
-            # outputs ONNX shape inference cannot type; they are float32 tensors.
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
-        os.replace(tmp, target)  # readers never see a half-written file
+        with replaced_atomically(target) as tmp:
+            quantize_dynamic(
+                export,
+                tmp,
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                # The fused attention and layer-norm ops come from ONNX Runtime's own domain,
+                # whose outputs ONNX shape inference cannot type; they are float32 tensors.
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
     finally:
         logging.disable(logging.NOTSET)
-        Path(tmp).unlink(missing_ok=True)
