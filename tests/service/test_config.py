@@ -34,6 +34,18 @@ def test_bad_value_fails_with_the_value_in_the_message(monkeypatch: pytest.Monke
     assert "70000" in str(info.value)
 
 
+def test_an_unknown_query_precision_names_the_ones_there_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NEWSQA_QUERY_PRECISION", "fp16")
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    assert "query_precision" in str(info.value) and "fp16" in str(info.value)
+    assert "'float32' or 'int8'" in str(info.value)
+    monkeypatch.setenv("NEWSQA_QUERY_PRECISION", "float32")
+    assert Settings().query_precision == "float32"
+
+
 def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("NEWSQA_PORT=8123\n", encoding="utf-8")
