@@ -10,7 +10,7 @@ the sentence that answers it names that entity or an alias of it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from indexer.text.stopwords import READER_STOPWORDS
@@ -18,6 +18,7 @@ from service.reading.answer_types import AnswerType, expected_answer_type
 from service.reading.echoes import question_echoes
 from service.reading.features import asks_about_role
 from service.reading.places import asked_level
+from service.reading.qualifiers import qualifiers
 from service.reading.terms import (
     IRREGULAR_VERB_FORMS,
     WORD,
@@ -152,6 +153,8 @@ class Asked:
     counts: bool  # "how many", "how old": a bare number, no unit
     as_of: date | None = None  # the day the question is asked on
     timeframe: Timeframe | None = None  # its time words, resolved against as_of (or today)
+    # What an amount is asked per ("a year", "output"; qualifiers.py).
+    qualifiers: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
 
 
 def read_question(question: str, as_of: date | None = None) -> Asked:
@@ -172,6 +175,7 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         echoes=question_echoes(question),
         asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),
         counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
+        qualifiers=qualifiers(question),
         as_of=as_of,
         timeframe=resolve_timeframe(question, as_of or date.today()),
     )

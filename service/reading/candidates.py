@@ -98,16 +98,20 @@ def candidate_spans(
     return sorted(spans.values(), key=lambda s: (s.start, -s.end))
 
 
+# Inside a word between letters or digits: "Chick-fil-A", "Qwen2.5-VL" (never "5-VL").
+_GLUE = "-."
+
+
 def _whole_words(sentence: str, span: Span) -> Span:
     """A span grown to whole hyphenated words: NER cuts "Chick" out of "Chick-fil-A"."""
     start, end = span.start, span.end
     while start > 0 and (
         sentence[start - 1].isalnum()
-        or (sentence[start - 1] == "-" and _alnum(sentence, start - 2))
+        or (sentence[start - 1] in _GLUE and _alnum(sentence, start - 2))
     ):
         start -= 1
     while end < len(sentence) and (
-        sentence[end].isalnum() or (sentence[end] == "-" and _alnum(sentence, end + 1))
+        sentence[end].isalnum() or (sentence[end] in _GLUE and _alnum(sentence, end + 1))
     ):
         end += 1
     if (start, end) == (span.start, span.end):
@@ -124,6 +128,11 @@ def _without_possessive(span: Span) -> Span:
     if span.kind not in PROPER or not span.text.endswith(("'s", "\u2019s")) or len(span.text) < 4:
         return span
     return Span(span.start, span.end - 2, span.text[:-2], span.kind, span.from_ner, span.origin)
+
+
+def _glued_after(text: str, i: int) -> bool:
+    """Whether position `i` continues a word through a hyphen or dot ("large-|v3")."""
+    return i > 0 and text[i - 1] in _GLUE and _alnum(text, i - 2)
 
 
 def _alnum(text: str, i: int) -> bool:
@@ -143,6 +152,8 @@ def _named_things(
     for start, end in versioned:
         yield Span(start, end, sentence[start:end], AnswerType.NAME, origin="versioned")
     for match in _ODD_NAME.finditer(sentence):
+        if _glued_after(sentence, match.start()):
+            continue  # the end of a longer name: "v3" of "Whisper-large-v3"
         yield Span(match.start(), match.end(), match.group(), AnswerType.NAME, origin="odd")
     for match in _INTRODUCED.finditer(sentence):
         start, end = match.span("name")

@@ -44,9 +44,10 @@ from service.reading.features import (
     type_fit,
 )
 from service.reading.places import level_features, load_gazetteer
+from service.reading.qualifiers import qualifier_clash
 from service.reading.rarity import load_word_frequencies, rarity
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
-from service.reading.spans import PROPER, Span, Tagged, with_unit
+from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import candidate_key, question_overlap
 from service.reading.timing import date_fit, recency, staleness
@@ -99,6 +100,8 @@ FEATURES = (
 # Sentence vectors kept between questions: popular passages come back again and again, and
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
 SENTENCE_CACHE_SIZE = 4096
+# An amount qualified otherwise than asked ("a month" for "a year") scores as a wrong type.
+QUALIFIER_CLASH = 0.25
 _NAMED_ORIGINS = frozenset({"introduced", "versioned", "expansion", "odd"})
 
 
@@ -249,6 +252,10 @@ class ExtractiveReader:
         overlap = question_overlap(span.text, asked.words)
         key = candidate_key(span.text)
         fit = type_fit(asked.expected, span.kind, from_ner=span.from_ner)
+        if span.kind in NUMERIC and qualifier_clash(
+            context.sentence.text, span.end, asked.qualifiers
+        ):
+            fit *= QUALIFIER_CLASH  # "$19.99 a month" where a year's price is asked
         if overlap >= 1.0 or not key or fit == 0.0:
             return  # never what the question already says, nor a date where a name is asked
         sentence, text = context.sentence, context.sentence.text

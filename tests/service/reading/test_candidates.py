@@ -30,6 +30,14 @@ def test_the_digits_of_a_versioned_name_are_never_a_number() -> None:
     assert names["GPT-4o"] == "versioned"
 
 
+def test_a_name_is_never_cut_at_a_dot_or_hyphen_inside_it() -> None:
+    spans = _spans("Images go through the Vistra2.5-VL encoder and sound through Hark-large-v3.")
+    assert "Vistra2.5-VL" in spans
+    assert "5-VL" not in spans and "5" not in spans  # not the end of "Vistra2.5-VL"
+    assert "v3" not in spans  # not the end of "Hark-large-v3"
+    assert spans["Hark-large-v3"][0] == AnswerType.NAME
+
+
 def test_an_acronym_the_question_uses_brings_its_expansion() -> None:
     sentence = "Researchers proposed Retrieval Augmented Generation (RAG) last year."
     assert _spans(sentence, ("RAG",))["Retrieval Augmented Generation"][1] == "expansion"

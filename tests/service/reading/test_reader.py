@@ -91,6 +91,30 @@ def test_answers_with_a_typed_span_and_exact_article_offsets(
     assert answer.citations[0].quote.count(". ") == 0
 
 
+PLANS = (
+    "Quillfeather sells its scheduling app to small shops. "
+    "The basic plan costs $12 a month, while the team plan costs $99 a year. "
+    "Its API charges $0.40 per million input tokens and $1.60 per million output tokens."
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What does a year of Quillfeather's team plan cost?", "$99"),
+        ("How much is Quillfeather's basic plan each month?", "$12"),
+        ("What does Quillfeather's API charge per million output tokens?", "$1.60"),
+        ("What does Quillfeather's API charge per million input tokens?", "$0.40"),
+    ],
+)
+def test_an_amount_answers_only_for_the_rate_it_is_quoted_at(
+    reader: ExtractiveReader, question: str, expected: str
+) -> None:
+    answer = reader.read(question, make_hits(PLANS, UNRELATED))
+    assert answer.text == expected
+
+
 @pytest.mark.slow
 def test_never_answers_with_what_the_question_says(reader: ExtractiveReader) -> None:
     answer = reader.read("Which startup is led by Ines Calloway?", make_hits(FUNDING))

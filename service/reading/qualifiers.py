@@ -1,0 +1,67 @@
+"""What an amount is measured per: "$19.99 a month" against "$139 a year", "$0.55 per million
+input tokens" against "$2.19 per million output tokens".
+
+A sentence often states two amounts of one thing side by side, each with its own qualifier; the
+question names the one it wants ("what does a year of Prime cost", "the price per million output
+tokens"). An amount whose qualifier is another of the same kind answers a different question.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Each qualifier word, with the kind it belongs to and the value it names.
+_PERIODS = {
+    "hour": "hour", "hourly": "hour", "day": "day", "daily": "day", "week": "week",
+    "weekly": "week", "month": "month", "monthly": "month", "year": "year", "yearly": "year",
+    "annual": "year", "annually": "year", "quarter": "quarter", "quarterly": "quarter",
+}  # fmt: skip
+_FLOWS = {"input": "input", "output": "output"}
+_KINDS = {"period": _PERIODS, "flow": _FLOWS}
+# A period qualifies an amount only as a rate ("a month", "per year", "each week", "monthly"):
+# "this year" and "last week" say when, not per what.
+_RATE_MARKERS = frozenset({"a", "an", "per", "each", "every"})
+_RATE_REACH = 3  # "per calendar year", "a full month"
+_WHEN = frozenset({"this", "last", "next", "that", "same", "the", "previous", "coming", "past"})
+_ADVERBS = frozenset({"hourly", "daily", "weekly", "monthly", "yearly", "annual", "annually",
+                      "quarterly"})  # fmt: skip
+_WORD = re.compile(r"[a-z]+")
+TAIL_WORDS = 5  # how far after an amount its qualifier may stand
+_TAIL_END = re.compile(r"[,;:.()]\s|[,;:()]|\band\b|\bbut\b|\bwhile\b")
+
+
+def qualifiers(text: str) -> dict[str, frozenset[str]]:
+    """The rate periods and flows `text` names, by kind ("a year" -> {"period": {"year"}})."""
+    words = _WORD.findall(text.lower())
+    found: dict[str, set[str]] = {}
+    for i, word in enumerate(words):
+        for kind, values in _KINDS.items():
+            value = values.get(word)
+            if value is None:
+                continue
+            if kind == "period" and not _is_rate(words, i):
+                continue
+            found.setdefault(kind, set()).add(value)
+    return {kind: frozenset(values) for kind, values in found.items()}
+
+
+def qualifier_clash(sentence: str, end: int, asked: dict[str, frozenset[str]]) -> bool:
+    """Whether the amount ending at `end` is qualified by another value of a kind the question
+    names: "$19.99 a month" when a year's price is asked."""
+    if not asked:
+        return False
+    tail = sentence[end:]
+    stop = _TAIL_END.search(tail)
+    if stop is not None:
+        tail = tail[: stop.start()]
+    tail = " ".join(tail.split()[:TAIL_WORDS])
+    said = qualifiers(tail)
+    return any(kind in said and not said[kind] & wanted for kind, wanted in asked.items())
+
+
+def _is_rate(words: list[str], i: int) -> bool:
+    if words[i] in _ADVERBS:
+        return True
+    if i > 0 and words[i - 1] in _WHEN:
+        return False
+    return bool(_RATE_MARKERS.intersection(words[max(0, i - _RATE_REACH) : i]))
