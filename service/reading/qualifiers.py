@@ -26,8 +26,10 @@ _WHEN = frozenset({"this", "last", "next", "that", "same", "the", "previous", "c
 _ADVERBS = frozenset({"hourly", "daily", "weekly", "monthly", "yearly", "annual", "annually",
                       "quarterly"})  # fmt: skip
 _WORD = re.compile(r"[a-z]+")
-TAIL_WORDS = 5  # how far after an amount its qualifier may stand
-_TAIL_END = re.compile(r"[,;:.()]\s|[,;:()]|\band\b|\bbut\b|\bwhile\b")
+_TAIL_WORDS = 5  # how far after an amount its qualifier may stand
+# Where the amount's clause ends: punctuation (a dot only before a space: "1.5" goes on) or
+# the next clause's conjunction ("$0.40 per million input tokens and $1.60 per ...").
+_TAIL_END = re.compile(r"\.\s|[,;:()]|\b(?:and|but|while)\b")
 
 
 def qualifiers(text: str) -> dict[str, frozenset[str]]:
@@ -54,7 +56,7 @@ def qualifier_clash(sentence: str, end: int, asked: dict[str, frozenset[str]]) -
     stop = _TAIL_END.search(tail)
     if stop is not None:
         tail = tail[: stop.start()]
-    tail = " ".join(tail.split()[:TAIL_WORDS])
+    tail = " ".join(tail.split()[:_TAIL_WORDS])
     said = qualifiers(tail)
     return any(kind in said and not said[kind] & wanted for kind, wanted in asked.items())
 
