@@ -133,7 +133,7 @@ def expected_answer_type(question: str) -> AnswerType:
     if _asks(q, "when") or re.search(r"\bwhat (year|date|day|month|time)\b", q):
         return AnswerType.DATE
     if _asks(q, "where"):
-        return AnswerType.PLACE
+        return AnswerType.ORG if _WHERE_ONLINE.search(q) else AnswerType.PLACE
     if _PUBLIC_FIGURE.search(q):
         return AnswerType.PERSON
     if _ASKS_KIND.search(q):
@@ -155,6 +155,14 @@ def expected_answer_type(question: str) -> AnswerType:
 # ("apple juice") at least as often as by a proper one.
 _ASKS_KIND = re.compile(
     rf"\b{_DETERMINER}\s+(?:type|kind|sort|form|breed|species|variety|category)s?\s+of\b"
+)
+
+# "Where can developers download it?", "where is it available?": a service or platform to get
+# it from (Hugging Face, an app store), not a place on a map.
+_WHERE_ONLINE = re.compile(
+    r"\bwhere\s+(?:can|could|do|does|will|should|may)\s+(?:\w+\s+){1,3}?(?:download|try|"
+    r"access|stream|install|sign up for|subscribe to|watch|listen to|buy)\b|"
+    r"\bwhere\s+(?:is|are|was|were)\s+.{1,60}\b(?:available|downloadable|hosted|streaming)\b"
 )
 
 # "Which public figure": a person, though a figure alone is a number.

@@ -38,6 +38,13 @@ _WH_PHRASE = re.compile(
     re.IGNORECASE,
 )
 # Words that end the asked noun phrase: verbs and clause words after it.
+# "Who is the OpenAI boss that ...": the description the answer is named beside, as in
+# "OpenAI chief Sam Altman" or "Michael Waltz, the national security advisor".
+_WHO_IS_THE = re.compile(
+    r"\bwho(?:\s+is|\s+was|'s|\u2019s)\s+(?:the|a|an)\s+((?:[\w'\u2019-]+\s+){0,3}[\w'\u2019-]+)",
+    re.IGNORECASE,
+)
+
 _PHRASE_STOP = READER_STOPWORDS | frozenset(
     [
         "did",
@@ -58,6 +65,13 @@ _PHRASE_STOP = READER_STOPWORDS | frozenset(
         "this",
         "these",
         "those",
+        # Prepositions that end the phrase ("the advisor among the authors").
+        "among",
+        "behind",
+        "across",
+        "within",
+        "without",
+        "like",
     ]
 )
 # Capitalised runs of the question (its named entities), and quoted strings.
@@ -182,8 +196,9 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
 
 
 def asked_head(question: str) -> list[str]:
-    """The noun phrase the question's wh-word governs ("which automaker": automaker)."""
-    match = _WH_PHRASE.search(question)
+    """The noun phrase the question's wh-word governs ("which automaker": automaker), or that
+    describes the person asked for ("who is the national security advisor ...")."""
+    match = _WH_PHRASE.search(question) or _WHO_IS_THE.search(question)
     if match is None:
         return []
     words: list[str] = []

@@ -100,6 +100,9 @@ def candidate_spans(
 
 # Inside a word between letters or digits: "Chick-fil-A", "Qwen2.5-VL" (never "5-VL").
 _GLUE = "-."
+# A hyphen that makes a name into a modifier ends the name: "Hangzhou-based", "Google-backed",
+# "Beijing-born", "state-run" say where or whose, and the answer is the name before them.
+_MODIFIER_SUFFIX = re.compile(r"-(?:[a-z]+ed|born|run|made|built|like|style|era|wide)\b")
 
 
 def _whole_words(sentence: str, span: Span) -> Span:
@@ -111,9 +114,17 @@ def _whole_words(sentence: str, span: Span) -> Span:
     ):
         start -= 1
     while end < len(sentence) and (
-        sentence[end].isalnum() or (sentence[end] in _GLUE and _alnum(sentence, end + 1))
+        sentence[end].isalnum()
+        or (
+            sentence[end] in _GLUE
+            and _alnum(sentence, end + 1)
+            and not _MODIFIER_SUFFIX.match(sentence, end)
+        )
     ):
         end += 1
+    suffix = _MODIFIER_SUFFIX.search(sentence, start, end)
+    if suffix is not None and suffix.end() == end and suffix.start() > start:
+        end = suffix.start()  # tagged with its modifier: "Hangzhou-based" is "Hangzhou"
     if (start, end) == (span.start, span.end):
         return span
     # Digits glued to letters are a name ("GPT-4o", "70B", "5G"), never a count or a price.

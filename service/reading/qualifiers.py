@@ -30,6 +30,12 @@ _TAIL_WORDS = 5  # how far after an amount its qualifier may stand
 # Where the amount's clause ends: punctuation (a dot only before a space: "1.5" goes on) or
 # the next clause's conjunction ("$0.40 per million input tokens and $1.60 per ...").
 _TAIL_END = re.compile(r"\.\s|[,;:()]|\b(?:and|but|while)\b")
+# Two amounts written as a pair, each with its own qualifier: "$15/$60 per million input/output
+# tokens".
+_AMOUNT = r"[$\u20ac\u00a3\u00a5]?\d[\d.,]*(?:\s?(?:[kKmMbB]|bn|million|billion))?"
+_PAIR_AFTER = re.compile(rf"\s*/\s*{_AMOUNT}")
+_PAIR_BEFORE = re.compile(rf"{_AMOUNT}\s*/\s*$")
+_WORD_PAIR = re.compile(r"\b([a-z]+)\s*/\s*([a-z]+)\b")
 
 
 def qualifiers(text: str) -> dict[str, frozenset[str]]:
@@ -47,18 +53,40 @@ def qualifiers(text: str) -> dict[str, frozenset[str]]:
     return {kind: frozenset(values) for kind, values in found.items()}
 
 
-def qualifier_clash(sentence: str, end: int, asked: dict[str, frozenset[str]]) -> bool:
-    """Whether the amount ending at `end` is qualified by another value of a kind the question
-    names: "$19.99 a month" when a year's price is asked."""
+def qualifier_clash(sentence: str, span: tuple[int, int], asked: dict[str, frozenset[str]]) -> bool:
+    """Whether the amount at `span` (start, end) is qualified by another value of a kind the
+    question names: "$19.99 a month" when a year's price is asked. Of a pair of amounts with a
+    pair of qualifiers ("$1.10/$4.40 per million input/output tokens"), each takes its own."""
     if not asked:
         return False
+    start, end = span
+    position = None
+    after = _PAIR_AFTER.match(sentence, end)
+    if after is not None:
+        position, end = 0, after.end()
+    elif _PAIR_BEFORE.search(sentence, 0, start):
+        position = 1
     tail = sentence[end:]
     stop = _TAIL_END.search(tail)
     if stop is not None:
         tail = tail[: stop.start()]
     tail = " ".join(tail.split()[:_TAIL_WORDS])
     said = qualifiers(tail)
+    if position is not None:
+        said |= _paired(tail, position)
     return any(kind in said and not said[kind] & wanted for kind, wanted in asked.items())
+
+
+def _paired(tail: str, position: int) -> dict[str, frozenset[str]]:
+    """The value at `position` of each qualifier pair in `tail` ("input/output": position 1
+    is "output")."""
+    found = {}
+    for match in _WORD_PAIR.finditer(tail.lower()):
+        for kind, values in _KINDS.items():
+            pair = values.get(match.group(1)), values.get(match.group(2))
+            if pair[0] and pair[1]:
+                found[kind] = frozenset({pair[position] or ""})
+    return found
 
 
 def _is_rate(words: list[str], i: int) -> bool:

@@ -253,7 +253,7 @@ class ExtractiveReader:
         key = candidate_key(span.text)
         fit = type_fit(asked.expected, span.kind, from_ner=span.from_ner)
         if span.kind in NUMERIC and qualifier_clash(
-            context.sentence.text, span.end, asked.qualifiers
+            context.sentence.text, (span.start, span.end), asked.qualifiers
         ):
             fit *= QUALIFIER_CLASH  # "$19.99 a month" where a year's price is asked
         if overlap >= 1.0 or not key or fit == 0.0:

@@ -203,8 +203,9 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
     merged = [
         Span(s.start, s.end, s.text, AnswerType.PERSON, True)
         if (s.start, s.end) in people
-        else _retyped(sentence, _exact_amount(s, rules))
+        else _retyped(sentence, amount)
         for s in tagged.entities
+        for amount in _exact_amounts(sentence, s, rules)
     ]
     taken = [(span.start, span.end) for span in merged]
     for span in rules:
@@ -254,15 +255,26 @@ def _apposition_type(words: str) -> AnswerType | None:
     return None
 
 
-def _exact_amount(entity: Span, rules: Sequence[Span]) -> Span:
+def _exact_amounts(sentence: str, entity: Span, rules: Sequence[Span]) -> list[Span]:
     """An amount's bounds from the patterns, which the small NER model blurs: it leaves the
-    currency sign out ("19.99" of "$19.99") and takes rates in ("$150 per million")."""
+    currency sign out ("19.99" of "$19.99"), takes rates in ("$150 per million") and pairs
+    in ("$1.10/$4.40 per million": two amounts, each typed by the model)."""
     if entity.kind not in (AnswerType.MONEY, AnswerType.PERCENT):
-        return entity
-    for rule in rules:
-        if rule.kind == entity.kind and rule.start < entity.end and entity.start < rule.end:
-            return Span(rule.start, rule.end, rule.text, entity.kind, True)
-    return entity
+        return [entity]
+    inside = [
+        Span(rule.start, rule.end, rule.text, entity.kind, True)
+        for rule in rules
+        if rule.kind == entity.kind and rule.start < entity.end and entity.start < rule.end
+    ]
+    if not inside:
+        return [entity]
+    # Only a slash makes a pair; "$5 million to $10 million" is one range, typed at its start.
+    amounts = inside[:1]
+    for amount in inside[1:]:
+        if sentence[amounts[-1].end : amount.start].strip() != "/":
+            break
+        amounts.append(amount)
+    return amounts
 
 
 # Units a measured answer carries ("50 milliseconds", "10 million tokens"), as the questions'

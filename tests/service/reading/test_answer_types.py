@@ -48,6 +48,12 @@ from service.reading.answer_types import AnswerType, expected_answer_type
         ("Which popular coffee chain closed 200 stores?", AnswerType.ORG),
         ("This streaming service will carry the new cartoon series.", AnswerType.ORG),
         ("Where will the new data centre be built?", AnswerType.PLACE),
+        # Where to get something online is a service or platform, not a place on a map.
+        ("Where can developers download the model's weights?", AnswerType.ORG),
+        ("Where can I try the new voice assistant for free?", AnswerType.ORG),
+        ("Where is the translation app available?", AnswerType.ORG),
+        ("Where can hikers get a view of the glacier?", AnswerType.PLACE),
+        ("Where did the police find the stolen drone?", AnswerType.PLACE),
         ("A ban on facial recognition passed in which country?", AnswerType.PLACE),
         ("This city hosted the robotics olympiad.", AnswerType.PLACE),
         ("When did the model launch?", AnswerType.DATE),

@@ -38,6 +38,16 @@ def test_a_name_is_never_cut_at_a_dot_or_hyphen_inside_it() -> None:
     assert spans["Hark-large-v3"][0] == AnswerType.NAME
 
 
+def test_a_name_made_into_a_modifier_is_the_name_alone() -> None:
+    sentence = "The Porto-based startup Quillfeather, a Vellum-backed lab, hired Hark-large-v3."
+    tagged = Tagged([Span(4, 15, "Porto-based", AnswerType.PLACE, True)], [], frozenset())
+    spans = {s.text: s.kind for s in candidate_spans(sentence, tagged, ())}
+    assert spans["Porto"] == AnswerType.PLACE
+    assert "Porto-based" not in spans
+    assert "Vellum" in spans and "Vellum-backed" not in spans
+    assert "Hark-large-v3" in spans  # a hyphen inside a name still joins it
+
+
 def test_an_acronym_the_question_uses_brings_its_expansion() -> None:
     sentence = "Researchers proposed Retrieval Augmented Generation (RAG) last year."
     assert _spans(sentence, ("RAG",))["Retrieval Augmented Generation"][1] == "expansion"

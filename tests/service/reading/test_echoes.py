@@ -62,6 +62,10 @@ def test_an_echo_is_a_feature_of_the_candidate_that_restates_the_question() -> N
         ("Coffee does not cause which worrying physical anomaly?", "worrying physical anomaly"),
         ("Which highly infectious disease was eradicated?", "highly infectious disease"),
         ("Which household pets did the survey count?", "household pets"),
+        # "Who is the <description>": the description the answer is named beside.
+        ("Who is the finance minister that signed the accord?", "finance minister"),
+        ("Who's the robotics boss behind the layoffs?", "robotics boss"),
+        ("Which lab among the bidders won the contract?", "lab"),  # a preposition ends it
     ],
 )  # fmt: skip
 def test_the_asked_noun_ends_at_a_verb_or_adverb_after_it(question: str, head: str) -> None:

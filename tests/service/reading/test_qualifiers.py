@@ -29,25 +29,38 @@ SENTENCE = "The basic plan costs $12 a month, while the team plan costs $99 a ye
 PRICES = "It charges $0.40 per million input tokens and $1.60 per million output tokens."
 
 
-def _clash(sentence: str, amount: str, question: str) -> bool:
-    return qualifier_clash(sentence, sentence.index(amount) + len(amount), qualifiers(question))
+YEARLY = "What does a year of the team plan cost?"
+MONTHLY = "What does the basic plan cost per month?"
+OUTPUT = "What is the price per million output tokens?"
+PAIRED = "API access costs $0.80/$3.20 per million input/output tokens, the lab said."
 
 
-def test_an_amount_qualified_otherwise_than_asked_clashes() -> None:
-    yearly = "What does a year of the team plan cost?"
-    assert _clash(SENTENCE, "$12", yearly)
-    assert not _clash(SENTENCE, "$99", yearly)
-    monthly = "What does the basic plan cost per month?"
-    assert not _clash(SENTENCE, "$12", monthly)
-    assert _clash(SENTENCE, "$99", monthly)
-    # Each amount's qualifier is the one after it, up to the next clause.
-    output = "What is the price per million output tokens?"
-    assert _clash(PRICES, "$0.40", output)
-    assert not _clash(PRICES, "$1.60", output)
-
-
-def test_nothing_clashes_where_the_question_or_the_amount_names_no_rate() -> None:
-    assert not _clash(SENTENCE, "$12", "How much does the basic plan cost?")
-    assert not _clash(
-        "It raised $40 million on Monday.", "$40 million", "What does it cost a year?"
-    )
+@pytest.mark.parametrize(
+    ("sentence", "amount", "question", "clashes"),
+    [
+        (SENTENCE, "$12", YEARLY, True),
+        (SENTENCE, "$99", YEARLY, False),
+        (SENTENCE, "$12", MONTHLY, False),
+        (SENTENCE, "$99", MONTHLY, True),
+        # Each amount's qualifier is the one after it, up to the next clause.
+        (PRICES, "$0.40", OUTPUT, True),
+        (PRICES, "$1.60", OUTPUT, False),
+        # Of a pair of amounts with a pair of qualifiers, each takes its own.
+        (PAIRED, "$0.80", OUTPUT, True),
+        (PAIRED, "$3.20", OUTPUT, False),
+        (PAIRED, "$0.80", "How much is a million input tokens?", False),
+        (PAIRED, "$3.20", "How much is a million input tokens?", True),
+        # A pair of amounts with one qualifier: both are qualified by it.
+        ("Plans cost $8/$12 a month.", "$8", "What does a month cost?", False),
+        ("Plans cost $8/$12 a month.", "$12", "What does a year cost?", True),
+        # Nothing clashes where the question or the amount names no rate.
+        (SENTENCE, "$12", "How much does the basic plan cost?", False),
+        ("It raised $40 million on Monday.", "$40 million", "What does it cost a year?", False),
+    ],
+)  # fmt: skip
+def test_an_amount_qualified_otherwise_than_asked_clashes(
+    sentence: str, amount: str, question: str, clashes: bool
+) -> None:
+    start = sentence.index(amount)
+    span = (start, start + len(amount))
+    assert qualifier_clash(sentence, span, qualifiers(question)) == clashes

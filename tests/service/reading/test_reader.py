@@ -96,22 +96,33 @@ PLANS = (
     "The basic plan costs $12 a month, while the team plan costs $99 a year. "
     "Its API charges $0.40 per million input tokens and $1.60 per million output tokens."
 )
+PAIRED_PRICES = (
+    "Vellum Audio opened its transcription API to developers this spring. "
+    "Access costs $0.30/$2.40 per million input/output tokens, with a discount for batches."
+)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("question", "expected"),
+    ("passage", "question", "expected"),
     [
-        ("What does a year of Quillfeather's team plan cost?", "$99"),
-        ("How much is Quillfeather's basic plan each month?", "$12"),
-        ("What does Quillfeather's API charge per million output tokens?", "$1.60"),
-        ("What does Quillfeather's API charge per million input tokens?", "$0.40"),
+        (PLANS, "What does a year of Quillfeather's team plan cost?", "$99"),
+        (PLANS, "How much is Quillfeather's basic plan each month?", "$12"),
+        (PLANS, "What does Quillfeather's API charge per million output tokens?", "$1.60"),
+        (PLANS, "What does Quillfeather's API charge per million input tokens?", "$0.40"),
+        # A pair of amounts with a pair of qualifiers: each amount takes its own.
+        (
+            PAIRED_PRICES,
+            "How much does Vellum Audio's API cost per million output tokens?",
+            "$2.40",
+        ),
+        (PAIRED_PRICES, "How much does Vellum Audio's API cost per million input tokens?", "$0.30"),
     ],
 )
 def test_an_amount_answers_only_for_the_rate_it_is_quoted_at(
-    reader: ExtractiveReader, question: str, expected: str
+    reader: ExtractiveReader, passage: str, question: str, expected: str
 ) -> None:
-    answer = reader.read(question, make_hits(PLANS, UNRELATED))
+    answer = reader.read(question, make_hits(passage, UNRELATED))
     assert answer.text == expected
 
 

@@ -261,3 +261,21 @@ def test_entity_tagger_reuses_what_it_tagged_before() -> None:
     ]
     counting.tag([first[0]])  # evicted by the size limit: tagged again
     assert seen[-1] == first[0]
+
+
+def test_each_amount_of_a_tagged_pair_is_an_amount_the_tagger_typed() -> None:
+    sentence = "Access costs $0.30/$2.40 per million input/output tokens."
+    start = sentence.index("$0.30")
+    pair = Span(start, start + len("$0.30/$2.40 per million"), "", AnswerType.MONEY, True)
+    merged = merge_spans(sentence, Tagged([pair], [], frozenset()), rule_spans(sentence))
+    amounts = {s.text: s.from_ner for s in merged if s.kind == AnswerType.MONEY}
+    assert amounts == {"$0.30": True, "$2.40": True}
+    # A range is one amount as the tagger typed it, at its start.
+    sentence = "It raised $5 million to $10 million."
+    start = sentence.index("$5")
+    span = Span(start, len(sentence) - 1, "", AnswerType.MONEY, True)
+    merged = merge_spans(sentence, Tagged([span], [], frozenset()), rule_spans(sentence))
+    assert {s.text: s.from_ner for s in merged if s.kind == AnswerType.MONEY} == {
+        "$5 million": True,
+        "$10 million": False,
+    }
