@@ -43,6 +43,7 @@ MONOTONE = {
     "echo": -1,
     "level_match": 1,
     "level_clash": -1,
+    "rare_focus_missing": -1,
 }
 
 

@@ -19,6 +19,7 @@ from service.reading.echoes import question_echoes
 from service.reading.features import asks_about_role
 from service.reading.places import asked_level
 from service.reading.qualifiers import qualifiers
+from service.reading.rarity import rare_words
 from service.reading.terms import (
     IRREGULAR_VERB_FORMS,
     WORD,
@@ -161,6 +162,7 @@ class Asked:
     head_text: str  # that phrase as written, lower-cased ("household pets")
     place_level: str | None  # the level of place it names: "country", "state", ... (places.py)
     focus: tuple[str, ...]  # lower-cased named entities and quoted strings of the question
+    rare_focus: tuple[str, ...]  # their words that are rare in English ("qwq", "32b")
     acronyms: tuple[str, ...]
     echoes: frozenset[str]  # forms of what it already says: its names' initials, demonyms
     asks_role: bool
@@ -184,7 +186,8 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         head=frozenset(stem(w) for w in head_words),
         head_text=head_text,
         place_level=asked_level(head_text),
-        focus=focus_names(question),
+        focus=(focus := focus_names(question)),
+        rare_focus=rare_words(" ".join(focus)),
         acronyms=tuple(dict.fromkeys(m.group().rstrip("s") for m in _ACRONYM.finditer(question))),
         echoes=question_echoes(question),
         asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),

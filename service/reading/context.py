@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 
 from indexer.text.stopwords import READER_STOPWORDS
 from service.reading.asked import Asked
-from service.reading.features import SentenceWords, focus_share, focus_with_antecedent
+from service.reading.features import (
+    SentenceWords,
+    focus_share,
+    focus_with_antecedent,
+    missing_share,
+)
 from service.reading.sentences import ReadSentence
 from service.reading.spans import NUMERIC, Span
 from service.reading.terms import WORD, candidate_key
@@ -54,11 +59,20 @@ class SentenceContext:
                 sentence.text, sentence.chunk.text[: sentence.start], asked.focus
             ),
             "focus_passage": focus_share(sentence.chunk.text.lower(), asked.focus),
+            # A rare word of a name the question gives, missing from the passage (its outlet
+            # and title count): the passage is about something else ("QwQ-32B" asked, a
+            # passage on another model read).
+            "rare_focus_missing": missing_share(_haystack(sentence), asked.rare_focus),
             "position": 1.0 / (1 + sentence.position),
             "numeric_question": 1.0 if asked.expected in NUMERIC else 0.0,
             # Not a ranker feature (one value per question): the confidence model's.
             "question_length": math.log1p(len(asked.text.split())) / 4,
         }
+
+
+def _haystack(sentence: ReadSentence) -> str:
+    chunk = sentence.chunk
+    return f"{chunk.source or ''} {chunk.title or ''} {chunk.text}".lower()
 
 
 class Meaning:

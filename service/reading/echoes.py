@@ -32,8 +32,9 @@ def question_echoes(question: str) -> frozenset[str]:
 
 def _acronyms(question: str) -> set[str]:
     """Initials of every run of two or more capitalised words (function words inside a name
-    skipped, and never opening or closing a run): "World Health Organization" gives "who",
-    "US Centers for Disease Control" gives "cdc" and "uscdc"."""
+    skipped, and never opening or closing a run; each capitalised part of a hyphenated word
+    counts): "World Health Organization" gives "who", "US Centers for Disease Control" gives
+    "cdc" and "uscdc", "Computer-Using Agent" gives "cua"."""
     out: set[str] = set()
     for run in _capitalised_runs(question):
         for start in range(len(run)):
@@ -52,10 +53,12 @@ def _capitalised_runs(question: str) -> list[list[str]]:
             runs.append([])  # anything but spaces between two words ends a run
         if match.group() in _INSIDE_NAMES:
             continue
-        if "-" in match.group() or "." in match.group():
+        parts = match.group().split("-")
+        if "." in match.group() or not all(p[:1].isupper() and p[1:].isalpha() for p in parts[1:]):
             runs.append([])  # "Covid-19", "U.S.": not words of an acronym
             continue
-        runs[-1].append(match.group())
+        runs[-1].extend(parts)  # "Computer-Using Agent" is written out as "CUA"
+
     return [run for run in runs if len(run) >= 2]
 
 

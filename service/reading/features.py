@@ -155,6 +155,13 @@ _REFERS_BACK = re.compile(
 )
 
 
+def missing_share(text_lower: str, words: tuple[str, ...]) -> float:
+    """Share of `words` that `text_lower` does not hold (0.0 where there are none)."""
+    if not words:
+        return 0.0
+    return sum(word not in text_lower for word in words) / len(words)
+
+
 def focus_with_antecedent(sentence: str, before: str, focus: tuple[str, ...]) -> float:
     """focus_share of a sentence, or of the one before it (`before`: the passage's text up to
     the sentence) where the sentence refers back to it and names less of the focus itself."""

@@ -38,6 +38,18 @@ def rarity(text: str) -> tuple[float, float]:
     return min(values), sum(values) / len(values)
 
 
+# A word this rare (Zipf <= 2.4: under ~250 uses per billion words) names one thing: "qwq",
+# "kyutai", not "championship" or "ukrainian".
+_RARE = 0.7
+
+
+def rare_words(text: str) -> tuple[str, ...]:
+    """The words of `text` (lower case, three characters or more, a letter among them) that
+    are rare in English."""
+    words = dict.fromkeys(_WORD.findall(text.lower().replace("\u2019", "'")))
+    return tuple(w for w in words if len(w) >= 3 and not w.isdigit() and word_rarity(w) >= _RARE)
+
+
 def load_word_frequencies() -> None:
     """Loads the list (~0.3 s) now, at start-up, rather than in the first request."""
     word_rarity("the")

@@ -96,6 +96,7 @@ FEATURES = (
     "recency",  # how much older its article is than the newest read (timing.py)
     "stale",  # log1p(days the article is older than the asker's as_of) / 8 (timing.py)
     "dated",  # the question has an as_of and the article a date: "stale" means something
+    "rare_focus_missing",  # share of the rare words of the question's names its passage lacks
 )
 # Sentence vectors kept between questions: popular passages come back again and again, and
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.

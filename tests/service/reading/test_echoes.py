@@ -21,6 +21,8 @@ from service.reading.terms import stem
         ("Which dish did Ukraine's chefs cook?", "ukrainian"),
         ("What did Canada's premier say?", "canadian"),
         ("What did Chinese authorities find in imported food?", "china"),
+        # Each capitalised part of a hyphenated word is a word of the name.
+        ("Who built the Computer-Using Agent model behind the browser tool?", "cua"),
     ],
 )
 def test_echoes_hold_the_initials_of_names_and_the_people_of_places(
@@ -37,7 +39,7 @@ def test_echoes_hold_the_initials_of_names_and_the_people_of_places(
         ("Which city did the Mayor of London visit, says the BBC?", "mlb"),
         # Words in lower case are not names.
         ("Which american city hosted the games?", "america"),
-        # A hyphenated name is not a run of words to take initials of.
+        # A name with digits after its hyphen is not a run of words to take initials of.
         ("What did Covid-19 Vaccine makers report?", "cv"),
     ],
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.reading.rarity import rarity, word_rarity
+from service.reading.rarity import rare_words, rarity, word_rarity
 
 
 def test_generic_words_are_commoner_than_the_specific_ones_that_answer() -> None:
@@ -36,3 +36,9 @@ def test_a_candidate_reads_as_its_commonest_word_and_its_mean(text: str, words: 
 
 def test_no_words_means_nothing_common() -> None:
     assert rarity("\u2014") == (1.0, 1.0)
+
+
+def test_the_rare_words_of_a_name_are_those_that_name_one_thing() -> None:
+    assert rare_words("quillfeather-7b xq9") == ("quillfeather", "xq9")
+    # Common words, short ones ("7b") and bare numbers name nothing in particular.
+    assert rare_words("college football national championship 2024 of") == ()

@@ -15,6 +15,7 @@ import pytest
 from indexer.embedding.transformer import SentenceTransformerEmbedder
 from indexer.protocols import FloatMatrix
 from indexer.text.analysis import encode, load_analyzer
+from service.config import Settings
 from service.reading.calibration import (
     DEFAULT_PATH,
     Calibration,
@@ -124,6 +125,32 @@ def test_an_amount_answers_only_for_the_rate_it_is_quoted_at(
 ) -> None:
     answer = reader.read(question, make_hits(passage, UNRELATED))
     assert answer.text == expected
+
+
+OTHER_MODEL = (
+    "Vellum Lens, a vision model from Vellum Audio, came out this spring. "
+    "Both of its sizes handle text and images in 23 languages."
+)
+ASKED_MODEL = (
+    "Quillfeather-7B is a reasoning model that Quillfeather trained with reinforcement learning. "
+    "The model reads long documents and works in 29 languages."
+)
+
+
+@pytest.mark.slow
+def test_a_passage_without_the_rare_name_asked_about_is_not_trusted(
+    reader: ExtractiveReader, embedder: SentenceTransformerEmbedder
+) -> None:
+    question = "How many languages can Quillfeather-7B handle?"
+    candidates = reader.candidates(question, make_hits(OTHER_MODEL, ASKED_MODEL))
+    other = next(c for c in candidates if c.span.text == "23")
+    asked = next(c for c in candidates if c.span.text.startswith("29"))
+    assert other.features["rare_focus_missing"] == 1.0
+    assert asked.features["rare_focus_missing"] == 0.0
+    # Only the other model's passage: its number answers a question about another name, and
+    # the reader abstains (the same candidate without the feature scores 0.34).
+    shipped = ExtractiveReader(embedder, abstain_threshold=Settings().abstain_threshold)
+    assert shipped.read(question, make_hits(OTHER_MODEL)).abstained
 
 
 @pytest.mark.slow
