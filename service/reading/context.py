@@ -45,6 +45,7 @@ class SentenceContext:
         self.sentence = sentence
         self.words = words
         self.title = candidate_key(sentence.chunk.title or "")
+        passage = sentence.chunk.text.lower()
         self.shared = {
             # The passage's cosine, whatever chose the sentence: the ranker was fitted on it,
             # and a sentence's own cosine runs lower (a sentence that refers back to its
@@ -58,11 +59,11 @@ class SentenceContext:
             "focus": focus_with_antecedent(
                 sentence.text, sentence.chunk.text[: sentence.start], asked.focus
             ),
-            "focus_passage": focus_share(sentence.chunk.text.lower(), asked.focus),
+            "focus_passage": focus_share(passage, asked.focus),
             # A rare word of a name the question gives, missing from the passage (its outlet
             # and title count): the passage is about something else ("QwQ-32B" asked, a
             # passage on another model read).
-            "rare_focus_missing": missing_share(_haystack(sentence), asked.rare_focus),
+            "rare_focus_missing": _rare_focus_missing(sentence, passage, asked.rare_focus),
             "position": 1.0 / (1 + sentence.position),
             "numeric_question": 1.0 if asked.expected in NUMERIC else 0.0,
             # Not a ranker feature (one value per question): the confidence model's.
@@ -70,9 +71,13 @@ class SentenceContext:
         }
 
 
-def _haystack(sentence: ReadSentence) -> str:
+def _rare_focus_missing(sentence: ReadSentence, passage: str, rare: tuple[str, ...]) -> float:
+    """missing_share over the passage (lower-cased) with its outlet and title; most questions
+    name no rare word, and then nothing is built."""
+    if not rare:
+        return 0.0
     chunk = sentence.chunk
-    return f"{chunk.source or ''} {chunk.title or ''} {chunk.text}".lower()
+    return missing_share(f"{chunk.source or ''} {chunk.title or ''}".lower() + f" {passage}", rare)
 
 
 class Meaning:
