@@ -351,6 +351,7 @@ def report_command(
             confidences.append(answer.confidence)
             right.append(is_right(answer.text, q))
         _, ece = metrics.calibration(confidences, right)
+        chance = metrics.chance_ece(confidences)
         n = max(1, len(questions))
         result[name] = {
             "questions": len(questions),
@@ -359,5 +360,7 @@ def report_command(
             "precision": round(sum(right) / max(1, answered), 4),
             "multihop_qa_accuracy": round(theirs / n, 4),
             "ece": None if ece is None else round(ece, 4),
+            # A perfectly calibrated reader's ECE on these answers, by chance alone (mean).
+            "ece_chance": None if chance is None else round(chance.mean, 4),
         }
     typer.echo(json.dumps(result, indent=2))

@@ -52,6 +52,16 @@ def _modes(agg: dict[str, Any]) -> list[str]:
     )
 
 
+def _chance(chance: dict[str, float] | None) -> str:
+    """The ECE a calibrated reader would score on the same answers, by chance alone."""
+    if not chance:
+        return ""
+    return (
+        f" (a perfectly calibrated reader's on these answers: {fmt(chance['mean'])} by chance, "
+        f"{fmt(chance['p95'])} at the 95th percentile)"
+    )
+
+
 def section(name: str, agg: dict[str, Any]) -> list[str]:
     """The tables of one dataset (or of all)."""
     out = [f"## {name}", "", f"{agg['count']} questions, {agg['failed']} failed.", ""]
@@ -79,7 +89,7 @@ def section(name: str, agg: dict[str, Any]) -> list[str]:
         f"({ab['abstained']} abstained, {ab['unanswerable']} unanswerable). "
         f"Answered {said.get('count', '—')} ({fmt(said.get('share'))} of the questions), "
         f"of which right (answered precision): {fmt(said.get('precision'))}. "
-        f"Expected calibration error: {fmt(cal['ece'])}.",
+        f"Expected calibration error: {fmt(cal['ece'])}{_chance(cal.get('chance_ece'))}.",
         "",
     ]
     llm = agg.get("answer_modes")

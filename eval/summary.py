@@ -85,10 +85,11 @@ def aggregate(rows: Sequence[Row]) -> dict[str, Any]:
     ok = [r for r in rows if not r.get("error")]
     answered = [r for r in ok if r.get("abstained") is not None]
     confident = [r for r in answered if not r["abstained"]]
+    confidences = [float(r["confidence"]) for r in confident]
     buckets, ece = metrics.calibration(
-        [float(r["confidence"]) for r in confident],
-        [bool(r["scores"].get("correct")) for r in confident],
+        confidences, [bool(r["scores"].get("correct")) for r in confident]
     )
+    chance = metrics.chance_ece(confidences)
     modes = sorted({m for r in ok for m in r["timings"]["search_ms"]})
     return {
         "count": len(rows),
@@ -98,7 +99,13 @@ def aggregate(rows: Sequence[Row]) -> dict[str, Any]:
             [bool(r["abstained"]) for r in answered],
             [bool(r["gold"]["unanswerable"]) for r in answered],
         ),
-        "calibration": {"buckets": [asdict(b) for b in buckets], "ece": ece},
+        "calibration": {
+            "buckets": [asdict(b) for b in buckets],
+            "ece": ece,
+            # What a perfectly calibrated reader scores on these answers by chance: the floor
+            # a small set's ECE is read against.
+            "chance_ece": None if chance is None else asdict(chance),
+        },
         # Of what was answered (not abstained), the share that was right: the other side of
         # abstention, which a reader that abstains more must keep up.
         "answered": {

@@ -42,6 +42,7 @@ CONFIDENCE_FEATURES = (
     "stale",  # log1p(days the article is older than the asker's as_of) / 8 (timing.py)
     "dated",  # the question has an as_of and the article a date: "stale" means something
     "rare_focus_missing",  # the passage lacks rare words of a name the question gives
+    "rare_focus_nowhere",  # ... and so does every passage read (context.rare_focus_nowhere)
 )
 
 

@@ -71,6 +71,17 @@ class SentenceContext:
         }
 
 
+def rare_focus_nowhere(sentences: Sequence[ReadSentence], rare: tuple[str, ...]) -> float:
+    """Share of the rare words of the question's names that no passage read holds (outlets and
+    titles count): 1.0 where the news read never names what is asked about, as with a company
+    the corpus never mentions. One value per question, for the confidence model."""
+    if not rare:
+        return 0.0
+    chunks = {s.chunk.id: s.chunk for s in sentences}.values()
+    read = " ".join(f"{c.source or ''} {c.title or ''} {c.text}" for c in chunks)
+    return missing_share(read.lower(), rare)
+
+
 def _rare_focus_missing(sentence: ReadSentence, passage: str, rare: tuple[str, ...]) -> float:
     """missing_share over the passage (lower-cased) with its outlet and title; most questions
     name no rare word, and then nothing is built."""

@@ -57,7 +57,9 @@ _ROLE_BEFORE = re.compile(
 
 
 _ROLE_QUESTION = re.compile(
-    rf"\b(?:{_ROLE_WORDS}|leads?|runs?|heads?|founded|in charge|at the helm)\b", re.IGNORECASE
+    rf"\b(?:{_ROLE_WORDS}|leads?|led|runs?|ran|heads?|headed|helm(?:s|ed)|chair(?:s|ed)|"
+    r"oversaw|oversees|founded|in charge|at the helm)\b",
+    re.IGNORECASE,
 )
 
 

@@ -32,6 +32,7 @@ from service.reading.context import (
     SentenceContext,
     count_support,
     prefer,
+    rare_focus_nowhere,
 )
 from service.reading.features import (
     SentenceWords,
@@ -43,6 +44,7 @@ from service.reading.features import (
     role_bonus,
     type_fit,
 )
+from service.reading.people import name_words, person_or_name
 from service.reading.places import level_features, load_gazetteer
 from service.reading.qualifiers import qualifier_clash
 from service.reading.rarity import load_word_frequencies, rarity
@@ -214,9 +216,12 @@ class ExtractiveReader:
         by_key: dict[str, Candidate] = {}
         meaning = Meaning(self._words, asked)
         newest = max((d for s in read if (d := s.chunk.published_at)), default=None)
+        nowhere = rare_focus_nowhere(read, asked.rare_focus)
         spans_of = [
             self._spans(asked, sentence.text, tags[rank]) for rank, sentence in enumerate(read)
         ]
+        people = name_words(span for spans in spans_of for span in spans)
+        spans_of = [[person_or_name(span, people) for span in spans] for spans in spans_of]
         meaning.prefetch(
             [s.text for s in read], [span.text for spans in spans_of for span in spans]
         )
@@ -228,6 +233,7 @@ class ExtractiveReader:
             context.shared["recency"] = recency(published, newest)
             context.shared["stale"], context.shared["dated"] = staleness(published, asked.as_of)
             context.shared["soft"] = meaning.soft(sentence.text)
+            context.shared["rare_focus_nowhere"] = nowhere
             context.meaning = meaning
             for span in spans:
                 self._add(by_key, asked, context, span)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from eval import metrics
@@ -133,3 +134,31 @@ def test_calibration_of_nothing() -> None:
     assert ece is None and len(buckets) == 10
     _, ece_nan = metrics.calibration([math.nan], [True])
     assert ece_nan is None
+
+
+def test_chance_ece_is_the_mean_ece_of_answers_right_as_often_as_their_confidence() -> None:
+    confidences = [0.15, 0.35, 0.35, 0.62, 0.7, 0.88, 0.91, 0.99, 0.5, 0.05]
+    chance = metrics.chance_ece(confidences, draws=250, seed=7)
+    # The same draws, each scored by `calibration` itself.
+    draws = np.random.default_rng(7).random((250, len(confidences))) < np.array(confidences)
+    eces = [metrics.calibration(confidences, list(row))[1] for row in draws]
+    assert chance is not None
+    assert chance.mean == pytest.approx(float(np.mean(eces)))
+    assert chance.p95 == pytest.approx(float(np.quantile(eces, 0.95)))
+
+
+def test_chance_ece_falls_with_the_number_of_answers() -> None:
+    # Answers at 0.5 in one bucket: the mean |right share - 0.5| is sqrt(0.25 / n) * sqrt(2 / pi).
+    small = metrics.chance_ece([0.5] * 60, draws=4000)
+    large = metrics.chance_ece([0.5] * 6000, draws=1000)
+    assert small is not None and large is not None
+    assert small.mean == pytest.approx(math.sqrt(0.25 / 60) * math.sqrt(2 / math.pi), rel=0.1)
+    assert large.mean == pytest.approx(math.sqrt(0.25 / 6000) * math.sqrt(2 / math.pi), rel=0.1)
+    assert small.p95 > small.mean > large.p95
+
+
+def test_chance_ece_of_certain_answers_and_of_none() -> None:
+    certain = metrics.chance_ece([1.0, 0.0, 1.0])
+    assert certain is not None and certain.mean == 0.0 and certain.p95 == 0.0
+    assert metrics.chance_ece([]) is None
+    assert metrics.chance_ece([math.nan]) is None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from eval.report import fmt, table
+from eval.report import fmt, section, table
+from eval.summary import aggregate
 
 
 def test_report_tables_escape_pipes() -> None:
@@ -13,3 +14,20 @@ def test_report_tables_escape_pipes() -> None:
 def test_fmt() -> None:
     assert fmt(None) == "—" and fmt(0.12345) == "0.123" and fmt(3) == "3"
     assert fmt(1234.5678, 1) == "1234.6"
+
+
+def test_the_answers_section_reads_the_ece_against_chance() -> None:
+    row = {
+        "dataset": "d",
+        "id": "1",
+        "type": "t",
+        "abstained": False,
+        "confidence": 0.9,
+        "gold": {"unanswerable": False, "sources": ["A"], "years": ["2025"], "gold_ids": []},
+        "scores": {"exact_match": 0.0, "correct": 0.0},
+        "timings": {"ask_ms": 10.0, "search_ms": {"hybrid": 5.0}},
+    }
+    text = "\n".join(section("d", aggregate([row])))
+    # One answer at 0.9: right nine times in ten for a calibrated reader (ECE .1), else .9.
+    assert "Expected calibration error: 0.900 (a perfectly calibrated reader's on these" in text
+    assert "at the 95th percentile)" in text

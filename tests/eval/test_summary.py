@@ -79,6 +79,10 @@ def test_aggregate_by_hand() -> None:
     assert agg["abstention"]["precision"] == 1.0 and agg["abstention"]["recall"] == 1.0
     # calibration over the two answered questions only: bucket 9, acc 0.5, conf 0.9
     assert agg["calibration"]["ece"] == pytest.approx(0.4)
+    # A calibrated reader's two answers at 0.9 are both right (p .81: ECE .1), one right
+    # (.18: .4) or none (.01: .9): .162 on average, .4 at the 95th percentile.
+    chance = agg["calibration"]["chance_ece"]
+    assert chance["mean"] == pytest.approx(0.162, abs=0.03) and chance["p95"] == pytest.approx(0.4)
     # answered: 2 of the 3 that came back, one of them right
     assert agg["answered"] == {"count": 2, "share": pytest.approx(2 / 3), "precision": 0.5}
     assert agg["latency_ms"]["ask"]["p50"] == 20.0

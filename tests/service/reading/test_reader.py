@@ -16,6 +16,7 @@ from indexer.embedding.transformer import SentenceTransformerEmbedder
 from indexer.protocols import FloatMatrix
 from indexer.text.analysis import encode, load_analyzer
 from service.config import Settings
+from service.reading.answer_types import AnswerType
 from service.reading.calibration import (
     DEFAULT_PATH,
     Calibration,
@@ -147,10 +148,41 @@ def test_a_passage_without_the_rare_name_asked_about_is_not_trusted(
     asked = next(c for c in candidates if c.span.text.startswith("29"))
     assert other.features["rare_focus_missing"] == 1.0
     assert asked.features["rare_focus_missing"] == 0.0
+    # One passage read names it: the question's name is not unknown to the news read.
+    assert {c.features["rare_focus_nowhere"] for c in candidates} == {0.0}
+    alone = reader.candidates(question, make_hits(OTHER_MODEL))
+    assert alone and {c.features["rare_focus_nowhere"] for c in alone} == {1.0}
     # Only the other model's passage: its number answers a question about another name, and
-    # the reader abstains (the same candidate without the feature scores 0.34).
+    # the shipped maps trust it less than half as much as the same answer where the name
+    # were read (0.16 against 0.33 when this was written).
     shipped = ExtractiveReader(embedder, abstain_threshold=Settings().abstain_threshold)
-    assert shipped.read(question, make_hits(OTHER_MODEL)).abstained
+    best = shipped.candidates(question, make_hits(OTHER_MODEL))
+    second = best[1].score if len(best) > 1 else None
+    unread = shipped.calibration.confidence(best[0].score, second, best[0].features)
+    as_if_read = dict(best[0].features, rare_focus_missing=0.0, rare_focus_nowhere=0.0)
+    assert best[0].span.text == "23"
+    assert unread < 0.5 * shipped.calibration.confidence(best[0].score, second, as_if_read)
+
+
+OFFER = (
+    "Brindle made a $3 billion offer for Halvorsen Labs last week. "
+    "Halvorsen Labs chief executive Marta Okonkwo and the board turned it down, and Okonkwo "
+    "joked that he should sell Pinwheel instead."
+)
+
+
+@pytest.mark.slow
+def test_a_surname_is_a_person_and_a_lone_person_a_name_of_unknown_kind(
+    reader: ExtractiveReader,
+) -> None:
+    # The small tagger types "Okonkwo" alone an organisation and "Brindle" a person; the full
+    # name beside the first says who is a person.
+    question = "Who is the Halvorsen Labs boss that turned down the $3 billion offer?"
+    found = {c.span.text: c for c in reader.candidates(question, make_hits(OFFER))}
+    assert found["Okonkwo"].span.kind == AnswerType.PERSON
+    assert found["Okonkwo"].features["type_fit"] == 1.0
+    assert found["Brindle"].span.kind == AnswerType.NAME
+    assert found["Brindle"].features["type_fit"] < 1.0
 
 
 @pytest.mark.slow
@@ -178,8 +210,8 @@ def test_features_are_the_ones_the_calibration_knows(reader: ExtractiveReader) -
     candidates = reader.candidates("Who leads Quillfeather?", make_hits(FUNDING))
     assert candidates
     for candidate in candidates:
-        # ... and the one value the confidence model reads besides them
-        assert set(candidate.features) == {*FEATURES, "question_length"}
+        # ... and the values per question the confidence model reads besides them
+        assert set(candidate.features) == {*FEATURES, "question_length", "rare_focus_nowhere"}
     scores = [c.score for c in candidates]
     assert scores == sorted(scores, reverse=True)
 

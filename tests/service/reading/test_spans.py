@@ -8,7 +8,7 @@ import pytest
 
 from indexer.text.analysis import SentenceTags, load_analyzer
 from service.reading.answer_types import AnswerType
-from service.reading.features import proximity, role_bonus, type_fit
+from service.reading.features import asks_about_role, proximity, role_bonus, type_fit
 from service.reading.spans import Span, Tagged, merge_spans, rule_spans, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import content_terms, question_overlap, question_words, stem
@@ -193,6 +193,23 @@ def test_role_patterns(sentence: str) -> None:
 def test_no_role_without_a_role_word() -> None:
     sentence = "Mara Quist visited Orbital Labs on a rainy day."
     assert role_bonus(sentence, _by_text(sentence)["Mara Quist"]) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Who leads Orbital Labs?", True),
+        ("Who led the team that built the arm?", True),
+        ("Who ran the project behind the voice model?", True),
+        ("Who headed the study?", True),
+        ("Who oversaw the launch?", True),
+        ("Who is Orbital Labs' chief executive?", True),
+        ("Who sued Orbital Labs?", False),
+        ("Who ranked first in the race?", False),
+    ],
+)
+def test_a_question_asks_for_a_role_in_any_tense(question: str, asks: bool) -> None:
+    assert asks_about_role(question) is asks
 
 
 def test_stem_and_content_terms() -> None:
