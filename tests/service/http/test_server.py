@@ -130,6 +130,18 @@ def test_service_benchmark_measures_a_real_server(index_dir: Path, tmp_path: Pat
     assert result["concurrent"]["errors"] == sum(run["concurrent"]["errors"] for run in runs)
 
 
+def _workers(pid: int) -> list[int]:
+    """The server's worker processes: its descendants started by multiprocessing's spawn."""
+    found = []
+    for child in _descendants(pid):
+        try:
+            if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text():
+                found.append(child)
+        except OSError:  # exited between the listing and the read
+            continue
+    return found
+
+
 def _requests_counted(url: str) -> float:
     text = httpx.get(f"{url}/metrics").text
     return sum(
@@ -157,8 +169,11 @@ def test_two_workers_share_metrics_and_rate_limits(index_dir: Path) -> None:
                 time.sleep(0.2)
         else:
             pytest.fail("the server was not ready in 120 s")
-        workers = [pid for pid in _descendants(server.pid)
-                   if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]  # fmt: skip
+        # Ready means one worker answers; the other may still be starting (its cmdline is the
+        # parent's until it execs), so the workers are counted until both show or time runs out.
+        deadline = time.monotonic() + 60
+        while len(workers := _workers(server.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert len(workers) == 2
         # A new connection per request, so the kernel spreads them over both workers.
         statuses = [
