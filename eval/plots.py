@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,26 +103,36 @@ def latency_histogram(rows: Sequence[Row], path: Path) -> Path:
     return _save(fig, path)
 
 
-def calibration_curve(buckets: Sequence[dict[str, Any]], path: Path) -> Path:
-    """Reliability diagram: accuracy against mean confidence per bucket (answered questions)."""
-    fig = Figure(figsize=(5, 5))
+def calibrated_spread(confidence: float, count: int) -> float:
+    """Half the range (95%) of the accuracy of `count` answers, each right with probability
+    `confidence`: the normal approximation of the binomial, wide where a bucket holds few."""
+    return 1.96 * math.sqrt(confidence * (1 - confidence) / count)
+
+
+def calibration_curve(sets: Mapping[str, Sequence[dict[str, Any]]], path: Path) -> Path:
+    """Reliability diagram per question set: accuracy against mean confidence per bucket of
+    answered questions. About the diagonal, at each bucket's confidence, the range (95%) that
+    a perfectly calibrated reader's accuracy falls in with that many answers: on a small set a
+    point outside it is miscalibration, one inside may be chance."""
+    fig = Figure(figsize=(6, 6))
     ax = fig.add_subplot()
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect")
-    filled = [b for b in buckets if b["count"]]
-    ax.plot(
-        [b["confidence"] for b in filled],
-        [b["accuracy"] for b in filled],
-        marker="o",
-        label="system",
-    )
-    for b in filled:
-        ax.annotate(str(b["count"]), (b["confidence"], b["accuracy"]), fontsize="x-small")
+    for name, buckets in sets.items():
+        filled = [b for b in buckets if b["count"]]
+        if not filled:
+            continue
+        confidence = [b["confidence"] for b in filled]
+        (line,) = ax.plot(confidence, [b["accuracy"] for b in filled], marker="o", label=name)
+        spread = [calibrated_spread(b["confidence"], b["count"]) for b in filled]
+        ax.errorbar(
+            confidence, confidence, yerr=spread, fmt="none", ecolor=line.get_color(), alpha=0.35
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("confidence")
     ax.set_ylabel("accuracy")
-    ax.set_title("Calibration")
-    ax.legend()
+    ax.set_title("Calibration (bars: a calibrated reader's 95% range)")
+    ax.legend(fontsize="small")
     return _save(fig, path)
 
 
@@ -132,5 +143,8 @@ def write_all(rows: Sequence[Row], summary: dict[str, Any], out_dir: Path) -> li
         metrics_by_type(overall["by_type"], out_dir / "metrics_by_type.png"),
         recall_curve(rows, out_dir / "recall_at_k.png"),
         latency_histogram(rows, out_dir / "latency.png"),
-        calibration_curve(overall["calibration"]["buckets"], out_dir / "calibration.png"),
+        calibration_curve(
+            {name: agg["calibration"]["buckets"] for name, agg in summary["datasets"].items()},
+            out_dir / "calibration.png",
+        ),
     ]
