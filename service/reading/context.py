@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from indexer.text.stopwords import READER_STOPWORDS
+from indexer.types import Chunk
 from service.reading.asked import Asked
 from service.reading.features import (
     SentenceWords,
@@ -63,7 +64,7 @@ class SentenceContext:
             # A rare word of a name the question gives, missing from the passage (its outlet
             # and title count): the passage is about something else ("QwQ-32B" asked, a
             # passage on another model read).
-            "rare_focus_missing": _rare_focus_missing(sentence, passage, asked.rare_focus),
+            "rare_focus_missing": _rare_focus_missing(sentence, asked.rare_focus),
             "position": 1.0 / (1 + sentence.position),
             "numeric_question": 1.0 if asked.expected in NUMERIC else 0.0,
             # Not a ranker feature (one value per question): the confidence model's.
@@ -78,17 +79,18 @@ def rare_focus_nowhere(sentences: Sequence[ReadSentence], rare: tuple[str, ...])
     if not rare:
         return 0.0
     chunks = {s.chunk.id: s.chunk for s in sentences}.values()
-    read = " ".join(f"{c.source or ''} {c.title or ''} {c.text}" for c in chunks)
-    return missing_share(read.lower(), rare)
+    return missing_share(" ".join(_named_text(c) for c in chunks), rare)
 
 
-def _rare_focus_missing(sentence: ReadSentence, passage: str, rare: tuple[str, ...]) -> float:
-    """missing_share over the passage (lower-cased) with its outlet and title; most questions
-    name no rare word, and then nothing is built."""
-    if not rare:
-        return 0.0
-    chunk = sentence.chunk
-    return missing_share(f"{chunk.source or ''} {chunk.title or ''}".lower() + f" {passage}", rare)
+def _rare_focus_missing(sentence: ReadSentence, rare: tuple[str, ...]) -> float:
+    """missing_share over the passage with its outlet and title; most questions name no rare
+    word, and then nothing is built."""
+    return missing_share(_named_text(sentence.chunk), rare) if rare else 0.0
+
+
+def _named_text(chunk: Chunk) -> str:
+    """What a passage names, lower-cased: its outlet, title and text."""
+    return f"{chunk.source or ''} {chunk.title or ''} {chunk.text}".lower()
 
 
 class Meaning:
