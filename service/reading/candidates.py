@@ -78,7 +78,7 @@ def candidate_spans(
     """Every candidate of one sentence: tagged and pattern spans, their parts and joins."""
     versioned = [(m.start(), m.end()) for m in _VERSIONED.finditer(sentence)]
     base = merge_spans(sentence, tagged, rule_spans(sentence))
-    base = [_without_possessive(_whole_words(sentence, s)) for s in base]
+    base = [_without_article(_without_possessive(_whole_words(sentence, s))) for s in base]
     extra = list(_named_things(sentence, versioned, acronyms))
     spans: dict[tuple[int, int], Span] = {}
     for span in base:
@@ -139,6 +139,17 @@ def _without_possessive(span: Span) -> Span:
     if span.kind not in PROPER or not span.text.endswith(("'s", "\u2019s")) or len(span.text) < 4:
         return span
     return Span(span.start, span.end - 2, span.text[:-2], span.kind, span.from_ner, span.origin)
+
+
+def _without_article(span: Span) -> Span:
+    """A name without the lower-case "the" the tagger kept: "the University of Freiburg" is
+    "University of Freiburg" (a capital "The" may be the name's own: "The Batch")."""
+    if span.kind not in PROPER or not span.text.startswith("the ") or len(span.text) < 6:
+        return span
+    rest = span.text[4:]
+    if not rest[:1].isupper():
+        return span
+    return Span(span.start + 4, span.end, rest, span.kind, span.from_ner, span.origin)
 
 
 def _glued_after(text: str, i: int) -> bool:

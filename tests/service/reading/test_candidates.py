@@ -80,6 +80,21 @@ def test_an_age_or_a_duration_tagged_as_a_date_brings_its_number() -> None:
     assert ("5", AnswerType.NUMBER) not in spans  # a day of the month is no count
 
 
+def test_a_name_loses_the_lower_case_article_the_tagger_kept() -> None:
+    sentence = "Researchers from the University of Tallin built it. The Batch covered it."
+    tagged = Tagged(
+        [
+            Span(16, 40, "the University of Tallin", AnswerType.ORG, True),
+            Span(52, 61, "The Batch", AnswerType.ORG, True),
+        ],
+        [],
+        frozenset(),
+    )
+    texts = {s.text for s in candidate_spans(sentence, tagged, ())}
+    assert "University of Tallin" in texts and "the University of Tallin" not in texts
+    assert "The Batch" in texts  # a capital "The" may be the name's own
+
+
 def test_a_name_loses_the_possessive_the_tagger_kept() -> None:
     sentence = "Mara Ellery's late goal won the final."
     tagged = Tagged([Span(0, 13, "Mara Ellery's", AnswerType.PERSON, True)], [], frozenset())

@@ -194,6 +194,30 @@ def test_never_answers_with_what_the_question_says(reader: ExtractiveReader) -> 
 
 
 @pytest.mark.slow
+def test_a_name_that_says_the_asked_kind_is_not_what_the_question_says(
+    reader: ExtractiveReader,
+) -> None:
+    # "Which university": "University of Tallin" repeats only the kind asked for.
+    text = "Pellucid was built by Aino Rebane and colleagues from the University of Tallin."
+    found = {
+        c.span.text: c
+        for c in reader.candidates("Which university is behind Pellucid?", make_hits(text))
+    }
+    assert found["University of Tallin"].features.get("overlap", 0.0) == 0.0
+    assert "University" not in found  # the kind alone is still what the question says
+
+
+@pytest.mark.slow
+def test_the_tenth_best_sentence_is_still_read(reader: ExtractiveReader) -> None:
+    # Eight sentences share more of the question's words than the one that answers it.
+    filler = " ".join(f"Quillfeather keeps vault plan number {n} secret." for n in range(1, 9))
+    hits = make_hits(filler + " The vault sits in Tromso.")
+    question = "Where does Quillfeather keep its vault?"
+    assert [s.text for s in reader.select_sentences(question, hits)][8].endswith("Tromso.")
+    assert "Tromso" in {c.span.text for c in reader.candidates(question, hits)}
+
+
+@pytest.mark.slow
 def test_support_across_articles_is_cited(reader: ExtractiveReader) -> None:
     hits = make_hits((FUNDING, "a-1"), (UNRELATED, "a-2"), (FUNDING_ELSEWHERE, "a-3"))
     candidates = reader.candidates("Who is the boss of Quillfeather?", hits)
