@@ -99,6 +99,7 @@ FEATURES = (
     "stale",  # log1p(days the article is older than the asker's as_of) / 8 (timing.py)
     "dated",  # the question has an as_of and the article a date: "stale" means something
     "rare_focus_missing",  # share of the rare words of the question's names its passage lacks
+    "names_kind",  # a name holding the noun asked about: "University of X" for "which university"
 )
 # Sentence vectors kept between questions: popular passages come back again and again, and
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
@@ -260,10 +261,13 @@ class ExtractiveReader:
         self, by_key: dict[str, Candidate], asked: Asked, context: SentenceContext, span: Span
     ) -> None:
         overlap = question_overlap(span.text, asked.words)
+        names_kind = 0.0
         if 0.0 < overlap < 1.0 and span.kind in PROPER and asked.head:
             # "Which university ...?": "University of Freiburg" names its kind, as answers to
             # "which X" often do; only the question's other words count as repeated.
-            overlap = question_overlap(span.text, asked.words - asked.head)
+            without_kind = question_overlap(span.text, asked.words - asked.head)
+            names_kind = 1.0 if without_kind < overlap else 0.0
+            overlap = without_kind
         key = candidate_key(span.text)
         fit = type_fit(asked.expected, span.kind, from_ner=span.from_ner)
         if span.kind in NUMERIC and qualifier_clash(
@@ -295,6 +299,7 @@ class ExtractiveReader:
             proper=1.0 if span.kind in PROPER else 0.0,
             head_sim=context.meaning.head_similarity(span.text) if context.meaning else 0.0,
             echo=1.0 if key in asked.echoes else 0.0,
+            names_kind=names_kind,
         )
         features["level_match"], features["level_clash"] = level_features(
             asked.place_level, span.text

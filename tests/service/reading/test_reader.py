@@ -204,6 +204,8 @@ def test_a_name_that_says_the_asked_kind_is_not_what_the_question_says(
         for c in reader.candidates("Which university is behind Pellucid?", make_hits(text))
     }
     assert found["University of Tallin"].features.get("overlap", 0.0) == 0.0
+    assert found["University of Tallin"].features["names_kind"] == 1.0
+    assert found["Aino Rebane"].features["names_kind"] == 0.0
     assert "University" not in found  # the kind alone is still what the question says
 
 
