@@ -7,7 +7,7 @@ from bisect import bisect_left
 
 from service.reading.answer_types import AnswerType
 from service.reading.spans import NUMERIC, PROPER, Span
-from service.reading.terms import WORD, stem
+from service.reading.terms import WORD, question_overlap, stem
 
 
 def type_fit(expected: AnswerType, kind: AnswerType, *, from_ner: bool) -> float:
@@ -172,6 +172,19 @@ def focus_with_antecedent(sentence: str, before: str, focus: tuple[str, ...]) ->
         return own
     previous = before.rstrip().rsplit(". ", 1)[-1].rsplit("\n", 1)[-1]
     return max(own, focus_share(previous.lower(), focus))
+
+
+def repeated_words(
+    span: Span, question_words: frozenset[str], head: frozenset[str]
+) -> tuple[float, float]:
+    """The share of the span's words the question already says, and 1.0 where the span is a
+    name holding the noun asked about ("University of Freiburg" for "Which university ...?"):
+    answers to "which X" often name their kind, so only the question's other words count."""
+    overlap = question_overlap(span.text, question_words)
+    if not (0.0 < overlap < 1.0 and span.kind in PROPER and head):
+        return overlap, 0.0
+    without_kind = question_overlap(span.text, question_words - head)
+    return without_kind, 1.0 if without_kind < overlap else 0.0
 
 
 def capitalised(span_text: str) -> float:

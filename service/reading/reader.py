@@ -41,6 +41,7 @@ from service.reading.features import (
     near_terms,
     proximity,
     quoted,
+    repeated_words,
     role_bonus,
     type_fit,
 )
@@ -51,7 +52,7 @@ from service.reading.rarity import load_word_frequencies, rarity
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
-from service.reading.terms import candidate_key, question_overlap
+from service.reading.terms import candidate_key
 from service.reading.timing import date_fit, recency, staleness
 from service.reading.topic import TopicReading, decide_topic, describes_entity, read_topic
 from service.reading.verdict import decide, yes_no_question
@@ -260,14 +261,7 @@ class ExtractiveReader:
     def _add(
         self, by_key: dict[str, Candidate], asked: Asked, context: SentenceContext, span: Span
     ) -> None:
-        overlap = question_overlap(span.text, asked.words)
-        names_kind = 0.0
-        if 0.0 < overlap < 1.0 and span.kind in PROPER and asked.head:
-            # "Which university ...?": "University of Freiburg" names its kind, as answers to
-            # "which X" often do; only the question's other words count as repeated.
-            without_kind = question_overlap(span.text, asked.words - asked.head)
-            names_kind = 1.0 if without_kind < overlap else 0.0
-            overlap = without_kind
+        overlap, names_kind = repeated_words(span, asked.words, asked.head)
         key = candidate_key(span.text)
         fit = type_fit(asked.expected, span.kind, from_ner=span.from_ner)
         if span.kind in NUMERIC and qualifier_clash(
