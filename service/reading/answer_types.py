@@ -182,6 +182,8 @@ _AUXILIARY = (
 )
 
 
+_OF_CHOICES = re.compile(r"^\s+of\s+(?:the\s+following|these|those)\b")
+
 # Words that end a "which <noun>" phrase once its noun is found (past tenses too, by "-ed").
 _PHRASE_ENDS = frozenset(
     _words("this that these those last next won wins says said made makes will hit hits")
@@ -211,7 +213,9 @@ def _head_noun(q: str) -> AnswerType | None:
     # "Whose" asks for an owner ("whose album": the artist), never for the thing owned.
     for determiners in (rf"(?P<copula>{_WHAT_IS})|which|what", r"this|these"):
         for match in re.finditer(rf"\b(?:{determiners})\b", q):
-            words = _WORD.findall(q[match.end() : match.end() + 60])[:4]
+            # "Which of the following countries": the choices' noun, after the choosing words.
+            rest = _OF_CHOICES.sub("", q[match.end() : match.end() + 80], count=1)
+            words = _WORD.findall(rest[:60])[:4]
             first = words[0].removesuffix("'s") if words else ""
             if first in _TIME_WORDS and determiners == "this|these":
                 continue  # "this week's ceremony" sets the time; it asks for nothing

@@ -32,7 +32,7 @@ from service.retrieval.timeframes import Timeframe, resolve_timeframe
 # The noun phrase a wh-word governs: "which (European) country", "how many (Christmas) trees",
 # "what is the name of the (storm)". Up to four words, cut at the first stop word.
 _WH_PHRASE = re.compile(
-    r"\b(?:which|what|whose|how many|how much)\s+(?:of the following\s+)?"
+    r"\b(?:which|what|whose|how many|how much)\s+(?:of\s+(?:the\s+following|these|those)\s+)?"
     r"(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+|his\s+|her\s+)?"
     r"(?:(?:name|title|term|word|type|kind|sort)s?\s+(?:of|for)\s+(?:the\s+|a\s+|an\s+|its\s+)?)?"
     r"((?:[\w'\u2019-]+\s+){0,3}[\w'\u2019-]+)",
@@ -45,6 +45,19 @@ _WHO_IS_THE = re.compile(
     r"\bwho(?:\s+is|\s+was|'s|\u2019s)\s+(?:the|a|an)\s+((?:[\w'\u2019-]+\s+){0,3}[\w'\u2019-]+)",
     re.IGNORECASE,
 )
+# Stop words that open the asked phrase as modifiers: "which other country", "what new
+# project", "the most popular dog breed" ask about the noun after them.
+_LEADING_MODIFIERS = frozenset({"new", "other", "most", "first", "last", "latest", "next"})
+# Abbreviations a capitalised run may hold with their full stop (a single letter and a dotted
+# initialism, "U.S.", never end a sentence here).
+_ABBREVIATIONS = frozenset(
+    {
+        "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Co", "No", "Mt", "Ft", "Sen", "Rep", "Gov",
+        "Gen", "Col", "Capt", "Sgt", "Lt", "Prof", "Inc", "Corp", "Ltd", "Bros", "Ave", "Blvd",
+        "Dept", "Univ", "Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+    }
+)  # fmt: skip
+_INITIALISM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
 _PHRASE_STOP = READER_STOPWORDS | frozenset(
     [
@@ -72,6 +85,9 @@ _PHRASE_STOP = READER_STOPWORDS | frozenset(
         "across",
         "within",
         "without",
+        "between",
+        "against",
+        "through",
         "like",
     ]
 )
@@ -201,14 +217,23 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
 def asked_head(question: str) -> list[str]:
     """The noun phrase the question's wh-word governs ("which automaker": automaker), or that
     describes the person asked for ("who is the national security advisor ...")."""
+    # "Which U.S. agency": the initialism's dots would end the phrase at "U".
+    question = _INITIALISM.sub(lambda m: m.group().replace(".", ""), question)
     match = _WH_PHRASE.search(question) or _WHO_IS_THE.search(question)
     if match is None:
         return []
     words: list[str] = []
-    for word in WORD.findall(match.group(1).lower()):
-        if word in _PHRASE_STOP or (words and _ends_noun_phrase(word)):
+    for written in WORD.findall(match.group(1)):
+        word = written.lower()
+        # "Which US state": an initialism in capitals is not the pronoun "us".
+        initialism = len(written) > 1 and written.isupper()
+        if not words and word in _LEADING_MODIFIERS:
+            continue
+        if (word in _PHRASE_STOP and not initialism) or (words and _ends_noun_phrase(word)):
             break
         words.append(word)
+    if len(words) == 1 and _ends_noun_phrase(words[0]):
+        return []  # "what caused the outage", "what specifically": no noun is asked for
     return words
 
 
@@ -225,12 +250,28 @@ def _ends_noun_phrase(word: str) -> bool:
 
 _ADVERB_ENDINGS = ("edly", "ally", "ntly", "ely", "tly")  # not "family", "supply", "anomaly"
 # Irregular past tenses and a few present ones that questions put after the asked noun
-# ("which country went from ..."); forms that are also nouns ("saw", "rose", "set") left out.
+# ("which country went from ...", "which state saw ..."), and "following" and "up": only ever
+# after it, so a form that is also a noun ("saw", "set", "hit") is not cut where it opens one.
 _VERB_FORMS = IRREGULAR_VERB_FORMS | {
     "went", "said", "says", "got", "gets", "gave", "gives", "came", "comes", "told", "began",
     "brought", "built", "chose", "drew", "drove", "felt", "fought", "flew", "grew", "kept",
     "knew", "lost", "met", "sent", "spent", "stood", "struck", "threw", "wrote", "goes", "wants",
+    "agreed", "succeeded", "exceeded", "proceeded", "guaranteed", "freed", "held", "holds",
+    "died", "dies", "saw", "sees", "fell", "rose", "rises", "set", "hit", "left", "lit", "quit",
+    "swept", "following", "up",
 }  # fmt: skip
+
+
+def _sentences_of(run: re.Match[str]) -> list[list[str]]:
+    """A capitalised run's words, cut where a sentence of the question ends inside it: "the
+    93rd Academy Awards are on Sunday. How many ...", but not "U.S. Army" nor "Dr. Ruiz"."""
+    runs: list[list[str]] = [[]]
+    for word in run.group().split():
+        runs[-1].append(word)
+        bare = word.rstrip(".")
+        if bare != word and len(bare) > 1 and "." not in bare and bare not in _ABBREVIATIONS:
+            runs.append([])
+    return [words for words in runs if words]
 
 
 def focus_names(question: str) -> tuple[str, ...]:
@@ -239,8 +280,7 @@ def focus_names(question: str) -> tuple[str, ...]:
     names: dict[str, None] = {}
     for match in _QUOTED.finditer(question):
         names.setdefault(match.group(1).strip().lower(), None)
-    for match in _NAME_RUN.finditer(question):
-        words = match.group().split()
+    for words in (run for match in _NAME_RUN.finditer(question) for run in _sentences_of(match)):
         while words and words[0].lower().strip(".,") in _OPENERS:
             words.pop(0)
         while words and words[-1].lower() in {"of", "the", "for", "de", "and", "&"}:

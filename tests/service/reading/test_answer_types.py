@@ -18,6 +18,9 @@ from service.reading.answer_types import AnswerType, expected_answer_type
         ("Which country\u2019s leaders met in Oslo?", AnswerType.PLACE),
         ("Which labs' researchers wrote the safety report?", AnswerType.ORG),
         ("Which state officials signed the pledge?", AnswerType.PERSON),  # plural noun
+        # The noun of the choices, past the words that offer them.
+        ("Which of the following countries banned the app?", AnswerType.PLACE),
+        ("Which of these startups raised the largest round?", AnswerType.ORG),
         ("Which cloud provider counts the lab as a customer?", AnswerType.ORG),  # verb "counts"
         ("What is the total parameter count of the new model?", AnswerType.NUMBER),
         ("What is the starting price of the robot?", AnswerType.MONEY),

@@ -1,4 +1,5 @@
-"""What a question already says in other forms (echoes.py), and the noun it asks about."""
+"""What a question already says in other forms (echoes.py), the noun it asks about and the
+names it gives."""
 
 from __future__ import annotations
 
@@ -68,6 +69,19 @@ def test_an_echo_is_a_feature_of_the_candidate_that_restates_the_question() -> N
         ("Who is the finance minister that signed the accord?", "finance minister"),
         ("Who's the robotics boss behind the layoffs?", "robotics boss"),
         ("Which lab among the bidders won the contract?", "lab"),  # a preposition ends it
+        ("What is the name of the pact between the two labs?", "pact"),
+        # An initialism in capitals is not the pronoun "us", with or without its dots.
+        ("Which US state saw its power prices double?", "us state"),
+        ("Which U.S. agency approved the chip export?", "us agency"),
+        # A modifier that opens the phrase is skipped, not taken for its end.
+        ("Which other country agreed to the pact?", "country"),
+        ("What new project did the lab announce?", "project"),
+        ("What is the most popular chatbot among students?", "popular chatbot"),
+        ("Which of these startups raised the most?", "startups"),
+        ("Which city held the robotics summit?", "city"),
+        ("Which singer set a streaming record?", "singer"),
+        ("What caused the outage at the data centre?", ""),  # asks for no noun
+        ("What specifically did the audit find?", ""),
     ],
 )  # fmt: skip
 def test_the_asked_noun_ends_at_a_verb_or_adverb_after_it(question: str, head: str) -> None:
@@ -77,3 +91,20 @@ def test_the_asked_noun_ends_at_a_verb_or_adverb_after_it(question: str, head: s
 def test_a_possessive_apostrophe_does_not_change_a_stem() -> None:
     assert stem("dunkin\u2019") == stem("dunkin") == stem("dunkin's")
     assert stem("companies'") == stem("companies")
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        # A run of capitals stops where a sentence of the question ends inside it.
+        ("The Halvorsen Prize is on Sunday. How many labs entered?", ("halvorsen prize",)),
+        ("The lab moved its servers to Oslo Harbour. Which firm built them?", ("oslo harbour",)),
+        ("The show moves from ABC. Which network bought it?", ("abc",)),
+        # An initialism, a middle initial and an abbreviated title end no sentence.
+        ("Which U.S. Army lab tested the chip?", ("u.s. army",)),
+        ("What did Dr. Ines Calloway present?", ("dr. ines calloway",)),
+        ("What did Mara J. Quist announce?", ("mara j. quist",)),
+    ],
+)
+def test_the_named_things_a_question_is_about(question: str, focus: tuple[str, ...]) -> None:
+    assert read_question(question).focus == focus

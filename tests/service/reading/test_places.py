@@ -24,6 +24,8 @@ from service.reading.places import (
         ("Which state was hit by attacks on power substations?", STATE),
         ("Which African capital city hosted the summit?", CITY),
         ("Which continent recorded its hottest summer?", REGION),
+        ("Which US state saw record heat?", STATE),
+        ("Which other country agreed to the deal?", COUNTRY),
         ("Which country's prime minister resigned?", None),
         ("Which company recalled its trucks?", None),
         ("Where did the storm make landfall?", None),
