@@ -57,6 +57,12 @@ _ABBREVIATIONS = frozenset(
         "Dept", "Univ", "Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
     }
 )  # fmt: skip
+# "Which two states ...", "name the three ...": the answer joins several things (several.py).
+_SEVERAL = re.compile(
+    r"\b(?:(?:which|what)\s+(?:are\s+the\s+)?|name\s+(?:the\s+)?)(two|three|four|five)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 _INITIALISM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
 _PHRASE_STOP = READER_STOPWORDS | frozenset(
@@ -183,6 +189,7 @@ class Asked:
     echoes: frozenset[str]  # forms of what it already says: its names' initials, demonyms
     asks_role: bool
     counts: bool  # "how many", "how old": a bare number, no unit
+    several: int  # 2 for "which two ...": the answer names that many things (several.py)
     as_of: date | None = None  # the day the question is asked on
     timeframe: Timeframe | None = None  # its time words, resolved against as_of (or today)
     # What an amount is asked per ("a year", "output"; qualifiers.py).
@@ -208,10 +215,17 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         echoes=question_echoes(question),
         asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),
         counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
+        several=things_asked(question),
         qualifiers=qualifiers(question),
         as_of=as_of,
         timeframe=resolve_timeframe(question, as_of or date.today()),
     )
+
+
+def things_asked(question: str) -> int:
+    """How many things the question asks for where it says so ("which two ..."), else 0."""
+    found = _SEVERAL.search(question)
+    return _NUMBER_WORDS[found.group(1).lower()] if found else 0
 
 
 def asked_head(question: str) -> list[str]:

@@ -69,13 +69,16 @@ _TITLE_BEFORE = re.compile(
 )
 _LINKS = frozenset({"of", "the", "and", "for", "de", "on", "&", "a", "an", "in", "at", "to"})
 _ARTICLE = (" a", " an", " the")
+# Between the names of a list: a comma, or the "and" that ends it (with an article after).
+_LIST_SEPARATOR = re.compile(r",\s*|\s*,?\s*(?P<last>and|&)\s+(?:(?:a|an|the)\s+)?")
 MAX_PART_WORDS = 5  # longer names are not split into parts
 
 
 def candidate_spans(
-    sentence: str, tagged: Tagged | None, acronyms: Sequence[str] = ()
+    sentence: str, tagged: Tagged | None, acronyms: Sequence[str] = (), *, lists: bool = False
 ) -> list[Span]:
-    """Every candidate of one sentence: tagged and pattern spans, their parts and joins."""
+    """Every candidate of one sentence: tagged and pattern spans, their parts and joins, and
+    with `lists` (the question asks for several things) whole lists of names."""
     versioned = [(m.start(), m.end()) for m in _VERSIONED.finditer(sentence)]
     base = merge_spans(sentence, tagged, rule_spans(sentence))
     base = [_without_article(_without_possessive(_whole_words(sentence, s))) for s in base]
@@ -93,7 +96,10 @@ def candidate_spans(
     for span in list(spans.values()):
         for part in _parts(sentence, span):
             spans.setdefault((part.start, part.end), part)
-    for join in _joins(sentence, list(spans.values())):
+    joins = list(_joins(sentence, list(spans.values())))
+    if lists:
+        joins += _lists(sentence, list(spans.values()))
+    for join in joins:
         spans.setdefault((join.start, join.end), join)
     return sorted(spans.values(), key=lambda s: (s.start, -s.end))
 
@@ -306,3 +312,33 @@ def _joins(sentence: str, spans: list[Span]) -> Iterable[Span]:
                 )
             text = sentence[start : right.end]
             yield Span(start, right.end, text, left.kind, left.from_ner, "join")
+
+
+def _lists(sentence: str, spans: list[Span]) -> list[Span]:
+    """Names listed up to an "and": "Chad, Laos, Peru and Fiji", "the Tessaline Rovers and the
+    Oslo Harbour Club" (which `_joins` leaves apart: outside a list, "X and the Y" is more often
+    two things than one answer)."""
+    kinds = (*PROPER, AnswerType.THING)
+    ordered = sorted(
+        (s for s in spans if s.kind in kinds and s.origin in ("", "opener")),
+        key=lambda s: (s.start, -s.end),
+    )
+    found = []
+    for place, first in enumerate(ordered):
+        last, ended = first, False
+        for after in ordered[place + 1 :]:
+            if after.start < last.end:
+                continue  # a span inside or across the last one
+            separator = _LIST_SEPARATOR.fullmatch(sentence[last.end : after.start])
+            # The tagger often types the names of one list apart (one team an organisation,
+            # the next a place): any two names may share a list.
+            same_kind = after.kind == first.kind or (after.kind in PROPER and first.kind in PROPER)
+            if not same_kind or separator is None:
+                break
+            last, ended = after, bool(separator.group("last"))
+            if ended:
+                break  # "and" closes the list
+        if ended:
+            text = sentence[first.start : last.end]
+            found.append(Span(first.start, last.end, text, first.kind, first.from_ner, "join"))
+    return found

@@ -50,6 +50,7 @@ from service.reading.places import level_features, load_gazetteer
 from service.reading.qualifiers import qualifier_clash
 from service.reading.rarity import load_word_frequencies, rarity
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
+from service.reading.several import whole_answer_first
 from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import candidate_key
@@ -248,12 +249,12 @@ class ExtractiveReader:
         for candidate, score in zip(ranked, scores, strict=True):
             candidate.score = score
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return ranked
+        return whole_answer_first(ranked, asked.several) if asked.several else ranked
 
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:
         """A sentence's candidate spans, a number's with its unit where one is asked for."""
-        spans = candidate_spans(text, tags, asked.acronyms)
+        spans = candidate_spans(text, tags, asked.acronyms, lists=asked.several > 0)
         if asked.expected == AnswerType.NUMBER and not asked.counts:
             return [with_unit(text, span, asked.text, asked.words) for span in spans]
         return list(spans)

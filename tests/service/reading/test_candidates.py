@@ -100,3 +100,16 @@ def test_a_name_loses_the_possessive_the_tagger_kept() -> None:
     tagged = Tagged([Span(0, 13, "Mara Ellery's", AnswerType.PERSON, True)], [], frozenset())
     texts = {s.text for s in candidate_spans(sentence, tagged, ())}
     assert "Mara Ellery" in texts and "Mara Ellery's" not in texts
+
+
+def test_a_question_for_several_things_reads_whole_lists_of_names() -> None:
+    sentence = (
+        "The ban now covers Chad, Laos, Peru and Fiji, and the Tessaline Rovers and the Oslo "
+        "Harbour Club must relocate."
+    )
+    lists = ("Chad, Laos, Peru and Fiji", "Tessaline Rovers and the Oslo Harbour Club")
+    listed = {s.text for s in candidate_spans(sentence, None, (), lists=True)}
+    assert set(lists) <= listed
+    # Asked for one thing, neither is a candidate: "X and the Y" is mostly two things.
+    alone = {s.text for s in candidate_spans(sentence, None, ())}
+    assert not set(lists) & alone

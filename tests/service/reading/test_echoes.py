@@ -108,3 +108,17 @@ def test_a_possessive_apostrophe_does_not_change_a_stem() -> None:
 )
 def test_the_named_things_a_question_is_about(question: str, focus: tuple[str, ...]) -> None:
     assert read_question(question).focus == focus
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("Which two labs agreed to merge?", 2),
+        ("What are the three models the startup released?", 3),
+        ("Name the two founders of the lab.", 2),
+        ("Which lab agreed to merge with two rivals?", 0),
+        ("How many labs agreed to merge?", 0),
+    ],
+)
+def test_a_question_that_asks_for_several_things(question: str, several: int) -> None:
+    assert read_question(question).several == several

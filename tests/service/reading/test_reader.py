@@ -128,6 +128,25 @@ def test_an_amount_answers_only_for_the_rate_it_is_quoted_at(
     assert answer.text == expected
 
 
+VOTING = (
+    "Early voting began in Ohio and Nevada on Monday, and both states reported long queues. "
+    "Officials in Ohio said turnout was the highest since 2010."
+)
+
+
+@pytest.mark.slow
+def test_a_question_that_asks_for_two_things_is_answered_with_both(
+    reader: ExtractiveReader,
+) -> None:
+    hits = make_hits(VOTING, UNRELATED)
+    assert reader.read("Which two states began early voting on Monday?", hits).text == (
+        "Ohio and Nevada"
+    )
+    # Asked for one, the ranker's own first candidate stands.
+    single = reader.candidates("Which state began early voting on Monday?", hits)
+    assert single[0].span.origin != "join"
+
+
 OTHER_MODEL = (
     "Vellum Lens, a vision model from Vellum Audio, came out this spring. "
     "Both of its sizes handle text and images in 23 languages."
