@@ -23,22 +23,27 @@ _BETWEEN_NAMES = re.compile(r",\s*(?:and\s+)?|\s+(?:and|&)\s+")
 def whole_answer_first(ranked: Sequence[Candidate], count: int) -> list[Candidate]:
     """The ranking with a join that holds the best candidate moved to the top in its place
     (the two swap scores, so the confidence reads the same margin): of those ranked near it,
-    one of `count` names if there is one, else the best ranked."""
+    one of `count` names if there is one, else the best ranked. A best candidate that is
+    already a join of `count` names stays, and a join is not traded for another of the wrong
+    count."""
     out = list(ranked)
     if not out:
         return out
     best = out[0]
+    is_join = best.span.origin == "join"
+    if is_join and _names_in(best.span.text) == count:
+        return out
     holding = [
         place
         for place, candidate in enumerate(out[1:_LOOK_DOWN], start=1)
         if candidate.span.origin == "join" and f" {best.key} " in f" {candidate.key} "
     ]
-    if not holding:
-        return out
-    place = next((p for p in holding if _names_in(out[p].span.text) == count), holding[0])
-    chosen = out[place]
-    best.score, chosen.score = chosen.score, best.score
-    out[0], out[place] = chosen, best
+    exact = [place for place in holding if _names_in(out[place].span.text) == count]
+    chosen = exact[:1] or ([] if is_join else holding[:1])
+    if chosen:
+        place = chosen[0]
+        best.score, out[place].score = out[place].score, best.score
+        out[0], out[place] = out[place], best
     return out
 
 

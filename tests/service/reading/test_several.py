@@ -1,0 +1,47 @@
+"""A question for several things: the join of names that holds the ranker's best candidate."""
+
+from __future__ import annotations
+
+from service.reading.answer_types import AnswerType
+from service.reading.context import Candidate
+from service.reading.sentences import sentences_of
+from service.reading.several import whole_answer_first
+from service.reading.spans import Span
+from service.reading.terms import candidate_key
+from tests.service.conftest import make_hits
+
+SENTENCE = "Officials from Chad, Laos and Fiji met the envoys of Peru and Oman on Monday."
+
+
+def _ranked(*texts: str) -> list[Candidate]:
+    """Candidates of SENTENCE in the given order, scored from 0 down; "A and B" is a join."""
+    sentence = sentences_of(0, make_hits(SENTENCE)[0].chunk, use_stored=False)[0]
+    out = []
+    for place, text in enumerate(texts):
+        start = SENTENCE.index(text)
+        origin = "join" if (" and " in text or ", " in text) else ""
+        span = Span(start, start + len(text), text, AnswerType.PLACE, origin=origin)
+        out.append(Candidate(candidate_key(text), span, sentence, {}, score=-float(place)))
+    return out
+
+
+def test_the_join_of_as_many_names_as_asked_answers_in_the_best_ones_place() -> None:
+    ranked = _ranked("Laos", "Peru", "Laos and Fiji", "Chad, Laos and Fiji", "Oman")
+    three = whole_answer_first(ranked, 3)
+    assert [c.span.text for c in three[:2]] == ["Chad, Laos and Fiji", "Peru"]
+    assert three[0].score == 0.0 and three[3].score == -3.0  # the two swap scores
+    # Asked for two, no join of two holds "Laos" but one of three does: the best ranked join.
+    assert whole_answer_first(_ranked("Laos", "Chad, Laos and Fiji"), 2)[0].span.text == (
+        "Chad, Laos and Fiji"
+    )
+
+
+def test_a_join_already_first_stays_unless_one_of_the_asked_count_holds_it() -> None:
+    ranked = _ranked("Laos and Fiji", "Chad, Laos and Fiji")
+    assert whole_answer_first(ranked, 2)[0].span.text == "Laos and Fiji"
+    assert whole_answer_first(_ranked("Laos and Fiji", "Chad, Laos and Fiji"), 3)[0].span.text == (
+        "Chad, Laos and Fiji"
+    )
+    # Nothing holds the best candidate: the ranking stands.
+    alone = _ranked("Oman", "Laos and Fiji")
+    assert whole_answer_first(alone, 2) == alone
