@@ -62,6 +62,11 @@ _SEVERAL = re.compile(
     r"\b(?:(?:which|what)\s+(?:are\s+the\s+)?|name\s+(?:the\s+)?)(two|three|four|five)\b",
     re.IGNORECASE,
 )
+# "What does CES stand for?", "What is NFT short for?": the acronym's expansion is asked.
+_STANDS_FOR = re.compile(
+    r"\b(?i:what\s+(?:does|do|did|is|was)\s+(?:the\s+)?)[\"\u201c\u2018']?"
+    r"(?P<acronym>[A-Z][A-Za-z0-9&]*)[\"\u201d\u2019']?\s+(?i:stands?\s+for|short\s+for)\b"
+)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 _INITIALISM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
@@ -190,6 +195,7 @@ class Asked:
     asks_role: bool
     counts: bool  # "how many", "how old": a bare number, no unit
     several: int  # 2 for "which two ...": the answer names that many things (several.py)
+    expands: str  # "CES" for "What does CES stand for?": its expansion is asked (stands_for.py)
     as_of: date | None = None  # the day the question is asked on
     timeframe: Timeframe | None = None  # its time words, resolved against as_of (or today)
     # What an amount is asked per ("a year", "output"; qualifiers.py).
@@ -216,6 +222,7 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),
         counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
         several=things_asked(question),
+        expands=acronym_asked(question),
         qualifiers=qualifiers(question),
         as_of=as_of,
         timeframe=resolve_timeframe(question, as_of or date.today()),
@@ -226,6 +233,12 @@ def things_asked(question: str) -> int:
     """How many things the question asks for where it says so ("which two ..."), else 0."""
     found = _SEVERAL.search(question)
     return _NUMBER_WORDS[found.group(1).lower()] if found else 0
+
+
+def acronym_asked(question: str) -> str:
+    """The acronym whose expansion the question asks for ("What does CES stand for?"), or ""."""
+    found = _STANDS_FOR.search(question)
+    return (found.group("acronym") or "") if found else ""
 
 
 def asked_head(question: str) -> list[str]:

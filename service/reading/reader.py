@@ -52,6 +52,7 @@ from service.reading.rarity import load_word_frequencies, rarity
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.several import whole_answer_first
 from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
+from service.reading.stands_for import expansion_first
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import candidate_key
 from service.reading.timing import date_fit, recency, staleness
@@ -249,7 +250,11 @@ class ExtractiveReader:
         for candidate, score in zip(ranked, scores, strict=True):
             candidate.score = score
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return whole_answer_first(ranked, asked.several) if asked.several else ranked
+        if asked.several:
+            ranked = whole_answer_first(ranked, asked.several)
+        if asked.expands:
+            ranked = expansion_first(ranked, asked.expands)
+        return ranked
 
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:

@@ -122,3 +122,17 @@ def test_the_named_things_a_question_is_about(question: str, focus: tuple[str, .
 )
 def test_a_question_that_asks_for_several_things(question: str, several: int) -> None:
     assert read_question(question).several == several
+
+
+@pytest.mark.parametrize(
+    ("question", "acronym"),
+    [
+        ("What does NAS stand for?", "NAS"),
+        ("What does \u201cDSB\u201d stand for?", "DSB"),
+        ("what is HRE short for", "HRE"),
+        ("What does Quillfeather stand to gain?", ""),
+        ("Who does the union stand for?", ""),
+    ],
+)
+def test_a_question_for_what_an_acronym_stands_for(question: str, acronym: str) -> None:
+    assert read_question(question).expands == acronym

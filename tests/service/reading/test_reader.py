@@ -147,6 +147,26 @@ def test_a_question_that_asks_for_two_things_is_answered_with_both(
     assert single[0].span.origin != "join"
 
 
+SUMMIT = (
+    "Quillfeather won the top prize at the Nordic Automation Summit, known as NAS, in Oslo this "
+    "week. Regulators at the Digital Safety Board, or DSB, fined it on Tuesday in Bergen."
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What does NAS stand for?", "Nordic Automation Summit"),
+        ("What is DSB short for?", "Digital Safety Board"),
+    ],
+)
+def test_a_question_for_what_an_acronym_stands_for_is_answered_with_its_expansion(
+    reader: ExtractiveReader, question: str, expected: str
+) -> None:
+    assert reader.read(question, make_hits(SUMMIT, UNRELATED)).text == expected
+
+
 OTHER_MODEL = (
     "Vellum Lens, a vision model from Vellum Audio, came out this spring. "
     "Both of its sizes handle text and images in 23 languages."
