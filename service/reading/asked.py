@@ -291,7 +291,7 @@ _VERB_FORMS = IRREGULAR_VERB_FORMS | {
 
 def _sentences_of(run: re.Match[str]) -> list[list[str]]:
     """A capitalised run's words, cut where a sentence of the question ends inside it: "the
-    93rd Academy Awards are on Sunday. How many ...", but not "U.S. Army" nor "Dr. Ruiz"."""
+    Halvorsen Prize is on Sunday. How many ...", but not "U.S. Army" nor "Dr. Ruiz"."""
     runs: list[list[str]] = [[]]
     for word in run.group().split():
         runs[-1].append(word)
