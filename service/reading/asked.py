@@ -57,7 +57,7 @@ _ABBREVIATIONS = frozenset(
         "Dept", "Univ", "Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
     }
 )  # fmt: skip
-# "Which two states ...", "name the three ...": the answer joins several things (several.py).
+# "Which two states ...", "name the three ...": the answer joins several things (answer_forms.py).
 _SEVERAL = re.compile(
     r"\b(?:(?:which|what)\s+(?:are\s+the\s+)?|name\s+(?:the\s+)?)(two|three|four|five)\b",
     re.IGNORECASE,
@@ -67,6 +67,8 @@ _STANDS_FOR = re.compile(
     r"\b(?i:what\s+(?:does|do|did|is|was)\s+(?:the\s+)?)[\"\u201c\u2018']?"
     r"(?P<acronym>[A-Z][A-Za-z0-9&]*)[\"\u201d\u2019']?\s+(?i:stands?\s+for|short\s+for)\b"
 )
+# "In what month ...", "which year ...": the answer is a month's name or a year.
+_DATE_UNIT = re.compile(r"\b(?:what|which)\s+(month|year)\b", re.IGNORECASE)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5}
 _INITIALISM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
@@ -194,8 +196,9 @@ class Asked:
     echoes: frozenset[str]  # forms of what it already says: its names' initials, demonyms
     asks_role: bool
     counts: bool  # "how many", "how old": a bare number, no unit
-    several: int  # 2 for "which two ...": the answer names that many things (several.py)
-    expands: str  # "CES" for "What does CES stand for?": its expansion is asked (stands_for.py)
+    several: int  # 2 for "which two ...": the answer names that many things
+    expands: str  # "CES" for "What does CES stand for?": its expansion is asked
+    date_unit: str  # "month" for "in what month ...", "year"; else "" (all three: answer_forms.py)
     as_of: date | None = None  # the day the question is asked on
     timeframe: Timeframe | None = None  # its time words, resolved against as_of (or today)
     # What an amount is asked per ("a year", "output"; qualifiers.py).
@@ -223,6 +226,7 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
         several=things_asked(question),
         expands=acronym_asked(question),
+        date_unit=date_unit_asked(question),
         qualifiers=qualifiers(question),
         as_of=as_of,
         timeframe=resolve_timeframe(question, as_of or date.today()),
@@ -239,6 +243,12 @@ def acronym_asked(question: str) -> str:
     """The acronym whose expansion the question asks for ("What does CES stand for?"), or ""."""
     found = _STANDS_FOR.search(question)
     return (found.group("acronym") or "") if found else ""
+
+
+def date_unit_asked(question: str) -> str:
+    """ "month" or "year" where the question asks for one ("in what month ..."), else ""."""
+    found = _DATE_UNIT.search(question)
+    return found.group(1).lower() if found else ""
 
 
 def asked_head(question: str) -> list[str]:

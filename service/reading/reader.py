@@ -21,6 +21,7 @@ import numpy as np
 
 from indexer.lru import LockedLRU
 from indexer.protocols import Embedder, FloatMatrix
+from service.reading.answer_forms import in_asked_form
 from service.reading.answer_types import AnswerType
 from service.reading.asked import Asked, read_question
 from service.reading.calibration import Calibration, load_calibration
@@ -50,9 +51,7 @@ from service.reading.places import level_features, load_gazetteer
 from service.reading.qualifiers import qualifier_clash
 from service.reading.rarity import load_word_frequencies, rarity
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
-from service.reading.several import whole_answer_first
 from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
-from service.reading.stands_for import expansion_first
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import candidate_key
 from service.reading.timing import date_fit, recency, staleness
@@ -250,11 +249,7 @@ class ExtractiveReader:
         for candidate, score in zip(ranked, scores, strict=True):
             candidate.score = score
         ranked.sort(key=lambda c: c.score, reverse=True)
-        if asked.several:
-            ranked = whole_answer_first(ranked, asked.several)
-        if asked.expands:
-            ranked = expansion_first(ranked, asked.expands)
-        return ranked
+        return in_asked_form(ranked, asked)
 
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:

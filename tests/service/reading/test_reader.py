@@ -153,18 +153,29 @@ SUMMIT = (
 )
 
 
+FOUNDING = (
+    "Quillfeather was founded on 3 March 2019 in Porto, and it opened its Oslo office on "
+    "June 27, 2024, 21 days after its funding round closed."
+)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("question", "expected"),
+    ("passage", "question", "expected"),
     [
-        ("What does NAS stand for?", "Nordic Automation Summit"),
-        ("What is DSB short for?", "Digital Safety Board"),
+        # What an acronym stands for: its expansion.
+        (SUMMIT, "What does NAS stand for?", "Nordic Automation Summit"),
+        (SUMMIT, "What is DSB short for?", "Digital Safety Board"),
+        # A month or a year: that piece of the date, not the date or a duration.
+        (FOUNDING, "In what month did Quillfeather open its Oslo office?", "June"),
+        (FOUNDING, "In which year was Quillfeather founded?", "2019"),
+        (FOUNDING, "In what month was Quillfeather founded?", "March"),
     ],
 )
-def test_a_question_for_what_an_acronym_stands_for_is_answered_with_its_expansion(
-    reader: ExtractiveReader, question: str, expected: str
+def test_a_question_that_names_the_form_of_its_answer_is_answered_in_it(
+    reader: ExtractiveReader, passage: str, question: str, expected: str
 ) -> None:
-    assert reader.read(question, make_hits(SUMMIT, UNRELATED)).text == expected
+    assert reader.read(question, make_hits(passage, UNRELATED)).text == expected
 
 
 OTHER_MODEL = (

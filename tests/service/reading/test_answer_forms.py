@@ -1,15 +1,19 @@
-"""A question for several things: the join of names that holds the ranker's best candidate."""
+"""A question that names the form of its answer: several things, answered with the join of
+names that holds the ranker's best candidate."""
 
 from __future__ import annotations
 
+from service.reading.answer_forms import in_asked_form
 from service.reading.answer_types import AnswerType
+from service.reading.asked import read_question
 from service.reading.context import Candidate
 from service.reading.sentences import sentences_of
-from service.reading.several import whole_answer_first
 from service.reading.spans import Span
 from service.reading.terms import candidate_key
 from tests.service.conftest import make_hits
 
+TWO = read_question("Which two countries sent officials?")
+THREE = read_question("Which three countries sent officials?")
 SENTENCE = "Officials from Chad, Laos and Fiji met the envoys of Peru and Oman on Monday."
 
 
@@ -27,21 +31,21 @@ def _ranked(*texts: str) -> list[Candidate]:
 
 def test_the_join_of_as_many_names_as_asked_answers_in_the_best_ones_place() -> None:
     ranked = _ranked("Laos", "Peru", "Laos and Fiji", "Chad, Laos and Fiji", "Oman")
-    three = whole_answer_first(ranked, 3)
+    three = in_asked_form(ranked, THREE)
     assert [c.span.text for c in three[:2]] == ["Chad, Laos and Fiji", "Peru"]
     assert three[0].score == 0.0 and three[3].score == -3.0  # the two swap scores
     # Asked for two, no join of two holds "Laos" but one of three does: the best ranked join.
-    assert whole_answer_first(_ranked("Laos", "Chad, Laos and Fiji"), 2)[0].span.text == (
+    assert in_asked_form(_ranked("Laos", "Chad, Laos and Fiji"), TWO)[0].span.text == (
         "Chad, Laos and Fiji"
     )
 
 
 def test_a_join_already_first_stays_unless_one_of_the_asked_count_holds_it() -> None:
     ranked = _ranked("Laos and Fiji", "Chad, Laos and Fiji")
-    assert whole_answer_first(ranked, 2)[0].span.text == "Laos and Fiji"
-    assert whole_answer_first(_ranked("Laos and Fiji", "Chad, Laos and Fiji"), 3)[0].span.text == (
+    assert in_asked_form(ranked, TWO)[0].span.text == "Laos and Fiji"
+    assert in_asked_form(_ranked("Laos and Fiji", "Chad, Laos and Fiji"), THREE)[0].span.text == (
         "Chad, Laos and Fiji"
     )
     # Nothing holds the best candidate: the ranking stands.
     alone = _ranked("Oman", "Laos and Fiji")
-    assert whole_answer_first(alone, 2) == alone
+    assert in_asked_form(alone, TWO) == alone
