@@ -69,8 +69,8 @@ _TITLE_BEFORE = re.compile(
 )
 _LINKS = frozenset({"of", "the", "and", "for", "de", "on", "&", "a", "an", "in", "at", "to"})
 _ARTICLE = (" a", " an", " the")
-# Between the names of a list: a comma, or the "and" that ends it (with an article after).
-_LIST_SEPARATOR = re.compile(r",\s*|\s*,?\s*(?P<last>and|&)\s+(?:(?:a|an|the)\s+)?")
+# Between the names of a list: a comma, or the "and" that ends it (`_NAME_JOIN`).
+_LIST_SEPARATOR = re.compile(rf",\s*|(?P<last>{_NAME_JOIN.pattern})")
 MAX_PART_WORDS = 5  # longer names are not split into parts
 
 
@@ -287,13 +287,20 @@ def _titled(sentence: str, span: Span) -> Iterable[Span]:
         yield Span(start, span.end, text, span.kind, span.from_ner, "titled")
 
 
+def _joinable(spans: list[Span]) -> list[Span]:
+    """The spans a join or a list may hold (names and things as found, not parts of them), by
+    start, the longest first where two start together."""
+    kinds = (*PROPER, AnswerType.THING)
+    return sorted(
+        (s for s in spans if s.kind in kinds and s.origin in ("", "opener")),
+        key=lambda s: (s.start, -s.end),
+    )
+
+
 def _joins(sentence: str, spans: list[Span]) -> Iterable[Span]:
     """Two things of one kind joined by "and": "Croatia and Morocco", "a snake and a hawk";
     a place and the place it is in: "Montgomery, Alabama"."""
-    kinds = (*PROPER, AnswerType.THING)
-    ordered = sorted(
-        (s for s in spans if s.kind in kinds and s.origin in ("", "opener")), key=lambda s: s.start
-    )
+    ordered = _joinable(spans)
     for left in ordered:
         for right in ordered:
             if right.start <= left.end or right.start - left.end > 9 or left.kind != right.kind:
@@ -318,11 +325,7 @@ def _lists(sentence: str, spans: list[Span]) -> list[Span]:
     """Names listed up to an "and": "Chad, Laos, Peru and Fiji", "the Tessaline Rovers and the
     Oslo Harbour Club" (which `_joins` leaves apart: outside a list, "X and the Y" is more often
     two things than one answer)."""
-    kinds = (*PROPER, AnswerType.THING)
-    ordered = sorted(
-        (s for s in spans if s.kind in kinds and s.origin in ("", "opener")),
-        key=lambda s: (s.start, -s.end),
-    )
+    ordered = _joinable(spans)
     found = []
     for place, first in enumerate(ordered):
         last, ended = first, False

@@ -102,6 +102,14 @@ PAIRED_PRICES = (
     "Vellum Audio opened its transcription API to developers this spring. "
     "Access costs $0.30/$2.40 per million input/output tokens, with a discount for batches."
 )
+SUMMIT = (
+    "Quillfeather won the top prize at the Nordic Automation Summit, known as NAS, in Oslo this "
+    "week. Regulators at the Digital Safety Board, or DSB, fined it on Tuesday in Bergen."
+)
+FOUNDING = (
+    "Quillfeather was founded on 3 March 2019 in Porto, and it opened its Oslo office on "
+    "June 27, 2024, 21 days after its funding round closed."
+)
 
 
 @pytest.mark.slow
@@ -119,11 +127,20 @@ PAIRED_PRICES = (
             "$2.40",
         ),
         (PAIRED_PRICES, "How much does Vellum Audio's API cost per million input tokens?", "$0.30"),
+        # What an acronym stands for: its expansion.
+        (SUMMIT, "What does NAS stand for?", "Nordic Automation Summit"),
+        (SUMMIT, "What is DSB short for?", "Digital Safety Board"),
+        # A month or a year: that piece of the date, not the date or a duration.
+        (FOUNDING, "In what month did Quillfeather open its Oslo office?", "June"),
+        (FOUNDING, "In which year was Quillfeather founded?", "2019"),
+        (FOUNDING, "In what month was Quillfeather founded?", "March"),
     ],
 )
-def test_an_amount_answers_only_for_the_rate_it_is_quoted_at(
+def test_an_answer_takes_the_rate_and_the_form_the_question_asks_for(
     reader: ExtractiveReader, passage: str, question: str, expected: str
 ) -> None:
+    """An amount answers only for the rate it is quoted at; an acronym's expansion, a month or
+    a year where the question names that form."""
     answer = reader.read(question, make_hits(passage, UNRELATED))
     assert answer.text == expected
 
@@ -145,37 +162,6 @@ def test_a_question_that_asks_for_two_things_is_answered_with_both(
     # Asked for one, the ranker's own first candidate stands.
     single = reader.candidates("Which state began early voting on Monday?", hits)
     assert single[0].span.origin != "join"
-
-
-SUMMIT = (
-    "Quillfeather won the top prize at the Nordic Automation Summit, known as NAS, in Oslo this "
-    "week. Regulators at the Digital Safety Board, or DSB, fined it on Tuesday in Bergen."
-)
-
-
-FOUNDING = (
-    "Quillfeather was founded on 3 March 2019 in Porto, and it opened its Oslo office on "
-    "June 27, 2024, 21 days after its funding round closed."
-)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("passage", "question", "expected"),
-    [
-        # What an acronym stands for: its expansion.
-        (SUMMIT, "What does NAS stand for?", "Nordic Automation Summit"),
-        (SUMMIT, "What is DSB short for?", "Digital Safety Board"),
-        # A month or a year: that piece of the date, not the date or a duration.
-        (FOUNDING, "In what month did Quillfeather open its Oslo office?", "June"),
-        (FOUNDING, "In which year was Quillfeather founded?", "2019"),
-        (FOUNDING, "In what month was Quillfeather founded?", "March"),
-    ],
-)
-def test_a_question_that_names_the_form_of_its_answer_is_answered_in_it(
-    reader: ExtractiveReader, passage: str, question: str, expected: str
-) -> None:
-    assert reader.read(question, make_hits(passage, UNRELATED)).text == expected
 
 
 OTHER_MODEL = (
