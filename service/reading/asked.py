@@ -35,7 +35,7 @@ _WH_PHRASE = re.compile(
     r"\b(?:which|what|whose|how many|how much)\s+(?:of\s+(?:the\s+following|these|those)\s+)?"
     r"(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+|his\s+|her\s+)?"
     r"(?:(?:name|title|term|word|type|kind|sort)s?\s+(?:of|for)\s+(?:the\s+|a\s+|an\s+|its\s+)?)?"
-    r"((?:[\w'\u2019-]+\s+){0,3}[\w'\u2019-]+)",
+    r"((?:[\w'\u2019-]+(?:\.[\w'\u2019-]+)*\s+){0,3}[\w'\u2019-]+(?:\.[\w'\u2019-]+)*)",
     re.IGNORECASE,
 )
 # Words that end the asked noun phrase: verbs and clause words after it.
@@ -45,9 +45,19 @@ _WHO_IS_THE = re.compile(
     r"\bwho(?:\s+is|\s+was|'s|\u2019s)\s+(?:the|a|an)\s+((?:[\w'\u2019-]+\s+){0,3}[\w'\u2019-]+)",
     re.IGNORECASE,
 )
-# Stop words that open the asked phrase as modifiers: "which other country", "what new
-# project", "the most popular dog breed" ask about the noun after them.
-_LEADING_MODIFIERS = frozenset({"new", "other", "most", "first", "last", "latest", "next"})
+# Stop words and superlatives that open the asked phrase as modifiers: "which other country",
+# "what new project", "the biggest model" ask about the noun after them.
+_LEADING_MODIFIERS = frozenset(
+    {
+        "new", "other", "most", "first", "last", "latest", "next", "top", "main", "biggest",
+        "largest", "smallest", "highest", "lowest", "fastest", "cheapest", "newest", "oldest",
+        "youngest", "best", "worst", "greatest", "longest", "strongest",
+    }
+)  # fmt: skip
+# "Xai's", "labs'": a possessive word, whose owner the phrase is not about (asked_head).
+_POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
+# "What's the ...": the contracted "is", which the phrase patterns read written out.
+_CONTRACTED_IS = re.compile(r"\b(what|which|who)['\u2019]s\b", re.IGNORECASE)
 # Abbreviations a capitalised run may hold with their full stop (a single letter and a dotted
 # initialism, "U.S.", never end a sentence here).
 _ABBREVIATIONS = frozenset(
@@ -102,6 +112,7 @@ _PHRASE_STOP = READER_STOPWORDS | frozenset(
         "against",
         "through",
         "like",
+        "per",
     ]
 )
 # Capitalised runs of the question (its named entities), and quoted strings.
@@ -256,22 +267,43 @@ def asked_head(question: str) -> list[str]:
     describes the person asked for ("who is the national security advisor ...")."""
     # "Which U.S. agency": the initialism's dots would end the phrase at "U".
     question = _INITIALISM.sub(lambda m: m.group().replace(".", ""), question)
+    question = _CONTRACTED_IS.sub(r"\1 is", question)
     match = _WH_PHRASE.search(question) or _WHO_IS_THE.search(question)
     if match is None:
         return []
     words: list[str] = []
-    for written in WORD.findall(match.group(1)):
-        word = written.lower()
-        # "Which US state": an initialism in capitals is not the pronoun "us".
-        initialism = len(written) > 1 and written.isupper()
-        if not words and word in _LEADING_MODIFIERS:
+    # "Which country's president": the wh-word's own noun is the owner asked for.
+    between = question[match.start() : match.start(1)].split()
+    governs = " ".join(between).lower() in ("which", "what", "whose", "how many", "how much")
+    for written in match.group(1).split():
+        owner = _POSSESSIVE.sub("", written)
+        if owner != written:
+            if owner.lower() in _PHRASE_STOP:
+                break  # "the community that's credited": a clause, not an owner
+            if governs and not words:
+                words = [word.lower() for word in WORD.findall(owner)]
+                break
+            words = []  # "what is xAI's new subscription": the thing owned is asked for
             continue
-        if (word in _PHRASE_STOP and not initialism) or (words and _ends_noun_phrase(word)):
+        if not _extend_phrase(words, written):
             break
-        words.append(word)
     if len(words) == 1 and _ends_noun_phrase(words[0]):
         return []  # "what caused the outage", "what specifically": no noun is asked for
     return words
+
+
+def _extend_phrase(words: list[str], written: str) -> bool:
+    """Add a written word's parts to the asked phrase; False where the phrase ends there."""
+    for part in WORD.findall(written):
+        word = part.lower()
+        # "Which US state": an initialism in capitals is not the pronoun "us".
+        initialism = len(part) > 1 and part.isupper()
+        if not words and word in _LEADING_MODIFIERS:
+            continue
+        if (word in _PHRASE_STOP and not initialism) or (words and _ends_noun_phrase(word)):
+            return False
+        words.append(word)
+    return True
 
 
 def _ends_noun_phrase(word: str) -> bool:
@@ -296,6 +328,13 @@ _VERB_FORMS = IRREGULAR_VERB_FORMS | {
     "agreed", "succeeded", "exceeded", "proceeded", "guaranteed", "freed", "held", "holds",
     "died", "dies", "saw", "sees", "fell", "rose", "rises", "set", "hit", "left", "lit", "quit",
     "swept", "following", "up",
+    # Present tenses after the noun ("which platform runs", "which law requires"); only
+    # those rarely a plural noun in a question.
+    "runs", "sits", "requires", "uses", "makes", "leads", "owns", "offers", "powers",
+    "includes", "contains", "provides", "allows", "supports", "costs", "hosts", "builds",
+    "sells", "needs", "takes", "pays", "drives", "helps", "produces", "operates", "controls",
+    "develops", "lets", "ranks", "beats", "tops", "serves", "handles", "writes", "joins",
+    "backs", "funds", "employs", "replaces", "competes", "belongs", "lies", "stands",
 }  # fmt: skip
 
 

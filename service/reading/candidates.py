@@ -15,7 +15,15 @@ import re
 from collections.abc import Iterable, Sequence
 
 from service.reading.answer_types import AnswerType
-from service.reading.spans import NUMERIC, PROPER, Span, Tagged, merge_spans, rule_spans
+from service.reading.spans import (
+    NUMERIC,
+    PROPER,
+    UNITS,
+    Span,
+    Tagged,
+    merge_spans,
+    rule_spans,
+)
 
 # "more than 10,000", "nearly 1.6 million": the quiz answer is the number.
 _QUALIFIER = re.compile(
@@ -59,8 +67,9 @@ _DATE_PIECES = (
     re.compile(r"\b(?:1[89]|20)\d\d\b"),
 )
 _AGE_OR_DURATION = re.compile(
-    r"\b(?:aged?\s+(?P<age>\d{1,3})\b|(?P<count>\d{1,3})(?=[\s-]+(?:years?|months?|weeks?|"
-    r"days?|hours?|minutes?)\b))"
+    r"\b(?:aged?\s+(?P<age>\d{1,3})\b|(?P<count>\d{1,3}(?:,\d{3})*(?:\.\d+)?"
+    r"(?:\s(?:thousand|million|billion))?)(?=[\s-]+(?:years?|months?|weeks?|days?|hours?|"
+    r"minutes?|(?:milli)?seconds?)\b))"
 )
 # Capitalised title words before a name, or lower-case ones after a capital: "First lady".
 _TITLE_BEFORE = re.compile(
@@ -133,11 +142,22 @@ def _whole_words(sentence: str, span: Span) -> Span:
         end = suffix.start()  # tagged with its modifier: "Hangzhou-based" is "Hangzhou"
     if (start, end) == (span.start, span.end):
         return span
-    # Digits glued to letters are a name ("GPT-4o", "70B", "5G"), never a count or a price.
     kind, origin = span.kind, span.origin
+    if kind in NUMERIC and start == span.start:
+        # A number made a modifier by a hyphen: "a 3.8 billion-parameter version" is 3.8
+        # billion; with its unit it stays a measure ("a 4-terabyte SSD", "80-millisecond").
+        modifier = _HYPHENATED_WORD.fullmatch(sentence, span.end, end)
+        if modifier is not None:
+            if modifier.group(1) in UNITS:
+                return Span(start, end, sentence[start:end], kind, span.from_ner, origin)
+            return span
+    # Digits glued to letters are a name ("GPT-4o", "70B", "5G"), never a count or a price.
     if kind in NUMERIC:
         kind, origin = AnswerType.NAME, "versioned"
     return Span(start, end, sentence[start:end], kind, span.from_ner, origin)
+
+
+_HYPHENATED_WORD = re.compile(r"-([a-z]+)(?:-[a-z]+)*")
 
 
 def _without_possessive(span: Span) -> Span:

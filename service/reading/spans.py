@@ -159,7 +159,6 @@ def rule_spans(sentence: str) -> list[Span]:
 
 def _name_runs(sentence: str) -> Iterable[tuple[int, int]]:
     for match in _NAME.finditer(sentence):
-        start, end = match.start(), match.end()
         words = list(re.finditer(r"\S+", match.group()))
         # Drop leading function words ("The", "In") and a trailing possessive.
         while words and words[0].group().lower().strip(".,") in _NOT_NAMES:
@@ -168,12 +167,22 @@ def _name_runs(sentence: str) -> Iterable[tuple[int, int]]:
             words.pop()
         if not words:
             continue
-        start, end = match.start() + words[0].start(), match.start() + words[-1].end()
-        text = sentence[start:end]
-        for suffix in ("'s", "\u2019s"):
-            if text.endswith(suffix):
-                end -= len(suffix)
-        yield start, end
+        # A possessive inside the run ends a name: "European Union's AI Act" is two.
+        run: list[re.Match[str]] = []
+        for word in words:
+            run.append(word)
+            if word.group().endswith(("'s", "\u2019s")) or word is words[-1]:
+                start, end = match.start() + run[0].start(), match.start() + word.end()
+                yield _without_suffix(sentence, start, end)
+                run = []
+
+
+def _without_suffix(sentence: str, start: int, end: int) -> tuple[int, int]:
+    text = sentence[start:end]
+    for suffix in ("'s", "\u2019s"):
+        if text.endswith(suffix):
+            end -= len(suffix)
+    return start, end
 
 
 def _guess_name_kind(sentence: str, start: int, end: int) -> AnswerType:
@@ -204,11 +213,15 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
         Span(s.start, s.end, s.text, AnswerType.PERSON, True)
         if (s.start, s.end) in people
         else _retyped(sentence, amount)
-        for s in tagged.entities
+        for entity in tagged.entities
+        for s in _without_amounts(_without_full_stop(entity), rules)
         for amount in _exact_amounts(sentence, s, rules)
     ]
     taken = [(span.start, span.end) for span in merged]
     for span in rules:
+        if _extends_names(span, merged):
+            merged.append(span)  # "DGX OS" where the tagger found "DGX": both are candidates
+            continue
         if _overlaps(span.start, span.end, taken):
             continue
         if (
@@ -221,8 +234,61 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
             span = Span(span.start, span.end, span.text, AnswerType.THING, origin="opener")
         merged.append(span)
     texts = {span.text.lower() for span in merged}
-    merged.extend(span for span in tagged.nouns if span.text.lower() not in texts)
+    nouns = [_without_full_stop(span) for span in tagged.nouns]
+    merged.extend(span for span in nouns if span.text.lower() not in texts)
     return merged
+
+
+# What ends a name without being part of it: a sentence's full stop ("... Llama 3.1 405B."),
+# unless the name is an initial or abbreviation ("J.", "U.S.", "Inc.").
+_ABBREVIATED = re.compile(r"(?:\b[A-Z]|\.[A-Za-z]|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|Bros|St))\.$")
+
+
+def _without_full_stop(entity: Span) -> Span:
+    if not entity.text.endswith(".") or _ABBREVIATED.search(entity.text) or len(entity.text) < 3:
+        return entity
+    text = entity.text[:-1]
+    return Span(entity.start, entity.end - 1, text, entity.kind, entity.from_ner, entity.origin)
+
+
+def _without_amounts(entity: Span, rules: Sequence[Span]) -> list[Span]:
+    """A name the small NER model ran into an amount ("Maverick $0.22"): the amount and the
+    name, apart. Amounts the patterns find inside a name are never part of it."""
+    if entity.kind not in PROPER:
+        return [entity]
+    amounts = [
+        rule
+        for rule in rules
+        if rule.kind in (AnswerType.MONEY, AnswerType.PERCENT)
+        and entity.start <= rule.start
+        and rule.end <= entity.end
+    ]
+    if not amounts:
+        return [entity]
+    parts = [Span(a.start, a.end, a.text, a.kind, True) for a in amounts]
+    name_end = amounts[0].start
+    text = entity.text[: name_end - entity.start].rstrip(" ,;:")
+    if text:
+        parts.insert(0, Span(entity.start, entity.start + len(text), text, entity.kind, True))
+    return parts
+
+
+def _extends_names(rule: Span, entities: Sequence[Span]) -> bool:
+    """A pattern-found name that holds a tagged name and goes on with an acronym or a version
+    ("DGX OS", "Nvidia H100"), which the small NER model cuts short."""
+    if rule.kind not in PROPER:
+        return False
+    inside = [e for e in entities if e.start < rule.end and rule.start < e.end]
+    if not inside or any(e.start < rule.start or e.end > rule.end for e in inside):
+        return False
+    covered = {i for e in inside for i in range(e.start, e.end)}
+    extra = "".join(
+        " " if offset in covered else char for offset, char in enumerate(rule.text, rule.start)
+    ).split()
+    return bool(extra) and all(_ACRONYM_OR_VERSION.fullmatch(word) for word in extra)
+
+
+_ACRONYM_OR_VERSION = re.compile(r"[A-Z][A-Z0-9]+|[A-Z]?\d[\w.]*|[A-Z][a-z]*\d[\w.]*")
 
 
 def _retyped(sentence: str, entity: Span) -> Span:
@@ -255,6 +321,13 @@ def _apposition_type(words: str) -> AnswerType | None:
     return None
 
 
+_CURRENCY = re.compile(
+    r"[$\u20ac\u00a3\u00a5]|\b(?:dollars?|euros?|pounds?|yuan|yen|rupees?|cents?|won|"
+    r"francs?|pesos?|rubles?|roubles?|USD|EUR|GBP)\b",
+    re.IGNORECASE,
+)
+
+
 def _exact_amounts(sentence: str, entity: Span, rules: Sequence[Span]) -> list[Span]:
     """An amount's bounds from the patterns, which the small NER model blurs: it leaves the
     currency sign out ("19.99" of "$19.99"), takes rates in ("$150 per million") and pairs
@@ -267,6 +340,11 @@ def _exact_amounts(sentence: str, entity: Span, rules: Sequence[Span]) -> list[S
         if rule.kind == entity.kind and rule.start < entity.end and entity.start < rule.end
     ]
     if not inside:
+        if entity.kind == AnswerType.MONEY and not _CURRENCY.search(
+            sentence[max(0, entity.start - 4) : entity.end + 12]
+        ):
+            # No currency anywhere near: "a 3.8 billion-parameter version" is a count.
+            return [Span(entity.start, entity.end, entity.text, AnswerType.NUMBER, True)]
         return [entity]
     # Only a slash makes a pair; "$5 million to $10 million" is one range, typed at its start.
     amounts = inside[:1]
@@ -279,15 +357,16 @@ def _exact_amounts(sentence: str, entity: Span, rules: Sequence[Span]) -> list[S
 
 # Units a measured answer carries ("50 milliseconds", "10 million tokens"), as the questions'
 # answers do; counts ("how many languages": "23") and ages ("how old": "96") stay bare.
-_UNITS = frozenset(
+UNITS = frozenset(
     _words(
         """second seconds millisecond milliseconds minute minutes hour hours day days week weeks
     month months year years decade decades century centuries token tokens word words page pages
     byte bytes kilobytes megabytes gigabytes terabytes petabytes kb mb gb tb meter meters metre
     metres kilometer kilometers kilometre kilometres km mile miles foot feet inch inches yard
     yards kilogram kilograms kg gram grams ton tons tonne tonnes degree degrees pascal pascals
-    gigapascals watt watts kilowatts megawatts gigawatts volt volts liter liters litre litres
-    gallon gallons acre acres hectare hectares mph"""
+    gigapascals watt watts kilowatt kilowatts megawatt megawatts gigawatt gigawatts volt volts
+    liter liters litre litres gallon gallons acre acres hectare hectares mph kilobyte megabyte
+    gigabyte terabyte petabyte"""
     )
 )
 _COUNT_OR_AGE = re.compile(r"\bhow (?:many|old)\b|\bwhat age\b|\bat what age\b", re.IGNORECASE)
@@ -303,7 +382,7 @@ def with_unit(sentence: str, span: Span, question: str, question_words: frozense
     if span.kind != AnswerType.NUMBER or _COUNT_OR_AGE.search(question):
         return span
     match = _NEXT_WORD.match(sentence, span.end)
-    if match is None or match.group(1).lower() not in _UNITS:
+    if match is None or match.group(1).lower() not in UNITS:
         return span
     unit = match.group(1).lower()
     if stem(unit) in question_words or (

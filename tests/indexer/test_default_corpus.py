@@ -16,6 +16,8 @@ CORPUS_DIR = REPO_ROOT / "corpus"
 QUESTIONS = REPO_ROOT / "eval" / "datasets" / "newsqa_seed.jsonl"
 # Written over the same briefs in other words, never fitted on; 15 have no answer anywhere.
 HOLDOUT = REPO_ROOT / "eval" / "datasets" / "newsqa_holdout.jsonl"
+# More questions in users' words, every one answerable: never fitted on, a dev set.
+USERS = REPO_ROOT / "eval" / "datasets" / "newsqa_users.jsonl"
 SEED_SOURCE = "newsqa seed article"
 QUESTION_TYPES = {"who", "which_org", "when", "how_many", "how_much", "where", "what"}
 # Longest run of words a brief may share with the article it retells.
@@ -90,7 +92,9 @@ def test_read_sources_reads_the_corpus_cleanly() -> None:
     assert all(a.published_at is not None and a.source for a in report.articles)
 
 
-@pytest.mark.parametrize(("path", "sizes"), [(QUESTIONS, (40, 60)), (HOLDOUT, (60, 90))])
+@pytest.mark.parametrize(
+    ("path", "sizes"), [(QUESTIONS, (40, 60)), (HOLDOUT, (60, 90)), (USERS, (100, 200))]
+)
 def test_question_sets_match_the_schema_and_the_corpus(path: Path, sizes: tuple[int, int]) -> None:
     briefs = _load_briefs()
     questions = _questions(path)
@@ -127,6 +131,18 @@ def test_the_held_out_questions_are_not_the_seed_questions_reworded_from_the_bri
         assert longest <= 5, f"{q['id']} repeats {longest} words of a brief"
 
 
+def test_the_users_questions_ask_what_no_seed_or_held_out_question_asks() -> None:
+    """A dev set of its own: no question again, and no brief's answer that another set's
+    question about that brief already has."""
+    others = _questions() + _questions(HOLDOUT)
+    asked = {q["question"].lower() for q in others}
+    answered = {(g, a.lower()) for q in others for g in q["gold_ids"] for a in q["answers"]}
+    for q in _questions(USERS):
+        assert q["question"].lower() not in asked, q["id"]
+        repeated = [a for g in q["gold_ids"] for a in q["answers"] if (g, a.lower()) in answered]
+        assert not repeated, f"{q['id']} asks what another set asks: {repeated}"
+
+
 def test_the_lab_leader_question_is_in_the_seed_set() -> None:
     wanted = [
         q for q in _questions() if q["question"].lower() == "who leads superintelligence labs?"
@@ -156,7 +172,7 @@ def test_briefs_do_not_copy_their_sources(shared_data_dir: Path) -> None:
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("path", [QUESTIONS, HOLDOUT])
+@pytest.mark.parametrize("path", [QUESTIONS, HOLDOUT, USERS])
 def test_also_gold_ids_are_the_retold_articles_and_state_the_answer(
     shared_data_dir: Path, path: Path
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from service.reading.answer_types import AnswerType
 from service.reading.candidates import candidate_spans
 from service.reading.features import focus_with_antecedent
@@ -63,32 +65,53 @@ def test_a_sentence_that_refers_back_is_about_what_the_one_before_named() -> Non
     assert focus_with_antecedent(led, "", ("quillfeather",)) == 0.0
 
 
-def test_an_age_or_a_duration_tagged_as_a_date_brings_its_number() -> None:
-    sentence = "Ada Quill retired at age 104 after 12 years at the lab, on May 5."
-    tagged = Tagged(
-        [
-            Span(0, 9, "Ada Quill", AnswerType.PERSON, True),
-            Span(21, 28, "age 104", AnswerType.DATE, True),
-            Span(35, 43, "12 years", AnswerType.DATE, True),
-            Span(59, 64, "May 5", AnswerType.DATE, True),
-        ],
-        [],
-        frozenset(),
-    )
-    spans = {(s.text, s.kind) for s in candidate_spans(sentence, tagged, ())}
-    assert {("104", AnswerType.NUMBER), ("12", AnswerType.NUMBER)} <= spans
-    assert ("5", AnswerType.NUMBER) not in spans  # a day of the month is no count
+def _tagged(sentence: str, *entities: tuple[str, AnswerType]) -> Tagged:
+    """What a tagger would say of the sentence: these entities, where they are."""
+    spans = [
+        Span(sentence.index(text), sentence.index(text) + len(text), text, kind, True)
+        for text, kind in entities
+    ]
+    return Tagged(spans, [], frozenset())
+
+
+@pytest.mark.parametrize(
+    ("sentence", "times", "numbers"),
+    [
+        (
+            "Ada Quill retired at age 104 after 12 years at the lab, on May 5.",
+            ("age 104", "12 years", "May 5"),
+            {"104", "12"},
+        ),
+        # A length in seconds, or one with a decimal or a scale ("7 million hours").
+        (
+            "It was trained on 7 million hours of speech and answers in 0.34 seconds.",
+            ("7 million hours", "0.34 seconds"),
+            {"7 million", "0.34"},
+        ),
+    ],
+)
+def test_an_age_or_a_duration_tagged_as_a_date_brings_its_number(
+    sentence: str, times: tuple[str, ...], numbers: set[str]
+) -> None:
+    tagged = _tagged(sentence, *((time, AnswerType.DATE) for time in times))
+    spans = candidate_spans(sentence, tagged, ())
+    assert {s.text for s in spans if s.kind == AnswerType.NUMBER} == numbers  # not "5" of May 5
+
+
+def test_a_number_made_a_modifier_by_a_hyphen_is_a_number() -> None:
+    spans = {
+        s.text: s.kind
+        for s in candidate_spans("A 3.8 billion-parameter model runs on a 4-terabyte SSD.", None)
+    }
+    assert spans["3.8 billion"] == AnswerType.NUMBER  # not the name "3.8 billion-parameter"
+    assert spans["4-terabyte"] == AnswerType.NUMBER  # with its unit: a measure
+    assert "3.8 billion-parameter" not in spans
 
 
 def test_a_name_loses_the_lower_case_article_the_tagger_kept() -> None:
     sentence = "Researchers from the University of Tallin built it. The Batch covered it."
-    tagged = Tagged(
-        [
-            Span(16, 40, "the University of Tallin", AnswerType.ORG, True),
-            Span(52, 61, "The Batch", AnswerType.ORG, True),
-        ],
-        [],
-        frozenset(),
+    tagged = _tagged(
+        sentence, ("the University of Tallin", AnswerType.ORG), ("The Batch", AnswerType.ORG)
     )
     texts = {s.text for s in candidate_spans(sentence, tagged, ())}
     assert "University of Tallin" in texts and "the University of Tallin" not in texts

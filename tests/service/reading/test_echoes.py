@@ -82,6 +82,19 @@ def test_an_echo_is_a_feature_of_the_candidate_that_restates_the_question() -> N
         ("Which singer set a streaming record?", "singer"),
         ("What caused the outage at the data centre?", ""),  # asks for no noun
         ("What specifically did the audit find?", ""),
+        # A possessive: the thing owned is asked for, unless the wh-word governs the owner.
+        ("What is Quillfeather's new pricing tier called?", "pricing tier"),
+        ("What is the name of Vellum's browsing agent?", "browsing agent"),
+        ("What is Parley-2.5's error rate?", "error rate"),
+        ("Which country's parliament voted on the pact?", "country"),
+        ("Which labs' chips were banned?", "labs"),
+        ("What is the name of the forum that's credited with the rally?", "forum"),
+        # "What's" is "what is"; a superlative opens the phrase.
+        ("What's the biggest Halvorsen model?", "halvorsen model"),
+        # A verb in the present tense ends it; so does "per".
+        ("Which platform runs the decoy pages?", "platform"),
+        ("Which law requires disclosure of training data?", "law"),
+        ("How much is the lab's core plan per month?", "core plan"),
     ],
 )  # fmt: skip
 def test_the_asked_noun_ends_at_a_verb_or_adverb_after_it(question: str, head: str) -> None:

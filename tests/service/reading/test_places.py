@@ -26,7 +26,7 @@ from service.reading.places import (
         ("Which continent recorded its hottest summer?", REGION),
         ("Which US state saw record heat?", STATE),
         ("Which other country agreed to the deal?", COUNTRY),
-        ("Which country's prime minister resigned?", None),
+        ("Which country's prime minister resigned?", COUNTRY),  # the owner is asked for
         ("Which company recalled its trucks?", None),
         ("Where did the storm make landfall?", None),
     ],

@@ -110,6 +110,10 @@ FOUNDING = (
     "Quillfeather was founded on 3 March 2019 in Porto, and it opened its Oslo office on "
     "June 27, 2024, 21 days after its funding round closed."
 )
+CODEC = (
+    "Vellum Audio trained its Parley codec on 7 million hours of recorded speech, and Parley "
+    "produces its first sound in 0.34 seconds."
+)
 
 
 @pytest.mark.slow
@@ -134,6 +138,9 @@ FOUNDING = (
         (FOUNDING, "In what month did Quillfeather open its Oslo office?", "June"),
         (FOUNDING, "In which year was Quillfeather founded?", "2019"),
         (FOUNDING, "In what month was Quillfeather founded?", "March"),
+        # A length of time the tagger reads as a time of day or a date: a measure.
+        (CODEC, "How many hours of speech was Parley trained on?", "7 million"),
+        (CODEC, "How fast does Parley produce its first sound?", "0.34 seconds"),
     ],
 )
 def test_an_answer_takes_the_rate_and_the_form_the_question_asks_for(

@@ -132,6 +132,55 @@ def test_a_measure_takes_its_unit(question: str, sentence: str, expected: str) -
     assert span.kind == AnswerType.NUMBER
 
 
+def test_a_unit_in_the_singular_is_a_unit() -> None:
+    sentence = "The plant dedicated 1 gigawatt of power to the lab."
+    number = next(s for s in rule_spans(sentence) if s.kind == AnswerType.NUMBER)
+    question = "How much power did the plant dedicate?"
+    assert with_unit(sentence, number, question, question_words(question)).text == "1 gigawatt"
+
+
+def test_a_name_the_tagger_ran_into_an_amount_is_the_name_and_the_amount() -> None:
+    sentence = "Kestrel costs $0.15 per million tokens and Osprey $0.22."
+    osprey = sentence.index("Osprey")
+    tagged = Tagged(
+        [Span(osprey, osprey + 12, "Osprey $0.22", AnswerType.NAME, True)], [], frozenset()
+    )
+    merged = {(s.text, s.kind) for s in merge_spans(sentence, tagged, rule_spans(sentence))}
+    assert {("Osprey", AnswerType.NAME), ("$0.22", AnswerType.MONEY)} <= merged
+    assert not any(text == "Osprey $0.22" for text, _ in merged)
+
+
+def test_an_amount_with_no_currency_is_a_number() -> None:
+    sentence = "It is a 3.8 billion-parameter version of the model, sold for $5."
+    tagged = Tagged([Span(8, 19, "3.8 billion", AnswerType.MONEY, True)], [], frozenset())
+    (count,) = [s for s in merge_spans(sentence, tagged, rule_spans(sentence)) if s.start == 8]
+    assert (count.text, count.kind) == ("3.8 billion", AnswerType.NUMBER)
+
+
+def test_a_name_ends_before_the_full_stop_and_a_possessive_inside_it() -> None:
+    sentence = "Two linked units can run Vellum's Parley 3.1 405B."
+    start = sentence.index("3.1")
+    tagged = Tagged(
+        [Span(start, len(sentence), "3.1 405B.", AnswerType.NAME, True)], [], frozenset()
+    )
+    texts = {s.text for s in merge_spans(sentence, tagged, rule_spans(sentence))}
+    assert "3.1 405B" in texts and "3.1 405B." not in texts
+    law = "Developers must comply with the European Union's AI Act, which requires it."
+    texts = {s.text for s in rule_spans(law)}
+    assert {"European Union", "AI Act"} <= texts  # not "European Union's AI Act"
+    sued = "He sued Osei Inc."  # an abbreviation keeps its full stop
+    tagged = Tagged([Span(8, 17, "Osei Inc.", AnswerType.ORG, True)], [], frozenset())
+    assert "Osei Inc." in {s.text for s in merge_spans(sued, tagged, rule_spans(sued))}
+
+
+def test_a_name_the_tagger_cut_short_of_an_acronym_or_version_is_a_candidate_too() -> None:
+    sentence = "Memory is shared, and it runs DGX OS, a version of Linux."
+    start = sentence.index("DGX")
+    tagged = Tagged([Span(start, start + 3, "DGX", AnswerType.ORG, True)], [], frozenset())
+    texts = [s.text for s in merge_spans(sentence, tagged, rule_spans(sentence))]
+    assert "DGX" in texts and "DGX OS" in texts
+
+
 def test_only_numbers_take_units() -> None:
     sentence = "It cost $5 million years ago."
     money = next(s for s in rule_spans(sentence) if s.kind == AnswerType.MONEY)
