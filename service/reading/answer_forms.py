@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 
 from service.reading.asked import Asked
+from service.reading.candidates import acronym_letters
 from service.reading.context import Candidate
 
 # How far down the ranking a candidate of the asked form is looked for.
@@ -92,7 +93,7 @@ def _names_in(join: str) -> int:
 
 def _expansion(ranked: list[Candidate], acronym: str) -> int:
     """Where the best ranked expansion of `acronym` is (0 where none was read)."""
-    letters = acronym.upper()
+    letters = acronym_letters(acronym)
     return next(
         (
             place

@@ -231,7 +231,7 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         place_level=asked_level(head_text),
         focus=(focus := focus_names(question)),
         rare_focus=rare_words(" ".join(focus)),
-        acronyms=tuple(dict.fromkeys(m.group().rstrip("s") for m in _ACRONYM.finditer(question))),
+        acronyms=question_acronyms(question),
         echoes=question_echoes(question),
         asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),
         counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
@@ -241,6 +241,15 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         qualifiers=qualifiers(question),
         as_of=as_of,
         timeframe=resolve_timeframe(question, as_of or date.today()),
+    )
+
+
+def question_acronyms(question: str) -> tuple[str, ...]:
+    """The acronyms a question writes ("NIST"), and the one whose expansion it asks for, in
+    capitals or not ("What does TabPFN stand for?")."""
+    found = [m.group().rstrip("s") for m in _ACRONYM.finditer(question)]
+    return tuple(
+        dict.fromkeys([*found, acronym_asked(question)] if acronym_asked(question) else found)
     )
 
 

@@ -219,7 +219,9 @@ def _expansions(sentence: str, acronym: str) -> Iterable[Span]:
     """Runs of capitalised words whose initials spell the acronym ("National Institute of
     Standards and Technology" for NIST); small linking words do not count."""
     words = list(re.finditer(r"[\w'\u2019-]+", sentence))
-    letters = acronym.upper()
+    letters = acronym_letters(acronym)
+    if len(letters) < 2:
+        return
     for i, first in enumerate(words):
         if not first.group()[0].isupper() or first.group()[0] != letters[0]:
             continue
@@ -235,6 +237,14 @@ def _expansions(sentence: str, acronym: str) -> Iterable[Span]:
         if taken == len(letters) and j - i > 1:
             start, end = first.start(), words[j - 1].end()
             yield Span(start, end, sentence[start:end], AnswerType.NAME, origin="expansion")
+
+
+def acronym_letters(acronym: str) -> str:
+    """The initials an acronym's expansion has: all its letters in capitals ("NIST"), or only
+    its capitals where it mixes cases ("TabPFN": Tabular Prior-data Fitted Network)."""
+    if acronym.isupper():
+        return acronym.upper()
+    return "".join(char for char in acronym if char.isupper())
 
 
 def _parts(sentence: str, span: Span) -> Iterable[Span]:

@@ -71,7 +71,7 @@ def test_bad_suites_say_what_is_wrong(tmp_path: Path, text: str, message: str) -
 @pytest.mark.shared
 @pytest.mark.parametrize(
     ("name", "low", "high"),
-    [("dev", 1250, 1400), ("dev-no-asof", 1250, 1400), ("smoke", 40, 60)],
+    [("dev", 1450, 1600), ("dev-no-asof", 1450, 1600), ("smoke", 40, 60)],
 )
 def test_shipped_suites_name_existing_files(
     shared_data_dir: Path, name: str, low: int, high: int

@@ -54,6 +54,9 @@ def test_an_acronym_the_question_uses_brings_its_expansion() -> None:
     sentence = "Researchers proposed Retrieval Augmented Generation (RAG) last year."
     assert _spans(sentence, ("RAG",))["Retrieval Augmented Generation"][1] == "expansion"
     assert _spans(sentence)["Retrieval Augmented Generation"][1] != "expansion"
+    # An acronym in mixed case is spelt by its capitals.
+    mixed = "A transformer called TabQN (Tabular Query-based Network) leads on spreadsheets."
+    assert _spans(mixed, ("TabQN",))["Tabular Query-based Network"][1] == "expansion"
 
 
 def test_a_sentence_that_refers_back_is_about_what_the_one_before_named() -> None:

@@ -136,6 +136,8 @@ def test_the_named_things_a_question_is_about(question: str, focus: tuple[str, .
         ("What does NAS stand for?", "expands", "NAS"),
         ("What does \u201cDSB\u201d stand for?", "expands", "DSB"),
         ("what is HRE short for", "expands", "HRE"),
+        ("What does TabQN stand for?", "expands", "TabQN"),
+        ("What does TabQN stand for?", "acronyms", ("TabQN",)),  # read for its expansion
         ("What does Quillfeather stand to gain?", "expands", ""),
         ("Who does the union stand for?", "expands", ""),
         # The unit of date it asks for.
