@@ -12,7 +12,7 @@ same margin):
   there is one; lists of more than two names are read for such questions only
   (`candidate_spans(..., lists=True)`).
 - "What does CES stand for?" (`Asked.expands`): the acronym's expansion, where a sentence read
-  spells it out (`candidates._expansions`), which the ranker weighs as one more name.
+  spells it out (`named._expansions`), which the ranker weighs as one more name.
 - "In what month ...", "which year ..." (`Asked.date_unit`): a month's name or a year, not the
   whole date or a duration ("June" of "June 27, 2024", not "21 days").
 """
@@ -23,8 +23,8 @@ import re
 from collections.abc import Sequence
 
 from service.reading.asked import Asked
-from service.reading.candidates import acronym_letters
 from service.reading.context import Candidate
+from service.reading.named import acronym_letters
 
 # How far down the ranking a candidate of the asked form is looked for.
 _LOOK_DOWN = 15

@@ -2,11 +2,11 @@
 
 The tagger and the patterns (spans.py) find whole names, amounts and noun phrases. Answers are
 often a part or a join of those: "10,000" of "more than 10,000", "Twitter" of "Twitter users",
-"human error" of "tragic human error", "Croatia and Morocco". Names of things come in shapes a
-small NER model misses: "Llama 3.1 70B", "Chick-fil-A", "iPhone", a name introduced by "called"
-or quoted, an acronym's expansion. This module adds those as candidates, each marked with how it
-was made (`Span.origin`), and drops what cannot be an answer: a number inside a name ("the 4 of
-GPT-4o", "the 7 of Mistral 7B") is never a count, a score or a price.
+"human error" of "tragic human error", "Croatia and Morocco"; and names of things come in shapes
+a small NER model misses (named.py: "Llama 3.1 70B", "iPhone", a name introduced by "called", an
+acronym's expansion). This module adds those as candidates, each marked with how it was made
+(`Span.origin`), and drops what cannot be an answer: a number inside a name ("the 4 of GPT-4o",
+"the 7 of Mistral 7B", "7B" of "Qwen2.5-Omni 7B") is never a count, a score or a price.
 """
 
 from __future__ import annotations
@@ -15,6 +15,15 @@ import re
 from collections.abc import Iterable, Sequence
 
 from service.reading.answer_types import AnswerType
+from service.reading.named import (
+    GLUE,
+    LINKS,
+    OPENER,
+    SIZE,
+    alnum,
+    named_things,
+    versioned_ranges,
+)
 from service.reading.spans import (
     NUMERIC,
     PROPER,
@@ -31,25 +40,6 @@ _QUALIFIER = re.compile(
     r"approximately|some|at least|at most|up to|just over|just under|as many as|as much as|"
     r"an estimated|only|just|a record|a total of|upwards of|close to)\s+",
     re.IGNORECASE,
-)
-# A name, then a version: "Llama 3.1 70B", "Mistral 7B", "Windows 11", "GPT 4". A bare number
-# after a name counts only before punctuation, a capital or a small word ("Biden 81 years",
-# "Toyota 2 million" are no versions); months and weekdays are dates, not names.
-_VERSION = r"\d{1,3}(?:\.\d+)+[A-Za-z]{0,2}\+?|\d{1,3}[A-Za-z]{1,2}\+?|\d{1,3}\+?"
-_VERSIONED = re.compile(
-    r"\b(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
-    r"[a-z]*\.?\s)[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*"
-    rf"(?:\s+(?:{_VERSION}))+(?:\s+(?:[A-Z][\w-]*|\d{{1,3}}[A-Z]{{1,2}}))*"
-    r"(?=\s*$|\s*[,.;:)!?]|\s+(?:[A-Z]|and\b|or\b|on\b|in\b|with\b|to\b|for\b|is\b|was\b|"
-    r"from\b|at\b|by\b|of\b|as\b|that\b|which\b|model|beat|scored))"
-)
-# Names that start lower-case or mix letters and digits: "iPhone", "eBay", "o3-mini".
-_ODD_NAME = re.compile(r"\b(?:[a-z]{1,3}[A-Z][\w-]*|[a-z]\d[\w.-]*)(?:\+)?")
-# A name introduced as a name: "a model called Muse Spark", "dubbed 'the Snowman'".
-_INTRODUCED = re.compile(
-    r"\b(?:called|named|dubbed|nicknamed|titled|known as|branded(?: as)?|code-?named)\s+"
-    r"(?:the\s+)?(?P<name>[\"\u201c\u2018'][^\"\u201d\u2019']{1,60}[\"\u201d\u2019']|"
-    r"[A-Z0-9][\w'\u2019.&+-]*(?:\s+(?:[A-Z0-9][\w'\u2019.&+-]*|of|the|de))*)"
 )
 _NAME_JOIN = re.compile(r"\s*,?\s*(?:and|&)\s+(?:(?:a|an|the)\s+)?")
 # Units and counted things after a number: "80 million pounds" -> "80 million".
@@ -76,7 +66,6 @@ _TITLE_BEFORE = re.compile(
     r"(?:\b[A-Z][\w.'\u2019-]*\s+(?:[A-Z][\w.'\u2019-]*\s+|(?:lady|minister|secretary|"
     r"president|general|justice|judge|senator|governor|mayor|chief|officer|director)\s+){0,3})$"
 )
-_LINKS = frozenset({"of", "the", "and", "for", "de", "on", "&", "a", "an", "in", "at", "to"})
 _ARTICLE = (" a", " an", " the")
 # Between the names of a list: a comma, or the "and" that ends it (`_NAME_JOIN`).
 _LIST_SEPARATOR = re.compile(rf",\s*|(?P<last>{_NAME_JOIN.pattern})")
@@ -88,14 +77,14 @@ def candidate_spans(
 ) -> list[Span]:
     """Every candidate of one sentence: tagged and pattern spans, their parts and joins, and
     with `lists` (the question asks for several things) whole lists of names."""
-    versioned = [(m.start(), m.end()) for m in _VERSIONED.finditer(sentence)]
+    versioned = versioned_ranges(sentence)
     base = merge_spans(sentence, tagged, rule_spans(sentence))
     base = [_without_article(_without_possessive(_whole_words(sentence, s))) for s in base]
-    extra = list(_named_things(sentence, versioned, acronyms))
+    extra = list(named_things(sentence, versioned, acronyms))
     spans: dict[tuple[int, int], Span] = {}
     for span in base:
-        if span.kind in NUMERIC and _inside(span, versioned):
-            continue  # the digits of a name
+        if (span.kind in NUMERIC or SIZE.fullmatch(span.text)) and _inside(span, versioned):
+            continue  # the digits of a name, or its size: "7B" of "Qwen2.5-Omni 7B"
         spans.setdefault((span.start, span.end), span)
     for span in extra:
         known = spans.get((span.start, span.end))
@@ -113,8 +102,6 @@ def candidate_spans(
     return sorted(spans.values(), key=lambda s: (s.start, -s.end))
 
 
-# Inside a word between letters or digits: "Chick-fil-A", "Qwen2.5-VL" (never "5-VL").
-_GLUE = "-."
 # A hyphen that makes a name into a modifier ends the name: "Hangzhou-based", "Google-backed",
 # "Beijing-born", "state-run" say where or whose, and the answer is the name before them.
 _MODIFIER_SUFFIX = re.compile(r"-(?:[a-z]+ed|born|run|made|built|like|style|era|wide)\b")
@@ -125,14 +112,14 @@ def _whole_words(sentence: str, span: Span) -> Span:
     start, end = span.start, span.end
     while start > 0 and (
         sentence[start - 1].isalnum()
-        or (sentence[start - 1] in _GLUE and _alnum(sentence, start - 2))
+        or (sentence[start - 1] in GLUE and alnum(sentence, start - 2))
     ):
         start -= 1
     while end < len(sentence) and (
         sentence[end].isalnum()
         or (
-            sentence[end] in _GLUE
-            and _alnum(sentence, end + 1)
+            sentence[end] in GLUE
+            and alnum(sentence, end + 1)
             and not _MODIFIER_SUFFIX.match(sentence, end)
         )
     ):
@@ -178,73 +165,11 @@ def _without_article(span: Span) -> Span:
     return Span(span.start + 4, span.end, rest, span.kind, span.from_ner, span.origin)
 
 
-def _glued_after(text: str, i: int) -> bool:
-    """Whether position `i` continues a word through a hyphen or dot ("large-|v3")."""
-    return i > 0 and text[i - 1] in _GLUE and _alnum(text, i - 2)
-
-
-def _alnum(text: str, i: int) -> bool:
-    return 0 <= i < len(text) and text[i].isalnum()
-
-
 def _inside(span: Span, ranges: Iterable[tuple[int, int]]) -> bool:
     return any(
         start <= span.start and span.end <= end and (start, end) != (span.start, span.end)
         for start, end in ranges
     )
-
-
-def _named_things(
-    sentence: str, versioned: list[tuple[int, int]], acronyms: Sequence[str]
-) -> Iterable[Span]:
-    for start, end in versioned:
-        yield Span(start, end, sentence[start:end], AnswerType.NAME, origin="versioned")
-    for match in _ODD_NAME.finditer(sentence):
-        if _glued_after(sentence, match.start()):
-            continue  # the end of a longer name: "v3" of "Whisper-large-v3"
-        yield Span(match.start(), match.end(), match.group(), AnswerType.NAME, origin="odd")
-    for match in _INTRODUCED.finditer(sentence):
-        start, end = match.span("name")
-        text = match.group("name")
-        if text[0] in "\"\u201c\u2018'":
-            start, end = start + 1, end - 1
-        text = sentence[start:end].rstrip(".,;:")
-        if text:
-            yield Span(start, start + len(text), text, AnswerType.NAME, origin="introduced")
-    for acronym in acronyms:
-        yield from _expansions(sentence, acronym)
-
-
-def _expansions(sentence: str, acronym: str) -> Iterable[Span]:
-    """Runs of capitalised words whose initials spell the acronym ("National Institute of
-    Standards and Technology" for NIST); small linking words do not count."""
-    words = list(re.finditer(r"[\w'\u2019-]+", sentence))
-    letters = acronym_letters(acronym)
-    if len(letters) < 2:
-        return
-    for i, first in enumerate(words):
-        if not first.group()[0].isupper() or first.group()[0] != letters[0]:
-            continue
-        taken, j = 0, i
-        while j < len(words) and taken < len(letters):
-            word = words[j].group()
-            if word.lower() in _LINKS and taken > 0:
-                j += 1
-                continue
-            if word[0].upper() != letters[taken] or not word[0].isupper():
-                break
-            taken, j = taken + 1, j + 1
-        if taken == len(letters) and j - i > 1:
-            start, end = first.start(), words[j - 1].end()
-            yield Span(start, end, sentence[start:end], AnswerType.NAME, origin="expansion")
-
-
-def acronym_letters(acronym: str) -> str:
-    """The initials an acronym's expansion has: all its letters in capitals ("NIST"), or only
-    its capitals where it mixes cases ("TabPFN": Tabular Prior-data Fitted Network)."""
-    if acronym.isupper():
-        return acronym.upper()
-    return "".join(char for char in acronym if char.isupper())
 
 
 def _parts(sentence: str, span: Span) -> Iterable[Span]:
@@ -269,7 +194,7 @@ def _parts(sentence: str, span: Span) -> Iterable[Span]:
             if not proper and j != len(words):
                 continue
             first, last = words[i].group(), words[j - 1].group()
-            if first.lower() in _LINKS or last.lower().strip(",.") in _LINKS:
+            if first.lower() in LINKS or last.lower().strip(",.") in LINKS:
                 continue
             if proper and not first[0].isupper():
                 continue
@@ -312,7 +237,10 @@ def _titled(sentence: str, span: Span) -> Iterable[Span]:
     before = sentence[max(0, span.start - 60) : span.start]
     match = _TITLE_BEFORE.search(before)
     if match and match.group().strip():
-        start = span.start - len(before) + match.start()
+        opener = OPENER.match(match.group())
+        start = span.start - len(before) + match.start() + (opener.end() if opener else 0)
+        if start == span.start:
+            return  # only an opener before it: "With Claude", no title
         text = sentence[start : span.end]
         yield Span(start, span.end, text, span.kind, span.from_ner, "titled")
 

@@ -1,5 +1,6 @@
-"""What an amount is measured per: "$19.99 a month" against "$139 a year", "$0.55 per million
-input tokens" against "$2.19 per million output tokens".
+"""What an amount is measured per, or over: "$19.99 a month" against "$139 a year", "$0.55 per
+million input tokens" against "$2.19 per million output tokens", "671 billion parameters in
+total" against "37 billion are active".
 
 A sentence often states two amounts of one thing side by side, each with its own qualifier; the
 question names the one it wants ("what does a year of Prime cost", "the price per million output
@@ -17,7 +18,9 @@ _PERIODS = {
     "annual": "year", "annually": "year", "quarter": "quarter", "quarterly": "quarter",
 }  # fmt: skip
 _FLOWS = {"input": "input", "output": "output"}
-_KINDS = {"period": _PERIODS, "flow": _FLOWS}
+# A mixture of experts' parameters: all of them, or those active for each token.
+_SCOPES = {"active": "active", "total": "total"}
+_KINDS = {"period": _PERIODS, "flow": _FLOWS, "scope": _SCOPES}
 # A period qualifies an amount only as a rate ("a month", "per year", "each week", "monthly"):
 # "this year" and "last week" say when, not per what.
 _RATE_MARKERS = frozenset({"a", "an", "per", "each", "every"})

@@ -32,6 +32,15 @@ def test_the_digits_of_a_versioned_name_are_never_a_number() -> None:
     assert names["GPT-4o"] == "versioned"
 
 
+def test_the_size_after_a_name_is_part_of_it_whatever_follows() -> None:
+    spans = _spans("Vistra2.5-Omni 7B tied with Parley 12B, and Orca 8B won 79 percent.")
+    assert {"Vistra2.5-Omni 7B", "Parley 12B", "Orca 8B"} <= set(spans)
+    assert not {"7B", "12B", "8B"} & set(spans)  # never a size alone
+    judged = _spans("With Quill 3.7 as judge, Orca 8B came out ahead.")
+    assert "Quill 3.7" in judged  # not "Quill 3" (a version goes on past its dot)
+    assert not {"With Quill 3.7", "With Quill", "With"} & set(judged)  # nor the clause's opener
+
+
 def test_a_name_is_never_cut_at_a_dot_or_hyphen_inside_it() -> None:
     spans = _spans("Images go through the Vistra2.5-VL encoder and sound through Hark-large-v3.")
     assert "Vistra2.5-VL" in spans

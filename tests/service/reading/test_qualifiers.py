@@ -15,6 +15,7 @@ from service.reading.qualifiers import qualifier_clash, qualifiers
         ("What is the price per million output tokens?", {"flow": {"output"}}),
         ("How much does it cost each week per million input tokens?",
          {"period": {"week"}, "flow": {"input"}}),
+        ("How many active parameters does it have?", {"scope": {"active"}}),
         # When, not per what: no rate is asked.
         ("How much did the startup raise this year?", {}),
         ("How much did it earn in the past year?", {}),
@@ -33,6 +34,8 @@ YEARLY = "What does a year of the team plan cost?"
 MONTHLY = "What does the basic plan cost per month?"
 OUTPUT = "What is the price per million output tokens?"
 PAIRED = "API access costs $0.80/$3.20 per million input/output tokens, the lab said."
+EXPERTS = "It has 671 billion parameters in total, of which 37 billion are active for each token."
+ACTIVE = "How many active parameters does Vellum-R2 have?"
 
 
 @pytest.mark.parametrize(
@@ -53,6 +56,11 @@ PAIRED = "API access costs $0.80/$3.20 per million input/output tokens, the lab 
         # A pair of amounts with one qualifier: both are qualified by it.
         ("Plans cost $8/$12 a month.", "$8", "What does a month cost?", False),
         ("Plans cost $8/$12 a month.", "$12", "What does a year cost?", True),
+        # All of a model's parameters, or those active for each token.
+        (EXPERTS, "671 billion", ACTIVE, True),
+        (EXPERTS, "37 billion", ACTIVE, False),
+        (EXPERTS, "37 billion", "How many parameters does it have in total?", True),
+        (EXPERTS, "671 billion", "How many parameters does Vellum-R2 have?", False),
         # Nothing clashes where the question or the amount names no rate.
         (SENTENCE, "$12", "How much does the basic plan cost?", False),
         ("It raised $40 million on Monday.", "$40 million", "What does it cost a year?", False),
