@@ -27,10 +27,11 @@ _VERSIONED = re.compile(
     r"(?=\s*$|\s*(?:[,;:)!?]|\.(?!\d))|\s+(?:[A-Z]|and\b|or\b|on\b|in\b|with\b|to\b|for\b|is\b|was\b|"
     r"from\b|at\b|by\b|of\b|as\b|that\b|which\b|model|beat|scored))"
 )
-# A name and its size in parameters, glued: "Aya Vision 8B", "Qwen2.5-Omni 7B". The size
-# never stands alone after a name, whatever word follows ("Aya Vision 8B won ...").
+# A name and its size in parameters, glued: "Aya Vision 8B", "Qwen2.5-Omni 7B", "Gemma 3 27B".
+# The size never stands alone after a name, whatever word follows ("Aya Vision 8B won ...").
 _SIZED = re.compile(
-    r"\b[A-Z][\w-]*(?:\.\w[\w-]*)*(?:\s+[A-Z][\w-]*(?:\.\w[\w-]*)*)*\s+\d{1,4}(?:\.\d+)?[BMKT]\b"
+    r"\b[A-Z][\w-]*(?:\.\w[\w-]*)*(?:\s+(?:[A-Z][\w-]*(?:\.\w[\w-]*)*|\d{1,3}(?:\.\d+)?))*"
+    r"\s+\d{1,4}(?:\.\d+)?[BMKT]\b"
 )
 SIZE = re.compile(r"\d{1,4}(?:\.\d+)?[BMKT]")
 # A capitalised word that opens a clause, not a name: "With Claude 3.7 Sonnet judging" (an

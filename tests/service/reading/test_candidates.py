@@ -36,6 +36,8 @@ def test_the_size_after_a_name_is_part_of_it_whatever_follows() -> None:
     spans = _spans("Vistra2.5-Omni 7B tied with Parley 12B, and Orca 8B won 79 percent.")
     assert {"Vistra2.5-Omni 7B", "Parley 12B", "Orca 8B"} <= set(spans)
     assert not {"7B", "12B", "8B"} & set(spans)  # never a size alone
+    versioned = _spans("Vellum 3 27B consistently beats Vellum 2 at the same size.")
+    assert "Vellum 3 27B" in versioned and "27B" not in versioned
     judged = _spans("With Quill 3.7 as judge, Orca 8B came out ahead.")
     assert "Quill 3.7" in judged  # not "Quill 3" (a version goes on past its dot)
     assert not {"With Quill 3.7", "With Quill", "With"} & set(judged)  # nor the clause's opener
