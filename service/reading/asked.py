@@ -21,6 +21,7 @@ from service.reading.places import asked_level
 from service.reading.qualifiers import qualifiers
 from service.reading.rarity import rare_words
 from service.reading.terms import (
+    ABBREVIATIONS,
     IRREGULAR_VERB_FORMS,
     WORD,
     content_terms,
@@ -58,15 +59,6 @@ _LEADING_MODIFIERS = frozenset(
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
 # "What's the ...": the contracted "is", which the phrase patterns read written out.
 _CONTRACTED_IS = re.compile(r"\b(what|which|who)['\u2019]s\b", re.IGNORECASE)
-# Abbreviations a capitalised run may hold with their full stop (a single letter and a dotted
-# initialism, "U.S.", never end a sentence here).
-_ABBREVIATIONS = frozenset(
-    {
-        "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Co", "No", "Mt", "Ft", "Sen", "Rep", "Gov",
-        "Gen", "Col", "Capt", "Sgt", "Lt", "Prof", "Inc", "Corp", "Ltd", "Bros", "Ave", "Blvd",
-        "Dept", "Univ", "Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
-    }
-)  # fmt: skip
 # "Which two states ...", "name the three ...": the answer joins several things (answer_forms.py).
 _SEVERAL = re.compile(
     r"\b(?:(?:which|what)\s+(?:are\s+the\s+)?|name\s+(?:the\s+)?)(two|three|four|five)\b",
@@ -248,9 +240,8 @@ def question_acronyms(question: str) -> tuple[str, ...]:
     """The acronyms a question writes ("NIST"), and the one whose expansion it asks for, in
     capitals or not ("What does TabPFN stand for?")."""
     found = [m.group().rstrip("s") for m in _ACRONYM.finditer(question)]
-    return tuple(
-        dict.fromkeys([*found, acronym_asked(question)] if acronym_asked(question) else found)
-    )
+    expands = acronym_asked(question)
+    return tuple(dict.fromkeys([*found, expands] if expands else found))
 
 
 def things_asked(question: str) -> int:
@@ -354,7 +345,7 @@ def _sentences_of(run: re.Match[str]) -> list[list[str]]:
     for word in run.group().split():
         runs[-1].append(word)
         bare = word.rstrip(".")
-        if bare != word and len(bare) > 1 and "." not in bare and bare not in _ABBREVIATIONS:
+        if bare != word and len(bare) > 1 and "." not in bare and bare not in ABBREVIATIONS:
             runs.append([])
     return [words for words in runs if words]
 

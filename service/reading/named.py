@@ -29,11 +29,11 @@ _VERSIONED = re.compile(
 )
 # A name and its size in parameters, glued: "Aya Vision 8B", "Qwen2.5-Omni 7B", "Gemma 3 27B".
 # The size never stands alone after a name, whatever word follows ("Aya Vision 8B won ...").
+SIZE = re.compile(r"\d{1,4}(?:\.\d+)?[BMKT]")
 _SIZED = re.compile(
     r"\b[A-Z][\w-]*(?:\.\w[\w-]*)*(?:\s+(?:[A-Z][\w-]*(?:\.\w[\w-]*)*|\d{1,3}(?:\.\d+)?))*"
-    r"\s+\d{1,4}(?:\.\d+)?[BMKT]\b"
+    rf"\s+{SIZE.pattern}\b"
 )
-SIZE = re.compile(r"\d{1,4}(?:\.\d+)?[BMKT]")
 # A capitalised word that opens a clause, not a name: "With Claude 3.7 Sonnet judging" (an
 # article may be the name's own: "The Crown").
 OPENER = re.compile(

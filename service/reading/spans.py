@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from service.reading.answer_types import AnswerType, head_noun_type
-from service.reading.terms import stem
+from service.reading.terms import ABBREVIATIONS, stem
 
 
 def _words(text: str) -> list[str]:
@@ -239,13 +239,13 @@ def merge_spans(sentence: str, tagged: Tagged | None, rules: Iterable[Span]) -> 
     return merged
 
 
-# What ends a name without being part of it: a sentence's full stop ("... Llama 3.1 405B."),
-# unless the name is an initial or abbreviation ("J.", "U.S.", "Inc.").
-_ABBREVIATED = re.compile(r"(?:\b[A-Z]|\.[A-Za-z]|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|Bros|St))\.$")
-
-
 def _without_full_stop(entity: Span) -> Span:
-    if not entity.text.endswith(".") or _ABBREVIATED.search(entity.text) or len(entity.text) < 3:
+    """A name without the sentence's full stop the tagger kept ("... Llama 3.1 405B."), unless
+    it ends in an initial or an abbreviation ("J.", "U.S.", "Inc.")."""
+    if not entity.text.endswith(".") or len(entity.text) < 3:
+        return entity
+    last = entity.text[:-1].split()[-1] if entity.text[:-1].split() else ""
+    if len(last) == 1 or "." in last or last in ABBREVIATIONS:
         return entity
     text = entity.text[:-1]
     return Span(entity.start, entity.end - 1, text, entity.kind, entity.from_ner, entity.origin)

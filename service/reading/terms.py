@@ -76,3 +76,14 @@ def candidate_key(text: str) -> str:
     articles ("GPT-4o" and "GPT 4o" merge). Eval scores with `eval.metrics`' SQuAD rule."""
     text = _PUNCT.sub(" ", text.lower().replace("\u2019", "'"))
     return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+# Abbreviations a capitalised run may hold with their full stop (a single letter and a dotted
+# initialism, "U.S.", never end a sentence either).
+ABBREVIATIONS = frozenset(
+    {
+        "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Co", "No", "Mt", "Ft", "Sen", "Rep", "Gov",
+        "Gen", "Col", "Capt", "Sgt", "Lt", "Prof", "Inc", "Corp", "Ltd", "Bros", "Ave", "Blvd",
+        "Dept", "Univ", "Jan", "Feb", "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
+    }
+)  # fmt: skip
