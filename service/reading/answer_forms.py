@@ -10,7 +10,9 @@ same margin):
   pair first ("Ohio") above the two joined as the sentence gives them ("Ohio and Nevada"). A
   join that holds the first candidate answers, one of as many names as were asked for where
   there is one; lists of more than two names are read for such questions only
-  (`candidate_spans(..., lists=True)`).
+  (`candidate_spans(..., lists=True)`). Where the question asks for things in the plural
+  ("which companies", `Asked.plural`) and the first candidate is a join, the longer list that
+  holds it answers ("OpenAI, Oracle and SoftBank" for "Oracle and SoftBank").
 - "What does CES stand for?" (`Asked.expands`): the acronym's expansion, where a sentence read
   spells it out (`named._expansions`), which the ranker weighs as one more name.
 - "In what month ...", "which year ..." (`Asked.date_unit`): a month's name or a year, not the
@@ -46,6 +48,8 @@ def in_asked_form(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     out = list(ranked)
     if asked.several:
         out = _promote(out, _whole_answer(out, asked.several))
+    elif asked.plural and out and out[0].span.origin == "join":
+        out = _promote(out, _whole_list(out))
     if asked.expands:
         out = _promote(out, _expansion(out, asked.expands))
     if asked.date_unit in _DATE_SHAPES:
@@ -84,6 +88,22 @@ def _whole_answer(ranked: list[Candidate], count: int) -> int:
     ]
     exact = [place for place in holding if _names_in(ranked[place].span.text) == count]
     return (exact or ([] if is_join else holding) or [0])[0]
+
+
+def _whole_list(ranked: list[Candidate]) -> int:
+    """Where the best ranked longer list that holds the first candidate, itself a join, is
+    (0 where none was read): "OpenAI, Oracle and SoftBank" for "Oracle and SoftBank"."""
+    best = ranked[0]
+    return next(
+        (
+            place
+            for place, candidate in enumerate(ranked[1:_LOOK_DOWN], start=1)
+            if candidate.span.origin == "join"
+            and f" {best.key}" in f" {candidate.key}"
+            and _names_in(candidate.span.text) > _names_in(best.span.text)
+        ),
+        0,
+    )
 
 
 def _names_in(join: str) -> int:

@@ -10,11 +10,12 @@ the sentence that answers it names that entity or an alias of it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from indexer.text.stopwords import READER_STOPWORDS
-from service.reading.answer_types import AnswerType, expected_answer_type
+from service.reading.answer_types import AnswerType, expected_answer_type, head_noun_type
 from service.reading.echoes import question_echoes
 from service.reading.features import asks_about_role
 from service.reading.places import asked_level
@@ -200,6 +201,7 @@ class Asked:
     asks_role: bool
     counts: bool  # "how many", "how old": a bare number, no unit
     several: int  # 2 for "which two ...": the answer names that many things
+    plural: bool  # it asks for things of a known kind in the plural ("which companies")
     expands: str  # "CES" for "What does CES stand for?": its expansion is asked
     date_unit: str  # "month" for "in what month ...", "year"; else "" (all three: answer_forms.py)
     as_of: date | None = None  # the day the question is asked on
@@ -228,6 +230,7 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),
         counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
         several=things_asked(question),
+        plural=asks_plural(head_words),
         expands=acronym_asked(question),
         date_unit=date_unit_asked(question),
         qualifiers=qualifiers(question),
@@ -248,6 +251,16 @@ def things_asked(question: str) -> int:
     """How many things the question asks for where it says so ("which two ..."), else 0."""
     found = _SEVERAL.search(question)
     return _NUMBER_WORDS[found.group(1).lower()] if found else 0
+
+
+def asks_plural(head: Sequence[str]) -> bool:
+    """Whether the asked noun is the plural of a noun of known kind ("companies", "models"):
+    the answer may be a list of names, "OpenAI, Oracle and SoftBank"."""
+    if not head:
+        return False
+    word = head[-1].lower()
+    singular = word[:-3] + "y" if word.endswith("ies") else word[:-1]
+    return word.endswith("s") and not word.endswith("ss") and head_noun_type(singular) is not None
 
 
 def acronym_asked(question: str) -> str:

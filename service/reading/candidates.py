@@ -89,7 +89,12 @@ def candidate_spans(
     for span in extra:
         known = spans.get((span.start, span.end))
         if known is not None:  # the tagger's type, and the knowledge that it is a name
-            span = Span(known.start, known.end, known.text, known.kind, known.from_ner, span.origin)
+            # ... unless the tagger took a versioned thing for a person or a place: a small
+            # NER model reads "Claude 3.5 Sonnet" as either, and a version says it is a thing.
+            kind = known.kind
+            if span.origin == "versioned" and kind in (AnswerType.PERSON, AnswerType.PLACE):
+                kind = AnswerType.NAME
+            span = Span(known.start, known.end, known.text, kind, known.from_ner, span.origin)
         spans[(span.start, span.end)] = span
     for span in list(spans.values()):
         for part in _parts(sentence, span):
@@ -138,8 +143,9 @@ def _whole_words(sentence: str, span: Span) -> Span:
             if modifier.group(1) in UNITS:
                 return Span(start, end, sentence[start:end], kind, span.from_ner, origin)
             return span
-    # Digits glued to letters are a name ("GPT-4o", "70B", "5G"), never a count or a price.
-    if kind in NUMERIC:
+    # Digits glued to letters are a name ("GPT-4o", "70B", "5G"), never a count or a price,
+    # nor a date: the tagger reads the size of "Qwen2.5-32B" as one.
+    if kind in NUMERIC or (kind == AnswerType.DATE and SIZE.search(span.text)):
         kind, origin = AnswerType.NAME, "versioned"
     return Span(start, end, sentence[start:end], kind, span.from_ner, origin)
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -108,6 +109,9 @@ FEATURES = (
 SENTENCE_CACHE_SIZE = 4096
 # An amount qualified otherwise than asked ("a month" for "a year") scores as a wrong type.
 QUALIFIER_CLASH = 0.25
+# A share asked for may be written as a fraction of one; as likely as a bare number for money.
+FRACTION_FIT = 0.5
+_FRACTION = re.compile(r"0?\.\d+")
 _NAMED_ORIGINS = frozenset({"introduced", "versioned", "expansion", "odd"})
 
 
@@ -254,7 +258,7 @@ class ExtractiveReader:
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:
         """A sentence's candidate spans, a number's with its unit where one is asked for."""
-        spans = candidate_spans(text, tags, asked.acronyms, lists=asked.several > 0)
+        spans = candidate_spans(text, tags, asked.acronyms, lists=asked.several > 0 or asked.plural)
         if asked.expected == AnswerType.NUMBER and not asked.counts:
             return [with_unit(text, span, asked.text, asked.words) for span in spans]
         return list(spans)
@@ -265,6 +269,8 @@ class ExtractiveReader:
         overlap, names_kind = repeated_words(span, asked.words, asked.head)
         key = candidate_key(span.text)
         fit = type_fit(asked.expected, span.kind, from_ner=span.from_ner)
+        if asked.expected == AnswerType.PERCENT and _FRACTION.fullmatch(span.text):
+            fit = FRACTION_FIT  # a rate written as a fraction: "a hallucination rate of 0.19"
         if span.kind in NUMERIC and qualifier_clash(
             context.sentence.text, (span.start, span.end), asked.qualifiers
         ):

@@ -49,3 +49,20 @@ def test_a_join_already_first_stays_unless_one_of_the_asked_count_holds_it() -> 
     # Nothing holds the best candidate: the ranking stands.
     alone = _ranked("Oman", "Laos and Fiji")
     assert in_asked_form(alone, TWO) == alone
+
+
+def test_things_asked_in_the_plural_are_answered_with_the_whole_list() -> None:
+    plural = read_question("Which countries sent officials?")
+    assert plural.plural and not plural.several
+    # The ranker's first is a join inside a longer list of the same sentence: the whole list.
+    listed = in_asked_form(_ranked("Laos and Fiji", "Oman", "Chad, Laos and Fiji"), plural)
+    assert listed[0].span.text == "Chad, Laos and Fiji"
+    # A single name first stays: the plural alone does not make one name a list.
+    single = _ranked("Laos", "Chad, Laos and Fiji")
+    assert in_asked_form(single, plural)[0].span.text == "Laos"
+    # Asked in the singular, a join first stays as it is.
+    one = read_question("Which country sent officials?")
+    assert not one.plural
+    assert in_asked_form(_ranked("Laos and Fiji", "Chad, Laos and Fiji"), one)[0].span.text == (
+        "Laos and Fiji"
+    )

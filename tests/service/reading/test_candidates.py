@@ -150,3 +150,23 @@ def test_a_question_for_several_things_reads_whole_lists_of_names() -> None:
     # Asked for one thing, neither is a candidate: "X and the Y" is mostly two things.
     alone = {s.text for s in candidate_spans(sentence, None, ())}
     assert not set(lists) & alone
+
+
+def test_a_versioned_name_is_a_thing_whatever_the_tagger_calls_it() -> None:
+    # A small NER model reads a model's name with a version as a person or a place, and the
+    # size glued to a name ("32B") as a date.
+    sentence = "Corvid-R2 starts from Vistra2.5-32B, and its judge was Tallis 3.5 Quill."
+    tagged = _tagged(sentence, ("32B", AnswerType.DATE), ("Tallis 3.5 Quill", AnswerType.PERSON))
+    spans = {s.text: s.kind for s in candidate_spans(sentence, tagged, ())}
+    assert spans["Vistra2.5-32B"] == AnswerType.NAME
+    assert spans["Tallis 3.5 Quill"] == AnswerType.NAME
+    # A tagged organisation keeps its type: the tagger knows more of it than the version says.
+    org = "Hexa 9 Labs hired two engineers."
+    kinds = {s.text: s.kind for s in candidate_spans(org, _tagged(org, ("Hexa 9", AnswerType.ORG)))}
+    assert kinds["Hexa 9"] == AnswerType.ORG
+    # A year stays a date.
+    dated = "The lab opened in 2024 in Porto."
+    years = {
+        s.text: s.kind for s in candidate_spans(dated, _tagged(dated, ("2024", AnswerType.DATE)))
+    }
+    assert years["2024"] == AnswerType.DATE

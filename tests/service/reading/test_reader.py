@@ -114,6 +114,10 @@ CODEC = (
     "Vellum Audio trained its Parley codec on 7 million hours of recorded speech, and Parley "
     "produces its first sound in 0.34 seconds."
 )
+ERROR_RATE = (
+    "Vellum Audio says Parley mishears little: its word error rate on noisy calls was 0.07, "
+    "and it transcribes 40 languages."
+)
 
 
 @pytest.mark.slow
@@ -141,6 +145,8 @@ CODEC = (
         # A length of time the tagger reads as a time of day or a date: a measure.
         (CODEC, "How many hours of speech was Parley trained on?", "7 million"),
         (CODEC, "How fast does Parley produce its first sound?", "0.34 seconds"),
+        # A rate asked for may be written as a fraction of one.
+        (ERROR_RATE, "What is Parley's word error rate?", "0.07"),
     ],
 )
 def test_an_answer_takes_the_rate_and_the_form_the_question_asks_for(
