@@ -24,6 +24,7 @@ from service.reading.named import (
     named_things,
     versioned_ranges,
 )
+from service.reading.rarity import word_rarity
 from service.reading.spans import (
     NUMERIC,
     PROPER,
@@ -204,11 +205,23 @@ def _parts(sentence: str, span: Span) -> Iterable[Span]:
                 continue
             if proper and not first[0].isupper():
                 continue
+            if i > 0 and span.kind == AnswerType.ORG and _common(words[i:j]):
+                continue  # "Administration" of "Food and Drug Administration": a kind, no name
             start = span.start + words[i].start()
             end = span.start + words[j - 1].end()
             text = sentence[start:end].rstrip(",.;:")
             if text:
                 yield Span(start, start + len(text), text, span.kind, span.from_ner, "part")
+
+
+# Under this rarity, a word is common English (Zipf above ~4.4: "administration", "club").
+_COMMON = 0.45
+
+
+def _common(words: Sequence[re.Match[str]]) -> bool:
+    """Whether every word is a common English one: the end of a name that says only its kind
+    ("Drug Administration", "Club"), not a surname or a name of its own ("Sonnet")."""
+    return all(word_rarity(w.group().lower().strip(",.;:")) < _COMMON for w in words)
 
 
 def _number_parts(sentence: str, span: Span) -> Iterable[Span]:

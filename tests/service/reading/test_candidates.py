@@ -170,3 +170,18 @@ def test_a_versioned_name_is_a_thing_whatever_the_tagger_calls_it() -> None:
         s.text: s.kind for s in candidate_spans(dated, _tagged(dated, ("2024", AnswerType.DATE)))
     }
     assert years["2024"] == AnswerType.DATE
+
+
+def test_the_end_of_an_organisations_name_that_only_says_its_kind_is_no_candidate() -> None:
+    sentence = "The Nordic Food Safety Administration fined Quillfeather Sonnet, said Ines Gates."
+    tagged = _tagged(
+        sentence,
+        ("Nordic Food Safety Administration", AnswerType.ORG),
+        ("Quillfeather Sonnet", AnswerType.ORG),
+        ("Ines Gates", AnswerType.PERSON),
+    )
+    texts = {s.text for s in candidate_spans(sentence, tagged, ())}
+    assert "Nordic Food Safety Administration" in texts and "Nordic" in texts
+    assert not {"Administration", "Safety Administration", "Food Safety Administration"} & texts
+    assert "Sonnet" in texts  # a word of its own, not common English
+    assert "Gates" in texts  # a person's surname, however common the word
