@@ -47,21 +47,21 @@ def in_asked_form(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     one and such a candidate was read; else the ranking as it is."""
     out = list(ranked)
     if asked.several:
-        out = _promote(out, _whole_answer(out, asked.several))
+        out = promote(out, _whole_answer(out, asked.several))
     elif asked.plural and out and out[0].span.origin == "join":
-        out = _promote(out, _whole_list(out))
+        out = promote(out, _whole_list(out))
     if asked.expands:
-        out = _promote(out, _expansion(out, asked.expands))
+        out = promote(out, _expansion(out, asked.expands))
     if asked.date_unit in _DATE_SHAPES:
         shape = _DATE_SHAPES[asked.date_unit]
-        out = _promote(
+        out = promote(
             out,
             next((p for p, c in enumerate(out[:_LOOK_DOWN]) if shape.fullmatch(c.span.text)), 0),
         )
     return out
 
 
-def _promote(ranked: list[Candidate], place: int) -> list[Candidate]:
+def promote(ranked: list[Candidate], place: int) -> list[Candidate]:
     """`ranked` with the candidate at `place` first and the first one in its place, their
     scores swapped."""
     if place:

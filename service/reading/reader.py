@@ -36,6 +36,7 @@ from service.reading.context import (
     prefer,
     rare_focus_nowhere,
 )
+from service.reading.described import described_person_first
 from service.reading.features import (
     SentenceWords,
     capitalised,
@@ -253,7 +254,7 @@ class ExtractiveReader:
         for candidate, score in zip(ranked, scores, strict=True):
             candidate.score = score
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return in_asked_form(ranked, asked)
+        return described_person_first(in_asked_form(ranked, asked), asked)
 
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:

@@ -158,6 +158,28 @@ def test_an_answer_takes_the_rate_and_the_form_the_question_asks_for(
     assert answer.text == expected
 
 
+AUTHORS = (
+    "Three officials will write the plan: Ines Calloway, the lab's chief scientist and a former "
+    "managing director at Brightwater; Tomas Reyes, a venture investor named special advisor "
+    "for robotics; and Mara Ellery, the national security advisor."
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who is the national security advisor among the plan's authors?", "Mara Ellery"),
+        ("Which former Brightwater managing director will write the plan?", "Ines Calloway"),
+    ],
+)
+def test_the_person_described_is_the_one_whose_part_of_a_list_says_so(
+    reader: ExtractiveReader, question: str, expected: str
+) -> None:
+    answer = reader.read(question, make_hits(AUTHORS, UNRELATED))
+    assert answer.text == expected
+
+
 VOTING = (
     "Early voting began in Ohio and Nevada on Monday, and both states reported long queues. "
     "Officials in Ohio said turnout was the highest since 2010."
