@@ -203,8 +203,8 @@ def _parts(sentence: str, span: Span) -> Iterable[Span]:
             first, last = words[i].group(), words[j - 1].group()
             if first.lower() in LINKS or last.lower().strip(",.") in LINKS:
                 continue
-            if proper and not first[0].isupper():
-                continue
+            if proper and not (first[0].isupper() and (last[0].isupper() or last[0].isdigit())):
+                continue  # a name's part starts and ends as a name does: not "DGX operating"
             if i > 0 and span.kind == AnswerType.ORG and _common(words[i:j]):
                 continue  # "Administration" of "Food and Drug Administration": a kind, no name
             start = span.start + words[i].start()

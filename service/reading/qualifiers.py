@@ -1,6 +1,6 @@
 """What an amount is measured per, or over: "$19.99 a month" against "$139 a year", "$0.55 per
 million input tokens" against "$2.19 per million output tokens", "671 billion parameters in
-total" against "37 billion are active".
+total" against "37 billion are active", "77 pounds" where a height is asked.
 
 A sentence often states two amounts of one thing side by side, each with its own qualifier; the
 question names the one it wants ("what does a year of Prime cost", "the price per million output
@@ -20,7 +20,15 @@ _PERIODS = {
 _FLOWS = {"input": "input", "output": "output"}
 # A mixture of experts' parameters: all of them, or those active for each token.
 _SCOPES = {"active": "active", "total": "total"}
-_KINDS = {"period": _PERIODS, "flow": _FLOWS, "scope": _SCOPES}
+# What a measure measures: "how tall" is not answered by "77 pounds". Only words that say it
+# ("high" is more often "high effort" than a height).
+_LENGTHS = "tall height feet foot inch inches meter meters metre metres centimeters cm mile miles"
+_MASSES = "heavy weigh weighs weight pounds lbs kilogram kilograms kg ton tons tonne tonnes grams"
+_DIMENSIONS = {
+    **dict.fromkeys(_LENGTHS.split(), "length"),
+    **dict.fromkeys(_MASSES.split(), "mass"),
+}
+_KINDS = {"period": _PERIODS, "flow": _FLOWS, "scope": _SCOPES, "dimension": _DIMENSIONS}
 # A period qualifies an amount only as a rate ("a month", "per year", "each week", "monthly"):
 # "this year" and "last week" say when, not per what.
 _RATE_MARKERS = frozenset({"a", "an", "per", "each", "every"})
@@ -75,6 +83,10 @@ def qualifier_clash(sentence: str, span: tuple[int, int], asked: dict[str, froze
         tail = tail[: stop.start()]
     tail = " ".join(tail.split()[:_TAIL_WORDS])
     said = qualifiers(tail)
+    # A measure's unit is often inside the span ("77 pounds"), and says what it measures.
+    own = qualifiers(sentence[start:end]).get("dimension")
+    if own is not None:
+        said["dimension"] = said.get("dimension", frozenset()) | own
     if position is not None:
         said |= _paired(tail, position)
     return any(kind in said and not said[kind] & wanted for kind, wanted in asked.items())

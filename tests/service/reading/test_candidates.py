@@ -88,6 +88,11 @@ def _tagged(sentence: str, *entities: tuple[str, AnswerType]) -> Tagged:
     return Tagged(spans, [], frozenset())
 
 
+def _texts_of(sentence: str, *entities: tuple[str, AnswerType]) -> set[str]:
+    """The candidates' texts where a tagger found these entities in the sentence."""
+    return {s.text for s in candidate_spans(sentence, _tagged(sentence, *entities), ())}
+
+
 @pytest.mark.parametrize(
     ("sentence", "times", "numbers"),
     [
@@ -173,15 +178,24 @@ def test_a_versioned_name_is_a_thing_whatever_the_tagger_calls_it() -> None:
 
 
 def test_the_end_of_an_organisations_name_that_only_says_its_kind_is_no_candidate() -> None:
-    sentence = "The Nordic Food Safety Administration fined Quillfeather Sonnet, said Ines Gates."
-    tagged = _tagged(
-        sentence,
+    texts = _texts_of(
+        "The Nordic Food Safety Administration fined Quillfeather Sonnet, said Ines Gates.",
         ("Nordic Food Safety Administration", AnswerType.ORG),
         ("Quillfeather Sonnet", AnswerType.ORG),
         ("Ines Gates", AnswerType.PERSON),
     )
-    texts = {s.text for s in candidate_spans(sentence, tagged, ())}
     assert "Nordic Food Safety Administration" in texts and "Nordic" in texts
     assert not {"Administration", "Safety Administration", "Food Safety Administration"} & texts
     assert "Sonnet" in texts  # a word of its own, not common English
     assert "Gates" in texts  # a person's surname, however common the word
+
+
+def test_a_part_of_a_name_ends_as_a_name_does() -> None:
+    texts = _texts_of(
+        "The device runs the Vellum operating system and the Oslo Harbour Club app.",
+        ("Vellum operating system", AnswerType.NAME),
+        ("Oslo Harbour Club", AnswerType.ORG),
+    )
+    assert {"Vellum operating system", "Vellum"} <= texts
+    assert "Vellum operating" not in texts  # a name cut after a common word is no name
+    assert {"Oslo Harbour", "Oslo", "Harbour Club"} <= texts

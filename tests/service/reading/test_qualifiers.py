@@ -72,3 +72,19 @@ def test_an_amount_qualified_otherwise_than_asked_clashes(
     start = sentence.index(amount)
     span = (start, start + len(amount))
     assert qualifier_clash(sentence, span, qualifiers(question)) == clashes
+
+
+def test_a_measure_of_another_dimension_clashes() -> None:
+    asked = qualifiers("How tall is the Vellum H2 robot?")
+    assert asked == {"dimension": frozenset({"length"})}
+    sentence = "The H2 is 5 feet 2 inches tall, weighs 90 pounds and costs $16,000."
+    clashes = {
+        amount: qualifier_clash(
+            sentence, (sentence.index(amount), sentence.index(amount) + len(amount)), asked
+        )
+        for amount in ("5 feet 2 inches", "90 pounds", "90", "$16,000")
+    }
+    # The unit inside the span or just after it says what it measures; no unit, no clash.
+    assert clashes == {"5 feet 2 inches": False, "90 pounds": True, "90": True, "$16,000": False}
+    # "high" says no height: "at high effort" qualifies nothing.
+    assert qualifiers("What did the model score at high effort?") == {}
