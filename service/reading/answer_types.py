@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 
 
@@ -64,6 +65,24 @@ _HEAD_NOUNS: dict[AnswerType, tuple[str, ...]] = {
     ),
 }
 _HEAD_TO_TYPE = {noun: kind for kind, nouns in _HEAD_NOUNS.items() for noun in nouns}
+# Things made: "which model" or "what license" is not answered by the company that made the
+# thing the question names (reader.py). Not "app", "vaccine" or "service": a maker's name is
+# often the thing's own ("AstraZeneca" for the vaccine).
+_ARTIFACT_NOUNS = frozenset(
+    _words(
+        "model license licence encoder decoder backbone algorithm architecture mechanism "
+        "technique method benchmark dataset chip processor gpu subscription tier framework "
+        "accelerator optimizer"
+    )
+)
+
+
+def names_an_artifact(head: Sequence[str]) -> bool:
+    """Whether the asked noun ("text backbone", "models") is a made thing."""
+    if not head:
+        return False
+    word = head[-1].lower()
+    return word in _ARTIFACT_NOUNS or (word.endswith("s") and word[:-1] in _ARTIFACT_NOUNS)
 
 
 def head_noun_type(word: str) -> AnswerType | None:

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from indexer.text.stopwords import READER_STOPWORDS
-from service.reading.answer_types import AnswerType, expected_answer_type, head_noun_type
+from service.reading.answer_types import (
+    AnswerType,
+    expected_answer_type,
+    head_noun_type,
+    names_an_artifact,
+)
 from service.reading.echoes import question_echoes
 from service.reading.features import asks_about_role
 from service.reading.places import asked_level
@@ -193,6 +198,7 @@ class Asked:
     words: frozenset[str]  # every stemmed word, stop words included
     head: frozenset[str]  # stems of the noun phrase the wh-word governs
     head_text: str  # that phrase as written, lower-cased ("household pets")
+    artifact: bool  # that noun is a made thing ("which model"; answer_types.names_an_artifact)
     place_level: str | None  # the level of place it names: "country", "state", ... (places.py)
     focus: tuple[str, ...]  # lower-cased named entities and quoted strings of the question
     rare_focus: tuple[str, ...]  # their words that are rare in English ("qwq", "32b")
@@ -222,6 +228,7 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         words=question_words(question),
         head=frozenset(stem(w) for w in head_words),
         head_text=head_text,
+        artifact=names_an_artifact(head_words),
         place_level=asked_level(head_text),
         focus=(focus := focus_names(question)),
         rare_focus=rare_words(" ".join(focus)),

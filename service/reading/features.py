@@ -77,6 +77,21 @@ def role_bonus(sentence: str, span: Span) -> float:
     return 0.0
 
 
+# The maker or owner of a named thing: "Anthropic's Claude 3.5 Sonnet", "Alibaba has released
+# QwQ-32B", "Microsoft on Wednesday unveiled Phi-4".
+_MAKES_NAMED = re.compile(
+    r"^(?:['\u2019]s\s+|\s+(?:has\s+|have\s+|had\s+|also\s+|on\s+\w+\s+|this\s+week\s+)?"
+    r"(?:released|launched|unveiled|introduced|announced|published|built|developed|made|"
+    r"open-sourced|debuted|shipped|trained|updated|rolled\s+out)\s+(?:(?:a|an|the|its|their)\s+)?"
+    r"(?:[a-z][\w-]*\s+){0,2})[A-Z0-9]"
+)
+
+
+def makes_a_named_thing(sentence: str, span: Span) -> bool:
+    """Whether the sentence gives the span as the maker or owner of a name that follows it."""
+    return _MAKES_NAMED.match(sentence[span.end : span.end + 80]) is not None
+
+
 def proximity(
     sentence: str, span: Span, question_terms: frozenset[str], words: SentenceWords | None = None
 ) -> float:

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -46,14 +45,13 @@ from service.reading.features import (
     quoted,
     repeated_words,
     role_bonus,
-    type_fit,
 )
+from service.reading.fit import answer_fit
 from service.reading.people import name_words, person_or_name
 from service.reading.places import level_features, load_gazetteer
-from service.reading.qualifiers import qualifier_clash
 from service.reading.rarity import load_word_frequencies, rarity
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
-from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
+from service.reading.spans import PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import candidate_key
 from service.reading.timing import date_fit, recency, staleness
@@ -108,11 +106,6 @@ FEATURES = (
 # Sentence vectors kept between questions: popular passages come back again and again, and
 # embedding sentences is most of a read's cost. 4096 x 384 float32 is about 6 MB.
 SENTENCE_CACHE_SIZE = 4096
-# An amount qualified otherwise than asked ("a month" for "a year") scores as a wrong type.
-QUALIFIER_CLASH = 0.25
-# A share asked for may be written as a fraction of one; as likely as a bare number for money.
-FRACTION_FIT = 0.5
-_FRACTION = re.compile(r"0?\.\d+")
 _NAMED_ORIGINS = frozenset({"introduced", "versioned", "expansion", "odd"})
 
 
@@ -269,13 +262,7 @@ class ExtractiveReader:
     ) -> None:
         overlap, names_kind = repeated_words(span, asked.words, asked.head)
         key = candidate_key(span.text)
-        fit = type_fit(asked.expected, span.kind, from_ner=span.from_ner)
-        if asked.expected == AnswerType.PERCENT and _FRACTION.fullmatch(span.text):
-            fit = FRACTION_FIT  # a rate written as a fraction: "a hallucination rate of 0.19"
-        if span.kind in NUMERIC and qualifier_clash(
-            context.sentence.text, (span.start, span.end), asked.qualifiers
-        ):
-            fit *= QUALIFIER_CLASH  # "$19.99 a month" where a year's price is asked
+        fit = answer_fit(asked, span, context.sentence.text)
         if overlap >= 1.0 or not key or fit == 0.0:
             return  # never what the question already says, nor a date where a name is asked
         sentence, text = context.sentence, context.sentence.text
