@@ -65,9 +65,9 @@ _HEAD_NOUNS: dict[AnswerType, tuple[str, ...]] = {
     ),
 }
 _HEAD_TO_TYPE = {noun: kind for kind, nouns in _HEAD_NOUNS.items() for noun in nouns}
-# Things made: "which model" or "what license" is not answered by the company that made the
-# thing the question names (reader.py). Not "app", "vaccine" or "service": a maker's name is
-# often the thing's own ("AstraZeneca" for the vaccine).
+# Things made: "which model" or "what license" is not answered by the maker or owner of a
+# named thing (fit.py). Not "app", "vaccine" or "service": a maker's name is often the
+# thing's own ("AstraZeneca" for the vaccine).
 _ARTIFACT_NOUNS = frozenset(
     _words(
         "model license licence encoder decoder backbone algorithm architecture mechanism "
