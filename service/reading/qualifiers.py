@@ -83,8 +83,9 @@ def qualifier_clash(sentence: str, span: tuple[int, int], asked: dict[str, froze
         tail = tail[: stop.start()]
     tail = " ".join(tail.split()[:_TAIL_WORDS])
     said = qualifiers(tail)
-    # A measure's unit is often inside the span ("77 pounds"), and says what it measures.
-    own = qualifiers(sentence[start:end]).get("dimension")
+    # A measure's unit is often inside the span ("77 pounds"), and says what it measures
+    # (read only where the question asks for a dimension: this runs for every amount read).
+    own = qualifiers(sentence[start:end]).get("dimension") if "dimension" in asked else None
     if own is not None:
         said["dimension"] = said.get("dimension", frozenset()) | own
     if position is not None:
