@@ -23,11 +23,11 @@ from service.reading.answer_types import (
 )
 from service.reading.echoes import question_echoes
 from service.reading.features import asks_about_role
+from service.reading.name_runs import focus_names
 from service.reading.places import asked_level
 from service.reading.qualifiers import qualifiers
 from service.reading.rarity import rare_words
 from service.reading.terms import (
-    ABBREVIATIONS,
     IRREGULAR_VERB_FORMS,
     WORD,
     content_terms,
@@ -113,79 +113,7 @@ _PHRASE_STOP = READER_STOPWORDS | frozenset(
         "per",
     ]
 )
-# Capitalised runs of the question (its named entities), and quoted strings.
-_NAME_RUN = re.compile(
-    r"(?<![\w'\u2019])(?:[A-Z][\w&.-]*(?:['\u2019](?!s\b)[\w&.-]+)?|\d+[A-Za-z][\w-]*)"
-    r"(?:\s+(?:of|the|for|de|and|&)?\s*(?:[A-Z][\w&.-]*|\d[\w.]*))*"
-)
-# Quoted strings: the opening mark after a space (or first), the closing one before a space or
-# punctuation, so that the apostrophe of "Google's" closes nothing.
-_QUOTED = re.compile(
-    r"(?:^|(?<=[\s(]))[\"\u201c\u2018']([^\"\u201c\u201d\u2018\u2019']{2,60})[\"\u201d\u2019']"
-    r"(?=[\s,.;:?!)]|$)"
-)
-_DATES = re.compile(
-    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
-    r"(?:\s+\d.*)?$"
-)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}s?\b")
-_OPENERS = frozenset(
-    [
-        "who",
-        "what",
-        "which",
-        "when",
-        "where",
-        "why",
-        "how",
-        "whose",
-        "whom",
-        "is",
-        "are",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "has",
-        "have",
-        "had",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "the",
-        "a",
-        "an",
-        "in",
-        "on",
-        "at",
-        "after",
-        "before",
-        "during",
-        "between",
-        "according",
-        "as",
-        "for",
-        "from",
-        "to",
-        "of",
-        "by",
-        "since",
-        "with",
-        "considering",
-        "given",
-        "based",
-        "following",
-        "this",
-        "these",
-        "that",
-        "both",
-        "either",
-        "neither",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -356,37 +284,3 @@ _VERB_FORMS = IRREGULAR_VERB_FORMS | {
     "develops", "lets", "ranks", "beats", "tops", "serves", "handles", "writes", "joins",
     "backs", "funds", "employs", "replaces", "competes", "belongs", "lies", "stands",
 }  # fmt: skip
-
-
-def _sentences_of(run: re.Match[str]) -> list[list[str]]:
-    """A capitalised run's words, cut where a sentence of the question ends inside it: "the
-    Halvorsen Prize is on Sunday. How many ...", but not "U.S. Army" nor "Dr. Ruiz"."""
-    runs: list[list[str]] = [[]]
-    for word in run.group().split():
-        runs[-1].append(word)
-        bare = word.rstrip(".")
-        if bare != word and len(bare) > 1 and "." not in bare and bare not in ABBREVIATIONS:
-            runs.append([])
-    return [words for words in runs if words]
-
-
-def focus_names(question: str) -> tuple[str, ...]:
-    """The named things a question is about: capitalised runs (not its opening word alone) and
-    quoted strings, lower-cased, longest first."""
-    names: dict[str, None] = {}
-    for match in _QUOTED.finditer(question):
-        names.setdefault(match.group(1).strip().lower(), None)
-    for words in (run for match in _NAME_RUN.finditer(question) for run in _sentences_of(match)):
-        while words and words[0].lower().strip(".,") in _OPENERS:
-            words.pop(0)
-        while words and words[-1].lower() in {"of", "the", "for", "de", "and", "&"}:
-            words.pop()
-        text = " ".join(words).strip(".,;:'\u2019")
-        text = re.sub(r"['\u2019]s$", "", text)
-        if (
-            len(text) >= 2
-            and text.lower() not in READER_STOPWORDS
-            and not _DATES.match(text.lower())
-        ):
-            names.setdefault(text.lower(), None)
-    return tuple(sorted(names, key=len, reverse=True))

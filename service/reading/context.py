@@ -20,8 +20,9 @@ from service.reading.features import (
     focus_with_antecedent,
     missing_share,
 )
+from service.reading.name_runs import NameRun, name_runs
 from service.reading.sentences import ReadSentence
-from service.reading.spans import NUMERIC, Span
+from service.reading.spans import NUMERIC, Span, Tagged
 from service.reading.terms import WORD, candidate_key
 from service.reading.word_vectors import WordVectors
 
@@ -36,6 +37,8 @@ class Candidate:
     features: dict[str, float]
     articles: dict[str, tuple[ReadSentence, Span]] = field(default_factory=dict)
     score: float = 0.0
+    # The name an amount belongs to (owners.py); None for other candidates.
+    owner: str | None = None
 
 
 class SentenceContext:
@@ -43,6 +46,8 @@ class SentenceContext:
 
     def __init__(self, sentence: ReadSentence, rank: int, words: SentenceWords, asked: Asked):
         self.meaning: Meaning | None = None
+        self.tagged: Tagged | None = None  # what the tagger found in the sentence
+        self._name_runs: list[NameRun] | None = None
         self.sentence = sentence
         self.words = words
         self.title = candidate_key(sentence.chunk.title or "")
@@ -70,6 +75,13 @@ class SentenceContext:
             # Not a ranker feature (one value per question): the confidence model's.
             "question_length": math.log1p(len(asked.text.split())) / 4,
         }
+
+    @property
+    def name_runs(self) -> list[NameRun]:
+        """The sentence's name runs (name_runs.py), found once for all its amounts."""
+        if self._name_runs is None:
+            self._name_runs = name_runs(self.sentence.text)
+        return self._name_runs
 
 
 def rare_focus_nowhere(sentences: Sequence[ReadSentence], rare: tuple[str, ...]) -> float:

@@ -164,12 +164,17 @@ def focus_share(text_lower: str, focus: tuple[str, ...]) -> float:
 # A sentence that opens by referring back ("The company, led by ...", "It said ...", "Its chief
 # ...") is about what the sentence before it named.
 _REFERS_BACK = re.compile(
-    r"^\W*(?:(?:the|this|that) (?:\w+ )?(?:company|firm|startup|group|lab|maker|agency|"
+    r"^\W*(?:(?:the|this|that) (?:[\w-]+ ){0,2}(?:company|firm|startup|group|lab|maker|agency|"
     r"organi[sz]ation|developer|team|platform|app|service|model|system|tool|business|deal|"
-    r"government|country|city|state|project|programme|program|study|report)\b|"
+    r"government|country|city|state|project|programme|program|study|report|agent|chip|robot|"
+    r"bill|law|method|technique|approach|dataset|benchmark|version|product|device|paper|"
+    r"researchers|authors)\b|"
     r"it|its|he|she|his|her|they|their)\b",
     re.IGNORECASE,
 )
+# How many sentences back a chain of references may reach: "X has released Y. The open model
+# has ... Its knowledge runs to ..." is still about Y.
+_ANTECEDENT_HOPS = 3
 
 
 def missing_share(text_lower: str, words: tuple[str, ...]) -> float:
@@ -181,12 +186,23 @@ def missing_share(text_lower: str, words: tuple[str, ...]) -> float:
 
 def focus_with_antecedent(sentence: str, before: str, focus: tuple[str, ...]) -> float:
     """focus_share of a sentence, or of the one before it (`before`: the passage's text up to
-    the sentence) where the sentence refers back to it and names less of the focus itself."""
-    own = focus_share(sentence.lower(), focus)
-    if own >= 1.0 or not _REFERS_BACK.match(sentence):
-        return own
-    previous = before.rstrip().rsplit(". ", 1)[-1].rsplit("\n", 1)[-1]
-    return max(own, focus_share(previous.lower(), focus))
+    the sentence) where the sentence refers back to it and names less of the focus itself, and
+    so on back along a chain of sentences that each refer back."""
+    share = focus_share(sentence.lower(), focus)
+    text = sentence
+    for _ in range(_ANTECEDENT_HOPS):
+        if share >= 1.0 or not _REFERS_BACK.match(text) or not before.strip():
+            break
+        before, text = _split_previous(before)
+        share = max(share, focus_share(text.lower(), focus))
+    return share
+
+
+def _split_previous(before: str) -> tuple[str, str]:
+    """The text before the last sentence of `before`, and that sentence."""
+    text = before.rstrip()
+    cut = max(text.rfind(". "), text.rfind("\n"))
+    return text[: cut + 1], text[cut + 1 :].lstrip(". \n")
 
 
 def repeated_words(

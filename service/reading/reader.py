@@ -35,6 +35,7 @@ from service.reading.context import (
     prefer,
     rare_focus_nowhere,
 )
+from service.reading.counted import counted_number_first
 from service.reading.described import described_person_first
 from service.reading.features import (
     SentenceWords,
@@ -47,11 +48,12 @@ from service.reading.features import (
     role_bonus,
 )
 from service.reading.fit import answer_fit
+from service.reading.owners import owned_amount_first, owner_before
 from service.reading.people import name_words, person_or_name
 from service.reading.places import level_features, load_gazetteer
 from service.reading.rarity import load_word_frequencies, rarity
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
-from service.reading.spans import PROPER, Span, Tagged, with_unit
+from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import candidate_key
 from service.reading.timing import date_fit, recency, staleness
@@ -239,6 +241,7 @@ class ExtractiveReader:
             context.shared["soft"] = meaning.soft(sentence.text)
             context.shared["rare_focus_nowhere"] = nowhere
             context.meaning = meaning
+            context.tagged = tags[rank]
             for span in spans:
                 self._add(by_key, asked, context, span)
         count_support(by_key, sentences)
@@ -247,7 +250,8 @@ class ExtractiveReader:
         for candidate, score in zip(ranked, scores, strict=True):
             candidate.score = score
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return described_person_first(in_asked_form(ranked, asked), asked)
+        ranked = described_person_first(in_asked_form(ranked, asked), asked)
+        return counted_number_first(owned_amount_first(ranked, asked), asked)
 
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:
@@ -296,7 +300,10 @@ class ExtractiveReader:
         features["rarity_min"], features["rarity_mean"] = rarity(span.text)
         old = by_key.get(key)
         if old is None or prefer(features, old.features):
-            by_key[key] = Candidate(key, span, sentence, features)
+            owner = None
+            if span.kind in NUMERIC and asked.expected in NUMERIC:
+                owner = owner_before(text, span.start, context.tagged, context.name_runs)
+            by_key[key] = Candidate(key, span, sentence, features, owner=owner)
 
     def _tags(self, sentences: Sequence[ReadSentence]) -> list[Tagged | None]:
         """Each sentence's tags: stored in the index, else tagged now (None: no tagger)."""

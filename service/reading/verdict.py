@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from service.reading.asked import focus_names
 from service.reading.calibration import Calibration
 from service.reading.citations import citation_for
+from service.reading.name_runs import focus_names
 from service.reading.sentences import ReadSentence, sentences_of
 from service.reading.terms import content_terms
 from service.retrieval.timeframes import mentioned_days

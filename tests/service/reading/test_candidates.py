@@ -79,6 +79,18 @@ def test_a_sentence_that_refers_back_is_about_what_the_one_before_named() -> Non
     assert focus_with_antecedent(led, "", ("quillfeather",)) == 0.0
 
 
+def test_a_chain_of_sentences_that_refer_back_reaches_the_name() -> None:
+    before = (
+        "Halvorsen has released Wren-4, its first model that listens. "
+        "The open-weights model has 5 billion parameters. "
+    )
+    licence = "Its weights are distributed under the MIT license."
+    assert focus_with_antecedent(licence, before, ("wren-4",)) == 1.0
+    # The chain breaks at a sentence that does not refer back.
+    broken = "Halvorsen has released Wren-4. Analysts were surprised by the size. "
+    assert focus_with_antecedent(licence, broken, ("wren-4",)) == 0.0
+
+
 def _tagged(sentence: str, *entities: tuple[str, AnswerType]) -> Tagged:
     """What a tagger would say of the sentence: these entities, where they are."""
     spans = [

@@ -117,6 +117,15 @@ def test_a_possessive_apostrophe_does_not_change_a_stem() -> None:
         ("Which U.S. Army lab tested the chip?", ("u.s. army",)),
         ("What did Dr. Ines Calloway present?", ("dr. ines calloway",)),
         ("What did Mara J. Quist announce?", ("mara j. quist",)),
+        # A model's name in lower case, and a variant word closing a versioned name.
+        ("What does o1 charge per million input tokens?", ("o1",)),
+        ("What is o3-mini's output token limit?", ("o3-mini",)),
+        ("What did Corvid 3 mini score on MathBench?", ("corvid 3 mini", "mathbench")),
+        ("Is Wren-4o mini cheaper than Wren-4o?", ("wren-4o mini", "wren-4o")),
+        # "mini" is only a variant after a version; a name that begins as a month is a name.
+        ("Which mini robot did Halvorsen show?", ("halvorsen",)),
+        ("What did Mariner score on WebVoyager?", ("webvoyager", "mariner")),
+        ("What did the lab release on Sept. 5?", ()),
     ],
 )
 def test_the_named_things_a_question_is_about(question: str, focus: tuple[str, ...]) -> None:

@@ -120,6 +120,23 @@ ERROR_RATE = (
 )
 
 
+SPENDING = (
+    "Four cloud companies set out what they will spend on data centres this year. "
+    "Halvorsen leads with $105 billion of planned capital spending, up 35 percent on last year. "
+    "Brightwater plans about $80 billion, which analysts expect could reach $94 billion. "
+    "Quillfeather expects $65 billion, up from $39.2 billion."
+)
+BENCHMARK = (
+    "On the MathBench 2024 test, Corvid 3 without reasoning scored 52 percent, and Corvid 3 "
+    "mini 40 percent, ahead of Wren-V3 at 39 percent."
+)
+FAMILY = (
+    "Halvorsen has released Wren 3, a family of open-weights language models in four sizes: "
+    "1 billion, 4 billion, 12 billion and 27 billion parameters. The family covers 140 "
+    "languages and reads up to 128,000 tokens."
+)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("passage", "question", "expected"),
@@ -147,13 +164,21 @@ ERROR_RATE = (
         (CODEC, "How fast does Parley produce its first sound?", "0.34 seconds"),
         # A rate asked for may be written as a fraction of one.
         (ERROR_RATE, "What is Parley's word error rate?", "0.07"),
+        # An amount of the asked name, not of the name before it (owners.py).
+        (SPENDING, "How much capital spending does Quillfeather expect?", "$65 billion"),
+        (BENCHMARK, "What did Corvid 3 mini score on MathBench 2024?", "40 percent"),
+        (BENCHMARK, "What did Corvid 3 score on MathBench 2024?", "52 percent"),
+        # A count is the number written before the counted kind.
+        (FAMILY, "How many sizes does Wren 3 come in?", "four"),
+        (FAMILY, "How many languages does Wren 3 cover?", "140"),
     ],
 )
 def test_an_answer_takes_the_rate_and_the_form_the_question_asks_for(
     reader: ExtractiveReader, passage: str, question: str, expected: str
 ) -> None:
-    """An amount answers only for the rate it is quoted at; an acronym's expansion, a month or
-    a year where the question names that form."""
+    """An amount answers only for the rate it is quoted at and for the name and kind it
+    belongs to; an acronym's expansion, a month or a year where the question names that
+    form."""
     answer = reader.read(question, make_hits(passage, UNRELATED))
     assert answer.text == expected
 
