@@ -52,7 +52,7 @@ _HEAD_NOUNS: dict[AnswerType, tuple[str, ...]] = {
     AnswerType.DATE: _words("year date day month decade century season week cutoff deadline"),
     AnswerType.NUMBER: _words(
         "number total figure count toll score speed size length distance height weight "
-        "temperature capacity duration latency accuracy population age window modulus"
+        "temperature capacity duration latency accuracy population age window modulus limit auc fid"
     ),
     AnswerType.PERCENT: _words("percent percentage share rate fraction proportion portion"),
     AnswerType.MONEY: _words(
@@ -65,6 +65,11 @@ _HEAD_NOUNS: dict[AnswerType, tuple[str, ...]] = {
     ),
 }
 _HEAD_TO_TYPE = {noun: kind for kind, nouns in _HEAD_NOUNS.items() for noun in nouns}
+# A place in an order ("first", "101st", "first token"): a number, but never a count or amount.
+ORDINAL = re.compile(
+    r"^(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
+    re.IGNORECASE,
+)
 # Things made: "which model" or "what license" is not answered by the maker or owner of a
 # named thing (fit.py). Not "app", "vaccine" or "service": a maker's name is often the
 # thing's own ("AstraZeneca" for the vaccine).

@@ -22,6 +22,7 @@ from service.reading.named import (
     SIZE,
     alnum,
     named_things,
+    unversioned_names,
     versioned_ranges,
 )
 from service.reading.rarity import word_rarity
@@ -105,7 +106,11 @@ def candidate_spans(
         joins += _lists(sentence, list(spans.values()))
     for join in joins:
         spans.setdefault((join.start, join.end), join)
-    return sorted(spans.values(), key=lambda s: (s.start, -s.end))
+    unversioned = unversioned_names(sentence)
+    return sorted(
+        (s for s in spans.values() if (s.start, s.end) not in unversioned),
+        key=lambda s: (s.start, -s.end),
+    )
 
 
 # A hyphen that makes a name into a modifier ends the name: "Hangzhou-based", "Google-backed",

@@ -4,6 +4,7 @@ then what its sentence says of it.
 - An amount quoted at another rate or in another measure than asked ("$19.99 a month" for a
   year's price, "77 pounds" for a height; qualifiers.py) fits as badly as a wrong type does.
 - A share may be written as a fraction of one ("a hallucination rate of 0.19").
+- A place in an order ("fourth") is no count.
 - Where a made thing is asked for ("which model", "what license"), the maker or owner of a
   name that follows it ("Alibaba has released QwQ-32B", "Anthropic's Claude 3.5 Sonnet") is
   not it, whatever the small NER model calls either.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from service.reading.answer_types import AnswerType
+from service.reading.answer_types import ORDINAL, AnswerType
 from service.reading.asked import Asked
 from service.reading.features import makes_a_named_thing, type_fit
 from service.reading.qualifiers import qualifier_clash
@@ -28,6 +29,8 @@ _MAKERS = frozenset({AnswerType.PERSON, AnswerType.ORG, AnswerType.PLACE, Answer
 # A share written as a fraction of one: as likely as a bare number where money is asked.
 FRACTION_FIT = 0.5
 _FRACTION = re.compile(r"0?\.\d+")
+# A place in an order answers "which place", never "how many".
+ORDINAL_COUNT = 0.25
 
 
 def answer_fit(asked: Asked, span: Span, sentence: str) -> float:
@@ -37,6 +40,8 @@ def answer_fit(asked: Asked, span: Span, sentence: str) -> float:
         fit = FRACTION_FIT
     if asked.artifact and span.kind in _MAKERS and makes_a_named_thing(sentence, span):
         fit = min(fit, ARTIFACT_CLASH)
+    if asked.counts and ORDINAL.match(span.text):
+        fit = min(fit, ORDINAL_COUNT)
     if span.kind in NUMERIC and qualifier_clash(sentence, (span.start, span.end), asked.qualifiers):
         fit *= QUALIFIER_CLASH
     return fit

@@ -27,6 +27,14 @@ _VERSIONED = re.compile(
     r"(?=\s*$|\s*(?:[,;:)!?]|\.(?!\d))|\s+(?:[A-Z]|and\b|or\b|on\b|in\b|with\b|to\b|for\b|is\b|was\b|"
     r"from\b|at\b|by\b|of\b|as\b|that\b|which\b|model|beat|scored))"
 )
+# A name whose shape says it is a product's, in mixed case or capitals joined by a hyphen
+# ("SigLIP", "CC-BY"), then a version, whatever follows: "the SigLIP 2 vision encoder", "under
+# CC-BY 4.0 licenses". Not an amount: "DeepSeek 2 million" would be a count.
+_ODD_VERSIONED = re.compile(
+    r"\b(?P<name>[A-Za-z]*[a-z][A-Z][\w-]*|[A-Z]{2,}-[A-Z]{2,})\s+\d{1,3}(?:\.\d+)*\b"
+    r"(?!\s*(?:%|percent|thousand|hundred|million|billion|trillion|times|years?|days?|hours?|"
+    r"minutes?|seconds?|months?|weeks?|points?)\b)(?!\.\d)"
+)
 # A name and its size in parameters, glued: "Aya Vision 8B", "Qwen2.5-Omni 7B", "Gemma 3 27B".
 # The size never stands alone after a name, whatever word follows ("Aya Vision 8B won ...").
 SIZE = re.compile(r"\d{1,4}(?:\.\d+)?[BMKT]")
@@ -62,11 +70,22 @@ def versioned_ranges(sentence: str) -> list[tuple[int, int]]:
     """Where the sentence names a thing with its version or size ("Llama 3.1 70B")."""
     ranges = [_without_opener(m) for m in _VERSIONED.finditer(sentence)]
     ranges += [
+        (m.start(), m.end())
+        for m in _ODD_VERSIONED.finditer(sentence)
+        if not any(start <= m.start() < end for start, end in ranges)
+    ]
+    ranges += [
         _without_opener(m)
         for m in _SIZED.finditer(sentence)
         if not any(start <= m.start() and m.end() <= end for start, end in ranges)
     ]
     return ranges
+
+
+def unversioned_names(sentence: str) -> set[tuple[int, int]]:
+    """Where a product's name stands without the version that follows it: "SigLIP" of "SigLIP
+    2" is another thing than the one the sentence names."""
+    return {m.span("name") for m in _ODD_VERSIONED.finditer(sentence)}
 
 
 def glued_after(text: str, i: int) -> bool:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from service.reading.answer_forms import promote
+from service.reading.answer_types import ORDINAL
 from service.reading.asked import Asked
 from service.reading.context import Candidate
 from service.reading.name_runs import NameRun, name_runs
@@ -23,11 +24,6 @@ from service.reading.spans import NUMERIC, Tagged
 # How far down the ranking an amount of the asked name is looked for.
 _LOOK_DOWN = 10
 _CONNECTORS = frozenset({"the", "of", "for", "de", "and", "&"})
-# A place in an order ("first", "101st", "first token") is no amount of anything.
-_ORDINAL = re.compile(
-    r"^(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
-    re.IGNORECASE,
-)
 # What may stand between an amount and the name it counts: "-year-old", "-strong".
 _COMPOUNDS = re.compile(r"^[\s-]*(?:[\w.]+-[\w-]+\s+)*\s*")
 # A sentence that opens with a phrase of place or means ("Through the API, developers ..."):
@@ -60,7 +56,7 @@ def owned_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candid
         if (
             candidate.span.kind == best.span.kind
             and candidate.sentence.chunk.id == best.sentence.chunk.id
-            and not _ORDINAL.match(candidate.span.text)
+            and not ORDINAL.match(candidate.span.text)
             and _names_asked(candidate.owner, asked)
         ):
             return promote(out, place)

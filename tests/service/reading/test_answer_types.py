@@ -33,6 +33,10 @@ from service.reading.answer_types import AnswerType, expected_answer_type
         ("What do subscribers to the premium tier pay?", AnswerType.MONEY),
         ("How quickly does the assistant reply when running offline?", AnswerType.NUMBER),
         ("What context window does the model support?", AnswerType.NUMBER),
+        # A limit, and a metric named by its initials, are measured.
+        ("What is the output token limit of the model?", AnswerType.NUMBER),
+        ("What FID did the image model reach?", AnswerType.NUMBER),
+        ("What normalized AUC did the classifier average?", AnswerType.NUMBER),
         # "when" and "where" that join clauses do not ask; the noun phrase ends at its verb.
         ("Fans cheered when the trailer came out for which new film?", AnswerType.NAME),
         ("Which startup announced this week that it will close?", AnswerType.ORG),

@@ -43,6 +43,18 @@ def test_the_size_after_a_name_is_part_of_it_whatever_follows() -> None:
     assert not {"With Quill 3.7", "With Quill", "With"} & set(judged)  # nor the clause's opener
 
 
+def test_a_product_name_and_its_version_are_one_name_whatever_follows() -> None:
+    encoder = _spans(
+        "Each model adds the GlimLIP 2 vision encoder, released under QZ-BY 4.0 terms."
+    )
+    assert {"GlimLIP 2", "QZ-BY 4.0"} <= set(encoder)
+    # The name without its version is another thing; the version alone is no number.
+    assert not {"GlimLIP", "QZ-BY", "2", "4.0"} & set(encoder)
+    # An amount after such a name stays an amount.
+    users = _spans("VoxTral 2 million users signed up in a week.")
+    assert "2 million" in users and "VoxTral 2" not in users and "VoxTral" in users
+
+
 def test_a_name_is_never_cut_at_a_dot_or_hyphen_inside_it() -> None:
     spans = _spans("Images go through the Vistra2.5-VL encoder and sound through Hark-large-v3.")
     assert "Vistra2.5-VL" in spans

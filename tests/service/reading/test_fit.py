@@ -1,5 +1,6 @@
 """How well a candidate fits the asked answer beyond its type: the maker of a named thing
-where a made thing is asked for, a share as a fraction, an amount qualified otherwise."""
+where a made thing is asked for, a share as a fraction, an amount qualified otherwise, a
+place in an order for a count."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from service.reading.answer_types import AnswerType
 from service.reading.asked import read_question
 from service.reading.features import makes_a_named_thing
-from service.reading.fit import ARTIFACT_CLASH, FRACTION_FIT, answer_fit
+from service.reading.fit import ARTIFACT_CLASH, FRACTION_FIT, ORDINAL_COUNT, answer_fit
 from service.reading.spans import Span
 
 
@@ -46,3 +47,15 @@ def test_a_share_may_be_a_fraction_of_one() -> None:
     rate = read_question("What is Parley's word error rate?")
     assert answer_fit(rate, _span(sentence, "0.07", AnswerType.NUMBER), sentence) == FRACTION_FIT
     assert answer_fit(rate, _span(sentence, "40", AnswerType.NUMBER), sentence) == 0.0
+
+
+def test_a_place_in_an_order_is_no_count() -> None:
+    sentence = "The fourth of its four uses is translation."
+    fourth = _span(sentence, "fourth", AnswerType.NUMBER)
+    four = _span(sentence, "four", AnswerType.NUMBER)
+    count = read_question("How many uses does the model have?")
+    assert answer_fit(count, fourth, sentence) == ORDINAL_COUNT
+    assert answer_fit(count, four, sentence) == 1.0
+    # Asked for a place, an ordinal fits as any number does.
+    place = read_question("Which place did the model take?")
+    assert answer_fit(place, fourth, sentence) == answer_fit(place, four, sentence)
