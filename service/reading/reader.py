@@ -54,6 +54,7 @@ from service.reading.places import level_features, load_gazetteer
 from service.reading.rarity import load_word_frequencies, rarity
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
+from service.reading.stated import stated_kind_first
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import candidate_key
 from service.reading.timing import date_fit, recency, staleness
@@ -251,7 +252,8 @@ class ExtractiveReader:
             candidate.score = score
         ranked.sort(key=lambda c: c.score, reverse=True)
         ranked = described_person_first(in_asked_form(ranked, asked), asked)
-        return counted_number_first(owned_amount_first(ranked, asked), asked)
+        ranked = counted_number_first(owned_amount_first(ranked, asked), asked)
+        return stated_kind_first(ranked, asked)
 
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:

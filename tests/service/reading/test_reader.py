@@ -130,6 +130,11 @@ BENCHMARK = (
     "On the MathBench 2024 test, Corvid 3 without reasoning scored 52 percent, and Corvid 3 "
     "mini 40 percent, ahead of Wren-V3 at 39 percent."
 )
+LICENSED = (
+    "Halvorsen has released Wren 4, its first model that listens. The open-weights model has "
+    "5 billion parameters. Its knowledge runs to June 2024, and it is distributed under the "
+    "QZ-BY license, which allows commercial use."
+)
 FAMILY = (
     "Halvorsen has released Wren 3, a family of open-weights language models in four sizes: "
     "1 billion, 4 billion, 12 billion and 27 billion parameters. The family covers 140 "
@@ -171,6 +176,8 @@ FAMILY = (
         # A count is the number written before the counted kind.
         (FAMILY, "How many sizes does Wren 3 come in?", "four"),
         (FAMILY, "How many languages does Wren 3 cover?", "140"),
+        # A made thing asked for: the candidate named beside its kind, not the maker.
+        (LICENSED, "What license is Wren 4 released under?", "QZ-BY"),
     ],
 )
 def test_an_answer_takes_the_rate_and_the_form_the_question_asks_for(

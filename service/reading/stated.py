@@ -1,0 +1,50 @@
+"""The sentence that states the asked kind of thing, over the one that only introduces its
+subject.
+
+"Microsoft has released Phi-4-multimodal, its first ... model. ... it is distributed under the
+MIT license." Asked "What license is Phi-4-multimodal released under?", the ranker prefers the
+first sentence, which names the model and its maker, to the one that names a license: its
+features were fitted on quiz passages, whose first sentence most often answers. Where a made
+thing is asked for ("which license", "what vision encoder"), the sentence of the ranker's
+first candidate never names that kind, and a candidate of the same passage that fits the asked
+type fully stands beside the kind's name ("the MIT license", "the SigLIP 2 vision encoder"),
+that one answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from service.reading.answer_forms import promote
+from service.reading.asked import Asked
+from service.reading.context import Candidate
+from service.reading.terms import WORD, stem
+
+# How far down the ranking a candidate beside the asked kind is looked for.
+_LOOK_DOWN = 10
+
+
+def stated_kind_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
+    """The ranking with the best candidate named beside the asked kind first, where the first
+    candidate's sentence never names that kind; else as it is."""
+    out = list(ranked)
+    if not (asked.artifact and asked.head and out):
+        return out
+    best = out[0]
+    if _sentence_names(best, asked.head):
+        return out
+    for place, candidate in enumerate(out[1:_LOOK_DOWN], start=1):
+        features = candidate.features
+        beside = max(features.get("head_near", 0.0), features.get("names_kind", 0.0))
+        if (
+            features.get("type_fit", 0.0) >= 1.0
+            and beside >= 1.0
+            and candidate.sentence.chunk.id == best.sentence.chunk.id
+        ):
+            return promote(out, place)
+    return out
+
+
+def _sentence_names(candidate: Candidate, head: frozenset[str]) -> bool:
+    """Whether the candidate's sentence holds a word of the asked kind ("license")."""
+    return any(stem(word.lower()) in head for word in WORD.findall(candidate.sentence.text))

@@ -1,0 +1,60 @@
+"""The candidate named beside the asked kind of thing, over the sentence that only introduces
+the subject."""
+
+from __future__ import annotations
+
+from service.reading.answer_types import AnswerType
+from service.reading.asked import read_question
+from service.reading.context import Candidate
+from service.reading.sentences import ReadSentence, sentences_of
+from service.reading.spans import Span
+from service.reading.stated import stated_kind_first
+from service.reading.terms import candidate_key
+from tests.service.conftest import make_hits
+
+RELEASE = (
+    "Halvorsen has released Wren 4, its first model that listens. "
+    "Its weights are distributed under the QZ-BY license, which allows commercial use."
+)
+LICENSE = read_question("What license is Wren 4 released under?")
+
+
+def _candidate(read: ReadSentence, text: str, score: float, **features: float) -> Candidate:
+    start = read.text.index(text)
+    span = Span(start, start + len(text), text, AnswerType.NAME)
+    return Candidate(candidate_key(text), span, read, dict(features), score=score)
+
+
+def _ranked(text: str = RELEASE, fit: float = 1.0, beside: float = 1.0) -> list[Candidate]:
+    """The maker from the first sentence, then the license named in the second."""
+    first, second = sentences_of(0, make_hits(text)[0].chunk, use_stored=False)[:2]
+    maker = _candidate(first, "Halvorsen", 0.0, type_fit=0.25)
+    license_ = _candidate(second, "QZ-BY license", -3.0, type_fit=fit, names_kind=beside)
+    return [maker, license_]
+
+
+def test_the_candidate_beside_the_asked_kind_answers_first() -> None:
+    first = stated_kind_first(_ranked(), LICENSE)
+    assert first[0].span.text == "QZ-BY license"
+    assert first[0].score == 0.0  # the two swap scores
+
+
+def test_the_ranking_stands_unless_every_condition_holds() -> None:
+    # A candidate that fits the type only in part, or that does not stand beside the kind.
+    for ranked in (_ranked(fit=0.5), _ranked(beside=0.0)):
+        assert stated_kind_first(ranked, LICENSE) == ranked
+    # The first candidate's own sentence names the kind already.
+    named = "Halvorsen has released Wren 4 under a license. The QZ-BY license allows resale."
+    ranked = _ranked(named)
+    assert stated_kind_first(ranked, LICENSE) == ranked
+    # A kind that is no made thing ("which company").
+    company = read_question("Which company released Wren 4?")
+    assert stated_kind_first(_ranked(), company) == _ranked()
+    # A candidate of another article.
+    hits = make_hits("Halvorsen has released Wren 4.", "It is under the QZ-BY license.")
+    here, there = (sentences_of(0, hit.chunk, use_stored=False)[0] for hit in hits)
+    apart = [
+        _candidate(here, "Halvorsen", 0.0, type_fit=0.25),
+        _candidate(there, "QZ-BY license", -3.0, type_fit=1.0, names_kind=1.0),
+    ]
+    assert stated_kind_first(apart, LICENSE) == apart
