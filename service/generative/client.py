@@ -220,7 +220,7 @@ class ChatClient:
         loop = asyncio.get_running_loop()
         cap = self._config.retry_max_wait_s
 
-        def backoff(exc: Exception) -> bool | float:
+        def backoff(exc: BaseException) -> bool | float:
             if not isinstance(exc, LLMError) or not exc.retryable:
                 return False
             if isinstance(exc, UpstreamRateLimitedError) and exc.retry_after is not None:
