@@ -22,7 +22,7 @@ same margin):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from service.reading.asked import Asked
 from service.reading.context import Candidate
@@ -69,6 +69,15 @@ def promote(ranked: list[Candidate], place: int) -> list[Candidate]:
         best.score, chosen.score = chosen.score, best.score
         ranked[0], ranked[place] = chosen, best
     return ranked
+
+
+def promote_first(
+    ranked: list[Candidate], accept: Callable[[Candidate], bool], look_down: int
+) -> list[Candidate]:
+    """`ranked` with the best of its first `look_down` candidates after the first that
+    `accept` takes promoted to first; as it is where none is."""
+    place = next((p for p, c in enumerate(ranked[1:look_down], start=1) if accept(c)), 0)
+    return promote(ranked, place)
 
 
 def _whole_answer(ranked: list[Candidate], count: int) -> int:

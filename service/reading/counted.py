@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from service.reading.answer_forms import promote
+from service.reading.answer_forms import promote_first
 from service.reading.answer_types import AnswerType
 from service.reading.asked import Asked
 from service.reading.context import Candidate
@@ -40,15 +40,16 @@ def counted_number_first(ranked: Sequence[Candidate], asked: Asked) -> list[Cand
     best = out[0]
     if best.span.kind != AnswerType.NUMBER or counts_kind(best, asked.head):
         return out
-    for place, candidate in enumerate(out[1:_LOOK_DOWN], start=1):
-        if (
+    return promote_first(
+        out,
+        lambda candidate: (
             candidate.span.kind == AnswerType.NUMBER
             and candidate.sentence.chunk.id == best.sentence.chunk.id
             and counts_kind(candidate, asked.head)
             and _names_whole_kind(candidate, asked.head)
-        ):
-            return promote(out, place)
-    return out
+        ),
+        _LOOK_DOWN,
+    )
 
 
 def counts_kind(candidate: Candidate, head: frozenset[str]) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from service.reading.answer_forms import promote
+from service.reading.answer_forms import promote_first
 from service.reading.answer_types import AnswerType
 from service.reading.asked import Asked
 from service.reading.context import Candidate
@@ -40,15 +40,16 @@ def described_person_first(ranked: Sequence[Candidate], asked: Asked) -> list[Ca
         return out
     if description <= _own_part(best):
         return out
-    for place, candidate in enumerate(out[1:_LOOK_DOWN], start=1):
-        if (
+    return promote_first(
+        out,
+        lambda candidate: (
             # the small NER model types some people as organisations ("Ines Calloway")
             candidate.span.kind in _NAMES
             and candidate.sentence.text == best.sentence.text
             and description <= _own_part(candidate)
-        ):
-            return promote(out, place)
-    return out
+        ),
+        _LOOK_DOWN,
+    )
 
 
 def _own_part(candidate: Candidate) -> frozenset[str]:

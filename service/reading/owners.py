@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from service.reading.answer_forms import promote
+from service.reading.answer_forms import promote_first
 from service.reading.answer_types import ORDINAL
 from service.reading.asked import Asked
 from service.reading.context import Candidate
@@ -52,15 +52,16 @@ def owned_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candid
         or _asked_name_between(best, asked)
     ):
         return out
-    for place, candidate in enumerate(out[1:_LOOK_DOWN], start=1):
-        if (
+    return promote_first(
+        out,
+        lambda candidate: (
             candidate.span.kind == best.span.kind
             and candidate.sentence.chunk.id == best.sentence.chunk.id
             and not ORDINAL.match(candidate.span.text)
             and _names_asked(candidate.owner, asked)
-        ):
-            return promote(out, place)
-    return out
+        ),
+        _LOOK_DOWN,
+    )
 
 
 def _asked_name_between(candidate: Candidate, asked: Asked) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from service.reading.answer_forms import promote
+from service.reading.answer_forms import promote_first
 from service.reading.asked import Asked
 from service.reading.context import Candidate
 from service.reading.terms import WORD, stem
@@ -33,16 +33,22 @@ def stated_kind_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candida
     best = out[0]
     if _sentence_names(best, asked.head):
         return out
-    for place, candidate in enumerate(out[1:_LOOK_DOWN], start=1):
-        features = candidate.features
-        beside = max(features.get("head_near", 0.0), features.get("names_kind", 0.0))
-        if (
-            features.get("type_fit", 0.0) >= 1.0
-            and beside >= 1.0
+    return promote_first(
+        out,
+        lambda candidate: (
+            candidate.features.get("type_fit", 0.0) >= 1.0
+            and _beside_kind(candidate)
             and candidate.sentence.chunk.id == best.sentence.chunk.id
-        ):
-            return promote(out, place)
-    return out
+        ),
+        _LOOK_DOWN,
+    )
+
+
+def _beside_kind(candidate: Candidate) -> bool:
+    """Whether the asked kind's name stands next to the candidate or inside it ("the MIT
+    license": features.head_near, features.repeated_words)."""
+    features = candidate.features
+    return max(features.get("head_near", 0.0), features.get("names_kind", 0.0)) >= 1.0
 
 
 def _sentence_names(candidate: Candidate, head: frozenset[str]) -> bool:
