@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from indexer.text.stopwords import READER_STOPWORDS
 from service.reading.terms import ABBREVIATIONS
 
+# Small words a run of capitals may hold ("Bank of America"), but neither open nor close.
+NAME_LINKS = frozenset({"of", "the", "for", "de", "and", "&"})
 # Capitalised runs of a text (a question's named entities), and quoted strings.
 # A name in lower case is a model's: a few letters and a version ("o1", "o3-mini"). A variant
 # word in lower case closes a versioned name ("Grok 3 mini", "GPT-4.1 nano"): without it the
@@ -145,7 +147,7 @@ def focus_names(question: str) -> tuple[str, ...]:
     for words in (run for match in _NAME_RUN.finditer(question) for run in _sentences_of(match)):
         while words and words[0].lower().strip(".,") in _OPENERS:
             words.pop(0)
-        while words and words[-1].lower() in {"of", "the", "for", "de", "and", "&"}:
+        while words and words[-1].lower() in NAME_LINKS:
             words.pop()
         text = " ".join(words).strip(".,;:'\u2019")
         text = re.sub(r"['\u2019]s$", "", text)

@@ -18,12 +18,11 @@ from service.reading.answer_forms import promote_first
 from service.reading.answer_types import ORDINAL
 from service.reading.asked import Asked
 from service.reading.context import Candidate
-from service.reading.name_runs import NameRun, name_runs
+from service.reading.name_runs import NAME_LINKS, NameRun, name_runs
 from service.reading.spans import NUMERIC, Tagged
 
 # How far down the ranking an amount of the asked name is looked for.
 _LOOK_DOWN = 10
-_CONNECTORS = frozenset({"the", "of", "for", "de", "and", "&"})
 # What may stand between an amount and the name it counts: "-year-old", "-strong".
 _COMPOUNDS = re.compile(r"^[\s-]*(?:[\w.]+-[\w-]+\s+)*\s*")
 # A sentence that opens with a phrase of place or means ("Through the API, developers ..."):
@@ -105,7 +104,7 @@ def owner_before(
         if run.start == 0 and 0 not in proper:
             # "On the MathBench test": the opening word goes; the name after it may stay
             words = words[1:]
-            while words and words[0] in _CONNECTORS:
+            while words and words[0] in NAME_LINKS:
                 words = words[1:]
         # a noun phrase that runs on past the name: "the largest US bank"
         qualifies = any(a < run.end < b for a, b in phrases)

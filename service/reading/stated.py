@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from service.reading.answer_forms import promote_first
 from service.reading.asked import Asked
 from service.reading.context import Candidate
-from service.reading.terms import WORD, stem
+from service.reading.terms import content_terms
 
 # How far down the ranking a candidate beside the asked kind is looked for.
 _LOOK_DOWN = 10
@@ -53,4 +53,4 @@ def _beside_kind(candidate: Candidate) -> bool:
 
 def _sentence_names(candidate: Candidate, head: frozenset[str]) -> bool:
     """Whether the candidate's sentence holds a word of the asked kind ("license")."""
-    return any(stem(word.lower()) in head for word in WORD.findall(candidate.sentence.text))
+    return bool(head & content_terms(candidate.sentence.text))
