@@ -39,7 +39,9 @@ from service.retrieval.timeframes import Timeframe, resolve_timeframe
 # The noun phrase a wh-word governs: "which (European) country", "how many (Christmas) trees",
 # "what is the name of the (storm)". Up to four words, cut at the first stop word.
 _WH_PHRASE = re.compile(
-    r"\b(?:which|what|whose|how many|how much)\s+(?:of\s+(?:the\s+following|these|those)\s+)?"
+    r"\b(?:which|what|whose|how many|how much)\s+"
+    # "which of these", "which of Amazon's own models": the noun after the owner is asked.
+    r"(?:of\s+(?:the\s+following|these|those|the|its|their|[\w.-]+['\u2019]s(?:\s+own)?)\s+)?"
     r"(?:(?:is|was|are|were)\s+)?(?:the\s+|its\s+|their\s+|his\s+|her\s+)?"
     r"(?:(?:name|title|term|word|type|kind|sort)s?\s+(?:of|for)\s+(?:the\s+|a\s+|an\s+|its\s+)?)?"
     r"((?:[\w'\u2019-]+(?:\.[\w'\u2019-]+)*\s+){0,3}[\w'\u2019-]+(?:\.[\w'\u2019-]+)*)",
@@ -282,5 +284,5 @@ _VERB_FORMS = IRREGULAR_VERB_FORMS | {
     "includes", "contains", "provides", "allows", "supports", "costs", "hosts", "builds",
     "sells", "needs", "takes", "pays", "drives", "helps", "produces", "operates", "controls",
     "develops", "lets", "ranks", "beats", "tops", "serves", "handles", "writes", "joins",
-    "backs", "funds", "employs", "replaces", "competes", "belongs", "lies", "stands",
+    "backs", "funds", "employs", "replaces", "competes", "belongs", "lies", "stands", "covers",
 }  # fmt: skip

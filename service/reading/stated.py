@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from service.reading.answer_forms import promote_first
 from service.reading.asked import Asked
 from service.reading.context import Candidate
-from service.reading.terms import content_terms
+from service.reading.features import makes_a_named_thing
+from service.reading.terms import content_terms, stem
 
 # How far down the ranking a candidate beside the asked kind is looked for.
 _LOOK_DOWN = 10
@@ -26,19 +27,24 @@ _LOOK_DOWN = 10
 
 def stated_kind_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     """The ranking with the best candidate named beside the asked kind first, where the first
-    candidate's sentence never names that kind; else as it is."""
+    candidate is a maker or its sentence never names that kind; else as it is."""
     out = list(ranked)
-    if not (asked.artifact and asked.head and out):
+    if not (asked.artifact and asked.head_text and out):
         return out
     best = out[0]
-    if _sentence_names(best, asked.head):
+    kind = stem(asked.head_text.split()[-1])  # "encoder" of "vision encoder"
+    if _sentence_names(best, kind) and not makes_a_named_thing(best.sentence.text, best.span):
         return out
+    question = asked.text.lower()
     return promote_first(
         out,
         lambda candidate: (
             candidate.features.get("type_fit", 0.0) >= 1.0
             and _beside_kind(candidate)
+            and _sentence_names(candidate, kind)
             and candidate.sentence.chunk.id == best.sentence.chunk.id
+            # A part of a name the question gives ("Omni" of "Qwen2.5-Omni 7B") is no answer.
+            and candidate.span.text.lower() not in question
         ),
         _LOOK_DOWN,
     )
@@ -51,6 +57,7 @@ def _beside_kind(candidate: Candidate) -> bool:
     return max(features.get("head_near", 0.0), features.get("names_kind", 0.0)) >= 1.0
 
 
-def _sentence_names(candidate: Candidate, head: frozenset[str]) -> bool:
-    """Whether the candidate's sentence holds a word of the asked kind ("license")."""
-    return bool(head & content_terms(candidate.sentence.text))
+def _sentence_names(candidate: Candidate, kind: str) -> bool:
+    """Whether the candidate's sentence holds the asked kind's noun ("license"; "encoder" of
+    "vision encoder", where "vision" alone may name the subject: "Aya Vision")."""
+    return kind in content_terms(candidate.sentence.text)

@@ -78,6 +78,9 @@ def test_an_echo_is_a_feature_of_the_candidate_that_restates_the_question() -> N
         ("What new project did the lab announce?", "project"),
         ("What is the most popular chatbot among students?", "popular chatbot"),
         ("Which of these startups raised the most?", "startups"),
+        # "which of" an owner's things: the things are asked for.
+        ("Which of Halvorsen's own models does the app route requests to?", "models"),
+        ("Which of the lab's chips did the ban cover?", "chips"),
         ("Which city held the robotics summit?", "city"),
         ("Which singer set a streaming record?", "singer"),
         ("What caused the outage at the data centre?", ""),  # asks for no noun
@@ -94,6 +97,7 @@ def test_an_echo_is_a_feature_of_the_candidate_that_restates_the_question() -> N
         # A verb in the present tense ends it; so does "per".
         ("Which platform runs the decoy pages?", "platform"),
         ("Which law requires disclosure of training data?", "law"),
+        ("What license covers Wren 4's weights?", "license"),
         ("How much is the lab's core plan per month?", "core plan"),
     ],
 )  # fmt: skip

@@ -135,6 +135,11 @@ LICENSED = (
     "5 billion parameters. Its knowledge runs to June 2024, and it is distributed under the "
     "QZ-BY license, which allows commercial use."
 )
+VISION = (
+    "Halvorsen has released Wren Vision, a pair of vision-language models in two sizes. Each "
+    "model joins a language model, Tern 8B for the smaller and Tern 32B for the larger, with "
+    "the QZ-9 vision encoder."
+)
 FAMILY = (
     "Halvorsen has released Wren 3, a family of open-weights language models in four sizes: "
     "1 billion, 4 billion, 12 billion and 27 billion parameters. The family covers 140 "
@@ -178,6 +183,8 @@ FAMILY = (
         (FAMILY, "How many languages does Wren 3 cover?", "140"),
         # A made thing asked for: the candidate named beside its kind, not the maker.
         (LICENSED, "What license is Wren 4 released under?", "QZ-BY"),
+        (LICENSED, "What license covers Wren 4's weights?", "QZ-BY"),
+        (VISION, "Which vision encoder does Wren Vision use?", "QZ-9"),
     ],
 )
 def test_an_answer_takes_the_rate_and_the_form_the_question_asks_for(

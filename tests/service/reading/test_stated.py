@@ -25,12 +25,18 @@ def _candidate(read: ReadSentence, text: str, score: float, **features: float) -
     return Candidate(candidate_key(text), span, read, dict(features), score=score)
 
 
-def _ranked(text: str = RELEASE, fit: float = 1.0, beside: float = 1.0) -> list[Candidate]:
-    """The maker from the first sentence, then the license named in the second."""
+def _ranked(
+    text: str = RELEASE,
+    fit: float = 1.0,
+    beside: float = 1.0,
+    named: str = "QZ-BY license",
+    first_fit: float = 0.25,
+) -> list[Candidate]:
+    """The maker ("Halvorsen") from the first sentence, then a name of the second (the
+    license), beside the asked kind where `beside` is 1.0."""
     first, second = sentences_of(0, make_hits(text)[0].chunk, use_stored=False)[:2]
-    maker = _candidate(first, "Halvorsen", 0.0, type_fit=0.25)
-    license_ = _candidate(second, "QZ-BY license", -3.0, type_fit=fit, names_kind=beside)
-    return [maker, license_]
+    maker = _candidate(first, "Halvorsen", 0.0, type_fit=first_fit)
+    return [maker, _candidate(second, named, -3.0, type_fit=fit, names_kind=beside)]
 
 
 def test_the_candidate_beside_the_asked_kind_answers_first() -> None:
@@ -43,9 +49,13 @@ def test_the_ranking_stands_unless_every_condition_holds() -> None:
     # A candidate that fits the type only in part, or that does not stand beside the kind.
     for ranked in (_ranked(fit=0.5), _ranked(beside=0.0)):
         assert stated_kind_first(ranked, LICENSE) == ranked
-    # The first candidate's own sentence names the kind already.
-    named = "Halvorsen has released Wren 4 under a license. The QZ-BY license allows resale."
+    # The first candidate's own sentence names the kind already, and it is no maker.
+    named = "Halvorsen says Wren 4 ships under a license. The QZ-BY license allows resale."
     ranked = _ranked(named)
+    assert stated_kind_first(ranked, LICENSE) == ranked
+    # The candidate's own sentence never names the kind (beside a word of the kind's phrase).
+    unnamed = "Halvorsen has released Wren 4. The QZ-BY terms allow resale."
+    ranked = _ranked(unnamed, named="QZ-BY")
     assert stated_kind_first(ranked, LICENSE) == ranked
     # A kind that is no made thing ("which company").
     company = read_question("Which company released Wren 4?")
@@ -58,3 +68,32 @@ def test_the_ranking_stands_unless_every_condition_holds() -> None:
         _candidate(there, "QZ-BY license", -3.0, type_fit=1.0, names_kind=1.0),
     ]
     assert stated_kind_first(apart, LICENSE) == apart
+
+
+def test_a_maker_gives_way_even_where_its_sentence_names_the_kind() -> None:
+    # "Halvorsen has released Wren 4 under a license": the maker is still no license.
+    named = "Halvorsen has released Wren 4 under a license. The QZ-BY license allows resale."
+    first = stated_kind_first(_ranked(named), LICENSE)
+    assert first[0].span.text == "QZ-BY license"
+
+
+def test_the_kind_is_the_asked_phrase_s_noun() -> None:
+    # "vision" of "vision encoder" names the subject here ("Wren Vision"), not the kind.
+    text = (
+        "Halvorsen says Wren Vision reads charts. "
+        "It pairs a language model with the QZ-9 vision encoder."
+    )
+    ranked = _ranked(text, named="QZ-9", first_fit=1.0)
+    encoder = read_question("Which vision encoder does Wren Vision use?")
+    assert stated_kind_first(ranked, encoder)[0].span.text == "QZ-9"
+
+
+def test_a_part_of_a_name_the_question_gives_is_no_answer() -> None:
+    # "Omni" of "Wren-Omni 4": the question's own name, beside "text backbone" or not.
+    text = (
+        "Halvorsen has released Wren-Omni 4, which hears and speaks. "
+        "The text backbone is Omni, and the speech backbone is Lark 2."
+    )
+    ranked = _ranked(text, named="Omni")
+    backbone = read_question("What text backbone does Wren-Omni 4 use?")
+    assert stated_kind_first(ranked, backbone) == ranked
