@@ -116,6 +116,8 @@ _PHRASE_STOP = READER_STOPWORDS | frozenset(
     ]
 )
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}s?\b")
+# "What did it score on ...", "what score did it get": a result on a test is asked.
+_SCORED = re.compile(r"\bscor(?:e|ed|es|ing)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ class Asked:
     echoes: frozenset[str]  # forms of what it already says: its names' initials, demonyms
     asks_role: bool
     counts: bool  # "how many", "how old": a bare number, no unit
+    scored: bool  # "what did X score on Y": a result on a test (fit.py)
     several: int  # 2 for "which two ...": the answer names that many things
     plural: bool  # it asks for things of a known kind in the plural ("which companies")
     expands: str  # "CES" for "What does CES stand for?": its expansion is asked
@@ -165,7 +168,10 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         acronyms=question_acronyms(question),
         echoes=question_echoes(question),
         asks_role=expected in (AnswerType.PERSON, AnswerType.NAME) and asks_about_role(question),
-        counts=re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None,
+        counts=(counts := re.search(r"\bhow (?:many|old)\b", question, re.IGNORECASE) is not None),
+        scored=expected == AnswerType.NUMBER
+        and not counts
+        and _SCORED.search(question) is not None,
         several=things_asked(question),
         plural=asks_plural(head_words),
         expands=acronym_asked(question),

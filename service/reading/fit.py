@@ -5,6 +5,8 @@ then what its sentence says of it.
   year's price, "77 pounds" for a height; qualifiers.py) fits as badly as a wrong type does.
 - A share may be written as a fraction of one ("a hallucination rate of 0.19").
 - A place in an order ("fourth") is no count.
+- A result on a test ("what did X score on Y") is a share or a bare number, not an amount of
+  money, a size or a time.
 - Where a made thing is asked for ("which model", "what license"), the maker or owner of a
   name that follows it ("Alibaba has released QwQ-32B", "Anthropic's Claude 3.5 Sonnet") is
   not it, whatever the small NER model calls either.
@@ -31,6 +33,14 @@ FRACTION_FIT = 0.5
 _FRACTION = re.compile(r"0?\.\d+")
 # A place in an order answers "which place", never "how many".
 ORDINAL_COUNT = 0.25
+# A result on a test is a share or a bare number: an amount of money, a size ("32.5 billion")
+# or a time ("50 milliseconds") is no score, and a share fits fully.
+SCORE_CLASH = 0.25
+_NOT_A_SCORE = re.compile(
+    r"\b(?:thousand|million|billion|trillion|(?:milli|micro|nano)?seconds?|minutes?|hours?|"
+    r"days?|weeks?|months?|years?)\b",
+    re.IGNORECASE,
+)
 
 
 def answer_fit(asked: Asked, span: Span, sentence: str) -> float:
@@ -42,6 +52,11 @@ def answer_fit(asked: Asked, span: Span, sentence: str) -> float:
         fit = min(fit, ARTIFACT_CLASH)
     if asked.counts and ORDINAL.match(span.text):
         fit = min(fit, ORDINAL_COUNT)
+    if asked.scored and span.kind in NUMERIC:
+        if span.kind == AnswerType.PERCENT:
+            fit = 1.0
+        elif span.kind == AnswerType.MONEY or _NOT_A_SCORE.search(span.text):
+            fit = min(fit, SCORE_CLASH)
     if span.kind in NUMERIC and qualifier_clash(sentence, (span.start, span.end), asked.qualifiers):
         fit *= QUALIFIER_CLASH
     return fit

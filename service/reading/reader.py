@@ -52,6 +52,7 @@ from service.reading.owners import owned_amount_first, owner_before
 from service.reading.people import name_words, person_or_name
 from service.reading.places import level_features, load_gazetteer
 from service.reading.rarity import load_word_frequencies, rarity
+from service.reading.scored import scored_on_test_first
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
 from service.reading.stated import stated_kind_first
@@ -253,7 +254,7 @@ class ExtractiveReader:
         ranked.sort(key=lambda c: c.score, reverse=True)
         ranked = described_person_first(in_asked_form(ranked, asked), asked)
         ranked = counted_number_first(owned_amount_first(ranked, asked), asked)
-        return stated_kind_first(ranked, asked)
+        return scored_on_test_first(stated_kind_first(ranked, asked), asked)
 
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:

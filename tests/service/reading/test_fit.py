@@ -1,6 +1,6 @@
 """How well a candidate fits the asked answer beyond its type: the maker of a named thing
 where a made thing is asked for, a share as a fraction, an amount qualified otherwise, a
-place in an order for a count."""
+place in an order for a count, a size or a time for a result on a test."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import pytest
 from service.reading.answer_types import AnswerType
 from service.reading.asked import read_question
 from service.reading.features import makes_a_named_thing
-from service.reading.fit import ARTIFACT_CLASH, FRACTION_FIT, ORDINAL_COUNT, answer_fit
+from service.reading.fit import (
+    ARTIFACT_CLASH,
+    FRACTION_FIT,
+    ORDINAL_COUNT,
+    SCORE_CLASH,
+    answer_fit,
+)
 from service.reading.spans import Span
 
 
@@ -59,3 +65,38 @@ def test_a_place_in_an_order_is_no_count() -> None:
     # Asked for a place, an ordinal fits as any number does.
     place = read_question("Which place did the model take?")
     assert answer_fit(place, fourth, sentence) == answer_fit(place, four, sentence)
+
+
+def test_a_result_on_a_test_is_a_share_or_a_bare_number() -> None:
+    sentence = (
+        "Wren 5, with 32.5 billion parameters and a $20 plan, answers in 50 milliseconds and "
+        "scored 73.1 percent, or 81 points."
+    )
+    scored = read_question("What did Wren 5 score on RiverBench?")
+    assert scored.scored
+    assert answer_fit(scored, _span(sentence, "73.1 percent", AnswerType.PERCENT), sentence) == 1.0
+    assert answer_fit(scored, _span(sentence, "81", AnswerType.NUMBER), sentence) == 1.0
+    for text, kind in (
+        ("32.5 billion", AnswerType.NUMBER),
+        ("50 milliseconds", AnswerType.NUMBER),
+        ("$20", AnswerType.MONEY),
+    ):
+        assert answer_fit(scored, _span(sentence, text, kind), sentence) == SCORE_CLASH
+    # Not asked for a result on a test, a share fits a number question as before.
+    size = read_question("What is the size of Wren 5?")
+    assert not size.scored
+    assert answer_fit(size, _span(sentence, "73.1 percent", AnswerType.PERCENT), sentence) < 1.0
+    assert answer_fit(size, _span(sentence, "32.5 billion", AnswerType.NUMBER), sentence) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "scored"),
+    [
+        ("What did Wren 5 score on RiverBench?", True),
+        ("What score did Wren 5 get on RiverBench?", True),
+        ("How many points did Tallis score?", False),  # a count
+        ("Who scored the winning goal?", False),  # a person
+    ],
+)
+def test_a_result_on_a_test_is_asked_where_a_number_is_scored(question: str, scored: bool) -> None:
+    assert read_question(question).scored is scored

@@ -140,6 +140,11 @@ VISION = (
     "model joins a language model, Tern 8B for the smaller and Tern 32B for the larger, with "
     "the QZ-9 vision encoder."
 )
+RESULTS = (
+    "Halvorsen has released Wren 5, a reasoning model with 32.5 billion parameters. On the "
+    "ZQ-Math competition test it scored 79.5 percent, far above Corvid 3 at 63.6 percent. On "
+    "RiverBench it led both rivals with 73.1 percent, against 71.6 percent for Corvid 3."
+)
 FAMILY = (
     "Halvorsen has released Wren 3, a family of open-weights language models in four sizes: "
     "1 billion, 4 billion, 12 billion and 27 billion parameters. The family covers 140 "
@@ -181,6 +186,9 @@ FAMILY = (
         # A count is the number written before the counted kind.
         (FAMILY, "How many sizes does Wren 3 come in?", "four"),
         (FAMILY, "How many languages does Wren 3 cover?", "140"),
+        # A result on a test: the share beside the test's name, not a size.
+        (RESULTS, "What did Wren 5 score on RiverBench?", "73.1 percent"),
+        (RESULTS, "What did Wren 5 score on the ZQ-Math competition test?", "79.5 percent"),
         # A made thing asked for: the candidate named beside its kind, not the maker.
         (LICENSED, "What license is Wren 4 released under?", "QZ-BY"),
         (LICENSED, "What license covers Wren 4's weights?", "QZ-BY"),

@@ -19,9 +19,12 @@ RELEASE = (
 LICENSE = read_question("What license is Wren 4 released under?")
 
 
-def _candidate(read: ReadSentence, text: str, score: float, **features: float) -> Candidate:
+def _candidate(
+    read: ReadSentence, text: str, score: float, *, tagged: bool = False, **features: float
+) -> Candidate:
     start = read.text.index(text)
-    span = Span(start, start + len(text), text, AnswerType.NAME)
+    kind = AnswerType.PERSON if tagged else AnswerType.NAME
+    span = Span(start, start + len(text), text, kind, from_ner=tagged)
     return Candidate(candidate_key(text), span, read, dict(features), score=score)
 
 
@@ -97,3 +100,35 @@ def test_a_part_of_a_name_the_question_gives_is_no_answer() -> None:
     ranked = _ranked(text, named="Omni")
     backbone = read_question("What text backbone does Wren-Omni 4 use?")
     assert stated_kind_first(ranked, backbone) == ranked
+
+
+BACKBONE = (
+    "Halvorsen has released Wren Vision, a pair of vision-language models. Each model joins "
+    "a language model, Tern Expanse for the larger one, with the QZ-9 vision encoder."
+)
+BUILT_ON = read_question("Which language model is the larger Wren Vision built on?")
+
+
+def _tagged(name: str, capitalised: float = 1.0) -> list[Candidate]:
+    """The maker, then a name the tagger typed as a person (type fit 0.6)."""
+    first, second = sentences_of(0, make_hits(BACKBONE)[0].chunk, use_stored=False)[:2]
+    return [
+        _candidate(first, "Halvorsen", 0.0, type_fit=0.25),
+        _candidate(
+            second, name, -3.0, tagged=True, type_fit=0.6, head_near=1.0, capitalised=capitalised
+        ),
+    ]
+
+
+def test_a_name_the_tagger_typed_otherwise_answers_where_none_fits_fully() -> None:
+    assert stated_kind_first(_tagged("Tern Expanse"), BUILT_ON)[0].span.text == "Tern Expanse"
+    # Not a phrase it tagged, in lower case in part.
+    ranked = _tagged("model joins", capitalised=0.5)
+    assert stated_kind_first(ranked, BUILT_ON) == ranked
+
+
+def test_a_name_that_fits_fully_comes_before_a_tagged_one() -> None:
+    ranked = _tagged("Tern Expanse")
+    second = ranked[1].sentence
+    ranked.append(_candidate(second, "QZ-9", -4.0, type_fit=1.0, head_near=1.0))
+    assert stated_kind_first(ranked, BUILT_ON)[0].span.text == "QZ-9"
