@@ -48,6 +48,8 @@ def scored_on_test_first(ranked: Sequence[Candidate], asked: Asked) -> list[Cand
         for place, candidate in enumerate(out[:_LOOK_DOWN])
         if candidate.features.get("type_fit", 0.0) >= 1.0
         and test in candidate.sentence.text.lower()
+        # A number of the test's own name ("2024" of "AIME 2024") is no result.
+        and candidate.span.text.lower() not in test
     ]
     if not beside:
         return out

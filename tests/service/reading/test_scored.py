@@ -81,3 +81,11 @@ def test_the_ranking_stands_unless_every_condition_holds() -> None:
     person = read_question("Who scored on RiverBench?")
     assert asked_test(person.text) and not person.scored
     assert scored_on_test_first(ranked, person) == ranked
+
+
+def test_a_number_of_the_test_s_own_name_is_no_result() -> None:
+    math, _ = _read()
+    (dated,) = _read("On ZQ 2024 Wren 5 scored 61 percent.")
+    ranked = _shares((math, "79.5 percent"), (dated, "2024"), (dated, "61 percent"))
+    asked = read_question("What did Wren 5 score on ZQ 2024?")
+    assert scored_on_test_first(ranked, asked)[0].span.text == "61 percent"
