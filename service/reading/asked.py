@@ -116,8 +116,10 @@ _PHRASE_STOP = READER_STOPWORDS | frozenset(
     ]
 )
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&]{1,7}s?\b")
-# "What did it score on ...", "what score did it get": a result on a test is asked.
-_SCORED = re.compile(r"\bscor(?:e|ed|es|ing)\b", re.IGNORECASE)
+# "What did it score on ...", "what score did it get": a result on a test is asked (scored.py
+# reads the test's name after it).
+SCORE_WORD = r"\bscor(?:e|ed|es|ing)\b"
+_SCORED = re.compile(SCORE_WORD, re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from service.reading.answer_forms import promote
-from service.reading.asked import Asked
+from service.reading.asked import SCORE_WORD, Asked
 from service.reading.context import Candidate
 
 # How far down the ranking a result beside the test is looked for.
@@ -24,7 +24,7 @@ _LOOK_DOWN = 15
 # "score(d) on (the) X", up to a clause word, a comma or a stop that ends a phrase (not the one
 # of "3,000") or the question mark: the test is X.
 _TEST = re.compile(
-    r"\bscor(?:e|ed|es|ing)\s+on\s+(?:the\s+)?(?P<test>[^?]+?)"
+    rf"{SCORE_WORD}\s+on\s+(?:the\s+)?(?P<test>[^?]+?)"
     r"(?=\s+(?:without|with|in|at|when|after|before|for|using|than)\b|\s*\?|[,.](?:\s|$)|\s*$)",
     re.IGNORECASE,
 )
