@@ -52,7 +52,7 @@ def test_the_request_past_the_limit_is_refused_at_once_and_the_slots_come_back()
             await _until(lambda: gate.waiting == 3)
             started = time.perf_counter()
             refused = await client.get("/ask")
-            assert time.perf_counter() - started < 0.5  # not queued behind the others
+            assert time.perf_counter() - started < 2.0  # the others are held for good
             assert_error_shape(refused, 503, "overloaded")
             assert refused.headers["retry-after"] == "1"
             assert "limit of 3 requests in flight" in refused.json()["error"]["message"]
