@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -34,6 +35,7 @@ from eval.fitting import (
 )
 from eval.hit_cache import HitCache, Search, retrieval_fingerprint
 from service.engine import QAEngine
+from service.generation import newest_published
 from service.reading.asked import read_question
 from service.reading.calibration import (
     CONFIDENCE_FEATURES,
@@ -65,6 +67,8 @@ class Sets:
     questions: dict[str, list[Question]] = field(default_factory=dict)
     caches: dict[str, HitCache] = field(default_factory=dict)
     outlets: dict[str, OutletsNamed] = field(default_factory=dict)
+    # Each set's index's newest article date: whether an as_of goes back in time, as /ask reads.
+    newest: dict[str, date | None] = field(default_factory=dict)
 
 
 def _progress(items: Iterable[T], label: str) -> Iterator[T]:
@@ -118,7 +122,8 @@ def collect(reader: ExtractiveReader, sets: Sets) -> Collected:
                 if reading is not None:
                     topics.append((q, reading.features, is_right(reading.text, q)))
             # Read as /ask reads: with the date the question was asked on (time words, ages).
-            candidates = reader.candidates(read_question(q.question, q.asked_at), hits)
+            asked = read_question(q.question, q.asked_at, sets.newest[name])
+            candidates = reader.candidates(asked, hits)
             features = [c.features for c in candidates]
             exact = [metrics.exact_match(c.span.text, q.answers) == 1.0 for c in candidates]
             contains = [is_right(c.span.text, q) for c in candidates]
@@ -287,10 +292,12 @@ def _sets(data: Path, index: Path, unanswerable: Path, *, report: bool) -> tuple
         stem = f"hits-{index_dir.name}-{opened.version}-{retrieval_fingerprint(engine.settings)}"
         cache = HitCache(Path("var/calibrate") / f"{stem}.jsonl", opened, _searcher(engine))
         outlets = OutletMatcher(opened.sources()).mentioned
+        newest = newest_published(opened)
         for name, qs in questions.items():
             sets.questions[name] = qs
             sets.caches[name] = cache
             sets.outlets[name] = outlets
+            sets.newest[name] = newest
     return sets, engines[0]
 
 
@@ -340,7 +347,13 @@ def report_command(
         confidences, right, answered, exact, theirs = [], [], 0, 0.0, 0.0
         for q in _progress(questions, name):
             hits = sets.caches[name].hits(q.question, q.asked_at)
-            answer = reader.read(q.question, hits, as_of=q.asked_at, outlets=sets.outlets[name])
+            answer = reader.read(
+                q.question,
+                hits,
+                as_of=q.asked_at,
+                newest_indexed=sets.newest[name],
+                outlets=sets.outlets[name],
+            )
             said = multihop_metrics.NO_ANSWER_TEXT if answer.abstained else answer.text or ""
             gold = q.answers[0] if q.answers else multihop_metrics.NO_ANSWER_TEXT
             theirs += multihop_metrics.qa_correct(said, gold)

@@ -27,7 +27,13 @@ def extractive_answer(
 
     def read(text: str, hits: Sequence[RetrievalHit]) -> Answer:
         analysed, outlets = generation.with_analysis(hits), generation.outlets.mentioned
-        return reader.read(text, analysed, as_of=retrieved.as_of, outlets=outlets)
+        return reader.read(
+            text,
+            analysed,
+            as_of=retrieved.as_of,
+            newest_indexed=generation.newest_published,
+            outlets=outlets,
+        )
 
     question = plain_question(question)
     search = partial(generation.search_again, retrieved)

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 
 from indexer.protocols import IndexReader
 from service.types import RetrievalHit, Retrieved, Retriever
@@ -23,6 +24,7 @@ class ServedGeneration:
         self.retriever = retriever
         # Which of this generation's outlets a text names (the reader's yes/no evidence).
         self.outlets = OutletMatcher(index.sources())
+        self.newest_published = newest_published(index)
         self.version = index.version
         self._lock = threading.Lock()
         self._leases = 0
@@ -65,3 +67,10 @@ class ServedGeneration:
         """`text` searched as `retrieved` was: as many hits, its filters, its as_of."""
         top_k = max(1, len(retrieved.hits))
         return self.retriever.search(text, top_k, retrieved.filters, as_of=retrieved.as_of)
+
+
+def newest_published(index: IndexReader) -> date | None:
+    """The newest article's date in `index` (None where none is dated): an as_of before it
+    goes back in time (service/reading/timing.py)."""
+    dates = [o.newest_published_at for o in index.outlet_summaries() if o.newest_published_at]
+    return max(dates, default=None)

@@ -288,8 +288,10 @@ SearchAgain = Callable[[str], Sequence[RetrievalHit]]
 class Reader(Protocol):
     """Turns a question and ranked passages into an answer; the built-in one or a QA model.
 
-    `as_of` is the date the question is asked on ("last week" counts back from it); `outlets`
-    says which of the index's outlets a text names.
+    `as_of` is the date the question is asked on ("last week" counts back from it);
+    `newest_indexed` the newest article's date in the index read from, which tells an as_of
+    that goes back in time from one that is now; `outlets` says which of the index's outlets a
+    text names.
     """
 
     def read(
@@ -298,5 +300,6 @@ class Reader(Protocol):
         hits: Sequence[RetrievalHit],
         *,
         as_of: date | None = None,
+        newest_indexed: date | None = None,
         outlets: OutletsNamed | None = None,
     ) -> Answer: ...

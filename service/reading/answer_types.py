@@ -138,7 +138,9 @@ _STOP = frozenset(
         "has had have will would can could said says that who whose whom which where when"
     )
 )
-_WORD = re.compile(r"[a-z][a-z'\-]*")
+# A name with digits ("o3-mini's", "gpt-4o") is one word: split, its parts took the phrase's
+# four words before its noun ("o3-mini's output token limit").
+_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 
 
 def expected_answer_type(question: str) -> AnswerType:

@@ -34,6 +34,7 @@ from service.reading.terms import (
     question_words,
     stem,
 )
+from service.reading.timing import goes_back_in_time
 from service.retrieval.timeframes import Timeframe, resolve_timeframe
 
 # The noun phrase a wh-word governs: "which (European) country", "how many (Christmas) trees",
@@ -146,13 +147,20 @@ class Asked:
     expands: str  # "CES" for "What does CES stand for?": its expansion is asked
     date_unit: str  # "month" for "in what month ...", "year"; else "" (all three: answer_forms.py)
     as_of: date | None = None  # the day the question is asked on
+    # That day where it goes back in time, before the newest news indexed: the asker asks
+    # what was news then, and an article long before it is weak evidence (timing.staleness).
+    # None where the question is asked now, or on no day.
+    asked_then: date | None = None
     timeframe: Timeframe | None = None  # its time words, resolved against as_of (or today)
     # What an amount is asked per ("a year", "output"; qualifiers.py).
     qualifiers: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
 
 
-def read_question(question: str, as_of: date | None = None) -> Asked:
-    """Everything the reader needs from a question, computed once."""
+def read_question(
+    question: str, as_of: date | None = None, newest_indexed: date | None = None
+) -> Asked:
+    """Everything the reader needs from a question, computed once; `newest_indexed` is the
+    newest article's date in the index read from (None where unknown)."""
     expected = expected_answer_type(question)
     head_words = asked_head(question)
     head_text = " ".join(head_words)
@@ -180,6 +188,7 @@ def read_question(question: str, as_of: date | None = None) -> Asked:
         date_unit=date_unit_asked(question),
         qualifiers=qualifiers(question),
         as_of=as_of,
+        asked_then=as_of if goes_back_in_time(as_of, newest_indexed) else None,
         timeframe=resolve_timeframe(question, as_of or date.today()),
     )
 

@@ -40,7 +40,7 @@ CONFIDENCE_FEATURES = (
     "question_length",  # log1p(words of the question) / 4
     "date_fit",  # the article is from the period the question's time words mean
     "stale",  # log1p(days the article is older than the asker's as_of) / 8 (timing.py)
-    "dated",  # the question has an as_of and the article a date: "stale" means something
+    "dated",  # the as_of goes back in time and the article has a date: "stale" means something
     "rare_focus_missing",  # the passage lacks rare words of a name the question gives
     "rare_focus_nowhere",  # ... and so does every passage read (context.rare_focus_nowhere)
 )

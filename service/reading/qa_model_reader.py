@@ -60,9 +60,10 @@ class QAModelReader:
         hits: Sequence[RetrievalHit],
         *,
         as_of: date | None = None,
+        newest_indexed: date | None = None,
         outlets: OutletsNamed | None = None,
     ) -> Answer:
-        """The model's best span (as_of and outlets: unused here)."""
+        """The model's best span (as_of, newest_indexed and outlets: unused here)."""
         passages = [hit.chunk for hit in hits[: self._max_passages] if hit.chunk.text.strip()]
         if not passages:
             return Answer(text=None, abstained=True, confidence=0.0)

@@ -103,7 +103,7 @@ FEATURES = (
     "rarity_mean",  # ... its words on average
     "recency",  # how much older its article is than the newest read (timing.py)
     "stale",  # log1p(days the article is older than the asker's as_of) / 8 (timing.py)
-    "dated",  # the question has an as_of and the article a date: "stale" means something
+    "dated",  # the as_of goes back in time and the article has a date: "stale" means something
     "rare_focus_missing",  # share of the rare words of the question's names its passage lacks
     "names_kind",  # a name holding the noun asked about: "University of X" for "which university"
 )
@@ -170,6 +170,7 @@ class ExtractiveReader:
         hits: Sequence[RetrievalHit],
         *,
         as_of: date | None = None,
+        newest_indexed: date | None = None,
         outlets: OutletsNamed | None = None,
     ) -> Answer:
         """A verdict for a yes/no question; the best span; for a question that describes its
@@ -178,7 +179,7 @@ class ExtractiveReader:
         yes_no = yes_no_question(question)
         if yes_no is not None:
             return decide(yes_no, hits, self.calibration, self.abstain_threshold, outlets)
-        asked = read_question(question, as_of)
+        asked = read_question(question, as_of, newest_indexed)
         named = outlets(question) if outlets is not None else frozenset()
         span = self.answer_from(self.candidates(asked, hits))
         if describes_entity(question, named):
@@ -239,7 +240,8 @@ class ExtractiveReader:
             published = sentence.chunk.published_at
             context.shared["date_fit"] = date_fit(published, asked.timeframe, newest)
             context.shared["recency"] = recency(published, newest)
-            context.shared["stale"], context.shared["dated"] = staleness(published, asked.as_of)
+            age = staleness(published, asked.asked_then)
+            context.shared["stale"], context.shared["dated"] = age
             context.shared["soft"] = meaning.soft(sentence.text)
             context.shared["rare_focus_nowhere"] = nowhere
             context.meaning = meaning

@@ -7,8 +7,8 @@ of three months before). The time frame is `service.retrieval.timeframes.resolve
 resolved against as_of (today where the question has no as_of), as retrieval resolves it.
 
 Whatever the question's words, two more measures of an article's age: how much older it is
-than the newest article read (recency), and than the asker's as_of where one was given
-(staleness).
+than the newest article read (recency), and than the asker's as_of where that goes back in
+time (staleness).
 """
 
 from __future__ import annotations
@@ -46,6 +46,15 @@ RECENCY_HALF_LIFE_DAYS = 30.0
 
 # log1p(days) / this: ~1.0 for an article eight years older than the asker's date.
 _STALE_SCALE = 8.0
+
+
+def goes_back_in_time(as_of: date | None, newest_indexed: date | None) -> bool:
+    """Whether the asker's as_of sends the question back in time: to a day before the newest
+    article indexed, whose news it leaves out. The asker then asks what was news that day, as
+    a news quiz does. A day on or after it leaves nothing out, and the question is asked now:
+    a story months older than today's date is no weaker for it, and is read as without a date.
+    Where the newest article's date is unknown, every as_of goes back."""
+    return as_of is not None and (newest_indexed is None or as_of < newest_indexed)
 
 
 def staleness(published: date | None, as_of: date | None) -> tuple[float, float]:

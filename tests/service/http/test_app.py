@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,19 @@ def test_as_of_leaves_out_later_news(client: TestClient) -> None:
     results = client.post("/search", json=body).json()["results"]
     assert results
     assert {result["article_id"] for result in results} == {"meridian-translation"}
+
+
+def test_an_as_of_after_the_newest_news_answers_as_asked_now(client: TestClient) -> None:
+    """An as_of on or after the newest article indexed (2026-04-14) leaves nothing out: the
+    question is asked now, and a story months older than that day is no weaker for it. Before
+    that day the asker goes back in time, and the story's age weighs against it."""
+    question = {"question": "How many parameters does Parley have?"}  # a 2025-11-20 story
+    undated = client.post("/ask", json=question).json()
+    today = client.post("/ask", json={**question, "as_of": date.today().isoformat()}).json()
+    back = client.post("/ask", json={**question, "as_of": "2026-04-13"}).json()
+    assert undated["answer"] == "3 billion"
+    assert (today["answer"], today["confidence"]) == (undated["answer"], undated["confidence"])
+    assert back["confidence"] < undated["confidence"]
 
 
 def _check_citations(body: dict[str, Any], texts: dict[str, str]) -> None:

@@ -35,6 +35,8 @@ from service.reading.answer_types import AnswerType, expected_answer_type
         ("What context window does the model support?", AnswerType.NUMBER),
         # A limit, and a metric named by its initials, are measured.
         ("What is the output token limit of the model?", AnswerType.NUMBER),
+        # An owner named with digits is one word, not four that crowd out the noun.
+        ("What is zq4-mini's output token limit?", AnswerType.NUMBER),
         ("What FID did the image model reach?", AnswerType.NUMBER),
         ("What normalized AUC did the classifier average?", AnswerType.NUMBER),
         # "when" and "where" that join clauses do not ask; the noun phrase ends at its verb.

@@ -6,10 +6,12 @@ from datetime import date
 
 import pytest
 
+from service.reading.asked import read_question
 from service.reading.timing import (
     NEUTRAL,
     RECENCY_HALF_LIFE_DAYS,
     date_fit,
+    goes_back_in_time,
     recency,
     staleness,
 )
@@ -64,3 +66,23 @@ def test_staleness_grows_with_the_days_before_as_of() -> None:
 def test_staleness_needs_both_dates() -> None:
     assert staleness(None, date(2026, 3, 13)) == (0.0, 0.0)
     assert staleness(date(2026, 3, 13), None) == (0.0, 0.0)
+
+
+def test_an_as_of_goes_back_in_time_only_before_the_newest_article_indexed() -> None:
+    newest = date(2026, 4, 14)
+    assert goes_back_in_time(date(2026, 4, 13), newest)  # it leaves out the newest news
+    assert not goes_back_in_time(newest, newest)  # it leaves out nothing: asked now
+    assert not goes_back_in_time(date(2026, 12, 7), newest)
+    assert not goes_back_in_time(None, newest)
+    assert goes_back_in_time(date(2026, 12, 7), None)  # the newest unknown: taken as given
+
+
+def test_a_question_asked_now_has_no_day_to_be_stale_against() -> None:
+    newest = date(2026, 4, 14)
+    back = read_question("Who leads the lab?", date(2026, 3, 1), newest)
+    now = read_question("Who leads the lab?", date(2026, 12, 7), newest)
+    assert back.asked_then == date(2026, 3, 1)
+    assert now.asked_then is None
+    # Its time words still count back from the asker's day.
+    assert now.as_of == date(2026, 12, 7)
+    assert now.timeframe == resolve_timeframe("Who leads the lab?", date(2026, 12, 7))
