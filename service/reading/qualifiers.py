@@ -47,6 +47,12 @@ _AMOUNT = r"[$\u20ac\u00a3\u00a5]?\d[\d.,]*(?:\s?(?:[kKmMbB]|bn|million|billion)
 _PAIR_AFTER = re.compile(rf"\s*/\s*{_AMOUNT}")
 _PAIR_BEFORE = re.compile(rf"{_AMOUNT}\s*/\s*$")
 _WORD_PAIR = re.compile(r"\b([a-z]+)\s*/\s*([a-z]+)\b")
+# Two bare amounts joined by "and" after a qualified pair earlier in the sentence take its
+# qualifiers in order: "$1.10 per million input tokens and $4.40 per million output tokens,
+# while o1 charges $15 and $60".
+_AND_AFTER = re.compile(rf"\s+and\s+{_AMOUNT}")
+_AND_BEFORE = re.compile(rf"{_AMOUNT}\s+and\s+$")
+_AMOUNT_IN = re.compile(rf"(?<![\w.]){_AMOUNT}")  # not the "1" of "o1"
 
 
 def qualifiers(text: str) -> dict[str, frozenset[str]]:
@@ -77,11 +83,7 @@ def qualifier_clash(sentence: str, span: tuple[int, int], asked: dict[str, froze
         position, end = 0, after.end()
     elif _PAIR_BEFORE.search(sentence, 0, start):
         position = 1
-    tail = sentence[end:]
-    stop = _TAIL_END.search(tail)
-    if stop is not None:
-        tail = tail[: stop.start()]
-    tail = " ".join(tail.split()[:_TAIL_WORDS])
+    tail = _clause_after(sentence, end)
     said = qualifiers(tail)
     # A measure's unit is often inside the span ("77 pounds"), and says what it measures
     # (read only where the question asks for a dimension: this runs for every amount read).
@@ -90,7 +92,43 @@ def qualifier_clash(sentence: str, span: tuple[int, int], asked: dict[str, froze
         said["dimension"] = said.get("dimension", frozenset()) | own
     if position is not None:
         said |= _paired(tail, position)
+    if not said:
+        said = _respective(sentence, start, end, asked)
     return any(kind in said and not said[kind] & wanted for kind, wanted in asked.items())
+
+
+def _respective(
+    sentence: str, start: int, end: int, asked: dict[str, frozenset[str]]
+) -> dict[str, frozenset[str]]:
+    """The qualifier an unqualified amount of an "A and B" pair takes by its place from the
+    last pair of amounts before it whose qualifiers differ in an asked kind ("input" for "$15"
+    of "... $1.10 per million input tokens and $4.40 per million output tokens, while o1
+    charges $15 and $60"); nothing where there is no such pair."""
+    if _AND_AFTER.match(sentence, end):
+        position, pair_start = 0, start
+    elif before := _AND_BEFORE.search(sentence, 0, start):
+        position, pair_start = 1, before.start()
+    else:
+        return {}
+    earlier = [
+        qualifiers(_clause_after(sentence, m.end()))
+        for m in _AMOUNT_IN.finditer(sentence, 0, pair_start)
+    ]
+    for first, second in zip(reversed(earlier[:-1]), reversed(earlier[1:]), strict=True):
+        for kind in asked:
+            if kind in first and kind in second and first[kind] != second[kind]:
+                return {kind: (first, second)[position][kind]}
+    return {}
+
+
+def _clause_after(sentence: str, end: int) -> str:
+    """The first words of the clause after an amount ending at `end`, where its qualifier
+    stands."""
+    tail = sentence[end:]
+    stop = _TAIL_END.search(tail)
+    if stop is not None:
+        tail = tail[: stop.start()]
+    return " ".join(tail.split()[:_TAIL_WORDS])
 
 
 def _paired(tail: str, position: int) -> dict[str, frozenset[str]]:

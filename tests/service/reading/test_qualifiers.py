@@ -36,6 +36,11 @@ OUTPUT = "What is the price per million output tokens?"
 PAIRED = "API access costs $0.80/$3.20 per million input/output tokens, the lab said."
 EXPERTS = "It has 671 billion parameters in total, of which 37 billion are active for each token."
 ACTIVE = "How many active parameters does Vellum-R2 have?"
+RESPECTIVE = (
+    "Its API costs $0.30 per million input tokens and $1.20 per million output tokens, while "
+    "Vega charges $5 and $20."
+)
+INPUT = "What does Vega charge per million input tokens?"
 
 
 @pytest.mark.parametrize(
@@ -61,6 +66,17 @@ ACTIVE = "How many active parameters does Vellum-R2 have?"
         (EXPERTS, "37 billion", ACTIVE, False),
         (EXPERTS, "37 billion", "How many parameters does it have in total?", True),
         (EXPERTS, "671 billion", "How many parameters does Vellum-R2 have?", False),
+        # Two bare amounts after a qualified pair take its qualifiers in order.
+        (RESPECTIVE, "$5", INPUT, False),
+        (RESPECTIVE, "$20", INPUT, True),
+        (RESPECTIVE, "$5", OUTPUT, True),
+        (RESPECTIVE, "$20", OUTPUT, False),
+        # No qualified pair before them, or one of another kind: they stay unqualified.
+        ("Vega charges $5 and $20.", "$20", INPUT, False),
+        ("Cached, $1 per million output tokens and $2 per million output tokens; Vega, $5 and $20.",
+         "$5", INPUT, False),
+        ("Plans cost $8 a month and $80 a year; tokens, $5 and $20.", "$20", INPUT, False),
+        (RESPECTIVE, "$1.20", INPUT, True),  # a qualifier of its own comes first
         # Nothing clashes where the question or the amount names no rate.
         (SENTENCE, "$12", "How much does the basic plan cost?", False),
         ("It raised $40 million on Monday.", "$40 million", "What does it cost a year?", False),

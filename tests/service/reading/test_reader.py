@@ -102,6 +102,11 @@ PAIRED_PRICES = (
     "Vellum Audio opened its transcription API to developers this spring. "
     "Access costs $0.30/$2.40 per million input/output tokens, with a discount for batches."
 )
+RIVAL_PRICES = (
+    "Vellum Audio cut the price of its transcription API this spring. "
+    "Vellum Audio now charges $0.30 per million input tokens and $2.40 per million output "
+    "tokens, while Corvid charges $9 and $36."
+)
 SUMMIT = (
     "Quillfeather won the top prize at the Nordic Automation Summit, known as NAS, in Oslo this "
     "week. Regulators at the Digital Safety Board, or DSB, fined it on Tuesday in Bergen."
@@ -167,6 +172,9 @@ FAMILY = (
             "$2.40",
         ),
         (PAIRED_PRICES, "How much does Vellum Audio's API cost per million input tokens?", "$0.30"),
+        # Two bare amounts after a qualified pair: each takes the pair's qualifier in order.
+        (RIVAL_PRICES, "What does Corvid charge per million input tokens?", "$9"),
+        (RIVAL_PRICES, "What does Corvid charge per million output tokens?", "$36"),
         # What an acronym stands for: its expansion.
         (SUMMIT, "What does NAS stand for?", "Nordic Automation Summit"),
         (SUMMIT, "What is DSB short for?", "Digital Safety Board"),
