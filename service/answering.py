@@ -11,6 +11,7 @@ from functools import partial
 from service.generation import ServedGeneration
 from service.reading.bridge import parse_bridge, read_bridged
 from service.reading.comparison import parse_comparison, read_comparison
+from service.reading.truecase import truecased
 from service.retrieval.question import plain_question
 from service.types import Answer, Reader, RetrievalHit, Retrieved
 
@@ -35,7 +36,8 @@ def extractive_answer(
             outlets=outlets,
         )
 
-    question = plain_question(question)
+    # Typed all in lower case, a question's names take the capitals the news gives them.
+    question = truecased(plain_question(question), (hit.chunk.text for hit in retrieved.hits))
     search = partial(generation.search_again, retrieved)
     bridge = parse_bridge(question)
     if bridge is not None:
