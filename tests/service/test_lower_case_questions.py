@@ -31,12 +31,12 @@ ARTICLES: list[dict[str, object]] = [
         "Oslo this week. Its routing model plans crane moves a day ahead.",
     },
     {
-        "id": "tidewater-round",
-        "title": "Tidewater Robotics raises money for dock cranes",
-        "source": "Daily Chip",
-        "published_at": "2026-03-21",
-        "text": "Tidewater Robotics raised 9 million euros from Pike Partners to build "
-        "self-driving dock cranes.",
+        "id": "harbour-pilot",
+        "title": "A harbour tries planning software",
+        "source": "Example Wire",
+        "published_at": "2026-03-24",
+        "text": "The harbour of Lindvik will try crane-planning software for six months, its "
+        "board said, after a winter of delays at the container quay.",
     },
 ]
 
