@@ -66,6 +66,10 @@ bench: venv
 		--questions $(SHARED)/data/questions/realtimeqa.jsonl
 	$(BIN)/newsqa bench retrieval --index var/eval-index \
 		--questions $(SHARED)/data/questions/realtimeqa.jsonl
+	$(BIN)/newsqa index build $(CORPUS) --index var/index --if-stale
+	$(BIN)/newsqa bench names --corpus $(CORPUS) --index var/index
+	$(BIN)/newsqa bench names --corpus $(SHARED)/data/corpus --index var/eval-index \
+		--out bench/results/names-shared.json
 
 # Generative answers against a loopback LLM that answers in a fixed 200 ms (about 2.5 minutes, so
 # apart from `bench`): newsqa's overhead at 16 clients, time to the first streamed delta, prompt

@@ -207,6 +207,49 @@ def bench_retrieval(
     console.print(f"wrote {out}")
 
 
+@app.command("names")
+def bench_names(
+    corpus: Annotated[
+        Path, typer.Option(exists=True, help="The articles the index was built from.")
+    ] = Path("corpus"),
+    index: Annotated[
+        Path | None, typer.Option(help="Index to read (default: NEWSQA_INDEX_DIR).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Names drawn (seeded).")] = 200,
+    out: Annotated[Path, typer.Option(help="Where to write the JSON.")] = Path(
+        "bench/results/names.json"
+    ),
+) -> None:
+    """Ask "What is X?" for names one article writes; how often is that article found?"""
+    from bench.index import write_json
+    from bench.names import run_names_benchmark
+    from indexer.sources.read import read_sources
+    from service.config import get_settings
+
+    console = Console()
+    report = read_sources([corpus])
+    try:
+        result = run_names_benchmark(
+            index or get_settings().index_dir, report.articles, limit=limit
+        )
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    write_json(result, out)
+    config, machine = result["config"], result["machine"]
+    table = Table(
+        title=f"name-only questions: {config['names']} of {config['of']} names one article "
+        f"of {corpus} writes",
+        caption=f"{machine['cpu']}, {machine['cores']} cores",
+    )
+    for column in ("found within", "share"):
+        table.add_column(column, justify="right")
+    for cutoff, share in result["hit_at"].items():
+        table.add_row(f"top {cutoff}", f"{share:.3f}")
+    console.print(table)
+    console.print(f"wrote {out}")
+
+
 app.command("generative")(generative)  # bench/generative_cli.py
 app.command("slack")(slack)  # bench/slack_cli.py
 app.command("scale")(scale)  # bench/scale_cli.py

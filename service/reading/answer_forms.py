@@ -17,6 +17,8 @@ same margin):
   spells it out (`named._expansions`), which the ranker weighs as one more name.
 - "In what month ...", "which year ..." (`Asked.date_unit`): a month's name or a year, not the
   whole date or a duration ("June" of "June 27, 2024", not "21 days").
+- "What is Muse Spark?" (`Asked.defines`): a description a sentence gives the name ("a large
+  AI model"), not a name beside it ("Meta"; defined.py).
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ def in_asked_form(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
             out,
             next((p for p, c in enumerate(out[:_LOOK_DOWN]) if shape.fullmatch(c.span.text)), 0),
         )
+    if asked.defines:
+        # Every description read is of the asked name: the best-ranked one, however far down.
+        described = (p for p, c in enumerate(out) if c.span.origin == "description")
+        out = promote(out, next(described, 0))
     return out
 
 

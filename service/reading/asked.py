@@ -21,6 +21,7 @@ from service.reading.answer_types import (
     head_noun_type,
     names_an_artifact,
 )
+from service.reading.defined import defined_name
 from service.reading.echoes import question_echoes
 from service.reading.features import asks_about_role
 from service.reading.name_runs import focus_names
@@ -146,6 +147,7 @@ class Asked:
     plural: bool  # it asks for things of a known kind in the plural ("which companies")
     expands: str  # "CES" for "What does CES stand for?": its expansion is asked
     date_unit: str  # "month" for "in what month ...", "year"; else "" (all three: answer_forms.py)
+    defines: str  # "Muse Spark" for "What is Muse Spark?": what it is is asked (defined.py)
     as_of: date | None = None  # the day the question is asked on
     # That day where it goes back in time, before the newest news indexed: the asker asks
     # what was news then, and an article long before it is weak evidence (timing.staleness).
@@ -161,7 +163,9 @@ def read_question(
 ) -> Asked:
     """Everything the reader needs from a question, computed once; `newest_indexed` is the
     newest article's date in the index read from (None where unknown)."""
-    expected = expected_answer_type(question)
+    defines = defined_name(question)
+    # What a named thing is: a description, whatever the wh-word (defined.py).
+    expected = AnswerType.THING if defines else expected_answer_type(question)
     head_words = asked_head(question)
     head_text = " ".join(head_words)
     return Asked(
@@ -186,6 +190,7 @@ def read_question(
         plural=asks_plural(head_words),
         expands=acronym_asked(question),
         date_unit=date_unit_asked(question),
+        defines=defines,
         qualifiers=qualifiers(question),
         as_of=as_of,
         asked_then=as_of if goes_back_in_time(as_of, newest_indexed) else None,

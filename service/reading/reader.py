@@ -36,6 +36,7 @@ from service.reading.context import (
     rare_focus_nowhere,
 )
 from service.reading.counted import counted_number_first
+from service.reading.defined import description_spans
 from service.reading.described import described_person_first
 from service.reading.features import (
     SentenceWords,
@@ -260,11 +261,12 @@ class ExtractiveReader:
 
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:
-        """A sentence's candidate spans, a number's with its unit where one is asked for."""
+        """A sentence's candidate spans, a number's with its unit where one is asked for, and the
+        descriptions it gives a name the question asks what it is."""
         spans = candidate_spans(text, tags, asked.acronyms, lists=asked.several > 0 or asked.plural)
         if asked.expected == AnswerType.NUMBER and not asked.counts:
             return [with_unit(text, span, asked.text, asked.words) for span in spans]
-        return list(spans)
+        return [*description_spans(text, asked.defines), *spans] if asked.defines else list(spans)
 
     def _add(
         self, by_key: dict[str, Candidate], asked: Asked, context: SentenceContext, span: Span

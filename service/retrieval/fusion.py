@@ -48,19 +48,28 @@ def score_fusion(
     *,
     weights: Sequence[float] | None = None,
     method: Normalisation = "minmax",
+    complete: Sequence[bool] | None = None,
 ) -> dict[K, float]:
     """Weighted sum of per-leg normalised scores (higher is better).
 
     An item missing from a leg counts as that leg's lowest normalised score: it was not among
-    the leg's candidates, so it scored at most that.
+    the leg's candidates, so it scored at most that. A `complete` leg is one that returned
+    every item it scores above zero (bm25 over every chunk holding a word of the query): an
+    item missing from it scored exactly zero, and is normalised with the rest. Otherwise a
+    leg of one hit normalises to a constant, and the only chunk that names a rare name ("Who
+    is JD Vance?") gains nothing over those that do not.
     """
     weights = _weights(weights, len(legs))
-    normalised: list[dict[K, float]] = []
-    for leg in legs:
-        values = normalise([score for _, score in leg], method)
-        normalised.append({key: value for (key, _), value in zip(leg, values, strict=True)})
-    floors = [min(leg_scores.values(), default=0.0) for leg_scores in normalised]
     keys: dict[K, None] = {key: None for leg in legs for key, _ in leg}
+    normalised: list[dict[K, float]] = []
+    floors: list[float] = []
+    for leg, whole in zip(legs, complete or [False] * len(legs), strict=True):
+        scored = dict(leg)
+        if whole:
+            scored = {key: scored.get(key, 0.0) for key in keys}
+        values = normalise(list(scored.values()), method)
+        normalised.append(dict(zip(scored, values, strict=True)))
+        floors.append(min(values, default=0.0))
     return {
         key: sum(
             weight * leg_scores.get(key, floor)

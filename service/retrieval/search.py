@@ -160,7 +160,8 @@ class HybridRetriever:
                     dense = self._index.dense_refs(vector, fetch, merged)
             finally:
                 keyword = _keyword_leg(pending, self._index, keyword_text, fetch, merged)
-            hits = self._rank(keyword, dense, hints, top_k)
+            # Fewer keyword hits than asked for: every chunk holding a query word is among them.
+            hits = self._rank(keyword, dense, hints, top_k, keyword_complete=len(keyword) < fetch)
             exhausted = len(keyword) < fetch and len(dense) < fetch
             if len(hits) >= top_k or exhausted:
                 break
@@ -173,16 +174,21 @@ class HybridRetriever:
         dense: list[ScoredRef],
         hints: ParsedQuestion,
         top_k: int,
+        *,
+        keyword_complete: bool = False,
     ) -> list[RetrievalHit]:
         refs = {hit.ref.id: hit.ref for hit in [*keyword, *dense]}
         legs = [leg for leg in (keyword, dense) if leg]
         weights = [w for leg, w in zip((keyword, dense), self._weights, strict=True) if leg]
+        complete = [leg is keyword and keyword_complete for leg in legs]
         if self._fusion == "rrf":
             rankings = [[hit.ref.id for hit in leg] for leg in legs]
             scores = reciprocal_rank_fusion(rankings, k=self._rrf_k, weights=weights)
         else:
             pairs = [[(hit.ref.id, hit.score) for hit in leg] for leg in legs]
-            scores = score_fusion(pairs, weights=weights, method=self._normalisation)
+            scores = score_fusion(
+                pairs, weights=weights, method=self._normalisation, complete=complete
+            )
         timeframe = self._boosts.resolve(scores, refs, hints)
         scores = self._boosts.apply(scores, refs, replace(hints, timeframe=timeframe))
         ordered = sorted(scores, key=lambda key: (-scores[key], key))

@@ -150,6 +150,10 @@ RESULTS = (
     "ZQ-Math competition test it scored 79.5 percent, far above Corvid 3 at 63.6 percent. On "
     "RiverBench it led both rivals with 73.1 percent, against 71.6 percent for Corvid 3."
 )
+PEOPLE = (
+    "Corvid chief executive Ilse Marten said the lab would open an office in Bergen. Marten "
+    "joined Corvid from Halvorsen in 2023."
+)
 FAMILY = (
     "Halvorsen has released Wren 3, a family of open-weights language models in four sizes: "
     "1 billion, 4 billion, 12 billion and 27 billion parameters. The family covers 140 "
@@ -201,6 +205,10 @@ FAMILY = (
         (LICENSED, "What license is Wren 4 released under?", "QZ-BY"),
         (LICENSED, "What license covers Wren 4's weights?", "QZ-BY"),
         (VISION, "Which vision encoder does Wren Vision use?", "QZ-9"),
+        # What a name is: the description a sentence gives it, not its maker.
+        (LICENSED, "What is Wren 4?", "its first model"),
+        (VISION, "What is Wren Vision?", "a pair of vision-language models in two sizes"),
+        (PEOPLE, "Who is Ilse Marten?", "Corvid chief executive"),
     ],
 )
 def test_an_answer_takes_the_rate_and_the_form_the_question_asks_for(

@@ -59,6 +59,23 @@ def test_score_fusion_counts_a_missing_item_as_the_legs_floor() -> None:
     assert max(fused, key=fused.__getitem__) == "b"
 
 
+def test_a_complete_leg_scores_its_missing_items_zero() -> None:
+    # One keyword hit: on its own it normalises to a constant and lifts nothing.
+    keyword = [("named", 7.5)]
+    dense = [("other", 0.62), ("near", 0.60), ("named", 0.55), ("far", 0.50)]
+    alone = score_fusion([keyword, dense], weights=[0.4, 0.6], method="zscore")
+    assert max(alone, key=alone.__getitem__) == "other"
+    # Complete (every chunk holding a query word is in it), the rest scored bm25 0.
+    fused = score_fusion(
+        [keyword, dense], weights=[0.4, 0.6], method="zscore", complete=[True, False]
+    )
+    keyword_z = normalise([7.5, 0.0, 0.0, 0.0], "zscore")
+    dense_z = normalise([0.62, 0.60, 0.55, 0.50], "zscore")
+    assert fused["named"] == pytest.approx(0.4 * keyword_z[0] + 0.6 * dense_z[2])
+    assert fused["other"] == pytest.approx(0.4 * keyword_z[1] + 0.6 * dense_z[0])
+    assert max(fused, key=fused.__getitem__) == "named"
+
+
 def test_mmr_with_lambda_one_keeps_relevance_order() -> None:
     relevance = {"a": 3.0, "b": 2.0, "c": 1.0}
     assert mmr(["a", "b", "c"], relevance, lambda x, y: 1.0, lambda_=1.0, k=3) == ["a", "b", "c"]

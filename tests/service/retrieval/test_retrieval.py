@@ -236,11 +236,13 @@ def test_rrf_hybrid_ranks_agreement_first_and_reports_leg_ranks() -> None:
 
 def test_score_fusion_uses_normalised_leg_scores() -> None:
     hits = retriever(_ranked_index(), fusion="score", normalisation="minmax").search("text", 4)
-    # keyword 10, 9, 8 -> 1, .5, 0; dense .90, .89, .88 -> 1, .5, 0; absent -> leg floor 0.
+    # The keyword leg returned fewer hits than asked for, so it holds every chunk with a query
+    # word: d, absent, scored bm25 0. Keyword 10, 9, 8, 0 -> 1, .9, .8, 0; dense .90, .89, .88
+    # -> 1, .5, 0, and a, absent from it, takes the leg's floor 0.
     assert {h.chunk.id: round(h.score, 6) for h in hits} == {
         "a#0": 1.0,
-        "b#0": 0.5,
-        "c#0": 1.0,
+        "b#0": 0.9,
+        "c#0": 1.8,
         "d#0": 0.5,
     }
 
@@ -251,6 +253,7 @@ def test_default_fusion_is_weighted_zscore() -> None:
         [[("a#0", 10.0), ("b#0", 9.0), ("c#0", 8.0)], [("c#0", 0.9), ("d#0", 0.89), ("b#0", 0.88)]],
         weights=[0.4, 0.6],
         method="zscore",
+        complete=[True, False],  # three keyword hits of the 50 asked for: all there are
     )
     assert {h.chunk.id: h.score for h in hits} == pytest.approx(expected)
     # a (keyword 1st only) and c (dense 1st, keyword 3rd) mirror each other; dense weighs more.
