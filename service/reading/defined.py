@@ -16,7 +16,7 @@ import re
 from service.reading.answer_types import AnswerType, head_noun_type
 from service.reading.spans import Span
 
-# "What is X?", "who's X", "tell me what X is" is not asked; a name only, up to six words.
+# "What is X?", "who's X": the wh-word, the verb, then a name alone of up to six words.
 _ASKS = re.compile(
     r"^\s*(?:what|who)(?:'s|\u2019s|\s+is|\s+was|\s+are|\s+were)\s+(?P<name>[^?]+?)\s*\??\s*$",
     re.IGNORECASE,
