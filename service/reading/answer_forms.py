@@ -32,6 +32,8 @@ from service.reading.named import acronym_letters
 
 # How far down the ranking a candidate of the asked form is looked for.
 _LOOK_DOWN = 15
+# "a group": an article and a noun say only what kind of thing a name is.
+_BARE_KIND_WORDS = 2
 # What separates two names of a list: a comma, an "and" (after a comma or not), an ampersand.
 _BETWEEN_NAMES = re.compile(r",\s*(?:and\s+)?|\s+(?:and|&)\s+")
 _DATE_SHAPES = {
@@ -61,10 +63,17 @@ def in_asked_form(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
             next((p for p, c in enumerate(out[:_LOOK_DOWN]) if shape.fullmatch(c.span.text)), 0),
         )
     if asked.defines:
-        # Every description read is of the asked name: the best-ranked one, however far down.
-        described = (p for p, c in enumerate(out) if c.span.origin == "description")
-        out = promote(out, next(described, 0))
+        out = promote(out, _best_description(out))
     return out
+
+
+def _best_description(ranked: list[Candidate]) -> int:
+    """Where the best-ranked description is (every one read is of the asked name, however far
+    down), one that says more than a bare kind ("a group", "an agent") where there is one; 0
+    where there is none."""
+    described = [p for p, c in enumerate(ranked) if c.span.origin == "description"]
+    telling = [p for p in described if len(ranked[p].span.text.split()) > _BARE_KIND_WORDS]
+    return (telling or described or [0])[0]
 
 
 def promote(ranked: list[Candidate], place: int) -> list[Candidate]:

@@ -150,6 +150,10 @@ RESULTS = (
     "ZQ-Math competition test it scored 79.5 percent, far above Corvid 3 at 63.6 percent. On "
     "RiverBench it led both rivals with 73.1 percent, against 71.6 percent for Corvid 3."
 )
+UNITS = (
+    "Tern 2 is the first model to come out of Halvorsen Labs, the Bergen unit led by Ilse "
+    "Marten. Halvorsen Labs, a group that Corvid formed last year, has forty staff."
+)
 PEOPLE = (
     "Corvid chief executive Ilse Marten said the lab would open an office in Bergen. Marten "
     "joined Corvid from Halvorsen in 2023."
@@ -209,6 +213,8 @@ FAMILY = (
         (LICENSED, "What is Wren 4?", "its first model"),
         (VISION, "What is Wren Vision?", "a pair of vision-language models in two sizes"),
         (PEOPLE, "Who is Ilse Marten?", "Corvid chief executive"),
+        # Of two descriptions, one that says more than a bare kind ("a group").
+        (UNITS, "What is Halvorsen Labs?", "the Bergen unit led by Ilse Marten"),
     ],
 )
 def test_an_answer_takes_the_rate_and_the_form_the_question_asks_for(
