@@ -49,6 +49,11 @@ _WH_PHRASE = re.compile(
     r"((?:[\w'\u2019-]+(?:\.[\w'\u2019-]+)*\s+){0,3}[\w'\u2019-]+(?:\.[\w'\u2019-]+)*)",
     re.IGNORECASE,
 )
+# Possessives that say what kind of thing follows, not whose: "which children's show".
+_KIND_POSSESSIVES = frozenset({"children", "women", "men", "people"})
+_PHRASE_WORDS = 4  # the most words the asked noun phrase holds after its owner
+# The words of the asked phrase, as _WH_PHRASE reads them: one a space does not follow ends it.
+_PHRASE_WORD = re.compile(r"([\w'\u2019-]+(?:\.[\w'\u2019-]+)*)(\s+)?")
 # Words that end the asked noun phrase: verbs and clause words after it.
 # "Who is the OpenAI boss that ...": the description the answer is named beside, as in
 # "OpenAI chief Sam Altman" or "Michael Waltz, the national security advisor".
@@ -65,6 +70,8 @@ _LEADING_MODIFIERS = frozenset(
         "youngest", "best", "worst", "greatest", "longest", "strongest",
     }
 )  # fmt: skip
+# ... and in lower case only: "Which Major League Baseball team" begins a name.
+_LOWER_CASE_MODIFIERS = frozenset({"big", "major"})
 # "Xai's", "labs'": a possessive word, whose owner the phrase is not about (asked_head).
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
 # "What's the ...": the contracted "is", which the phrase patterns read written out.
@@ -247,20 +254,41 @@ def asked_head(question: str) -> list[str]:
     # "Which country's president": the wh-word's own noun is the owner asked for.
     between = question[match.start() : match.start(1)].split()
     governs = " ".join(between).lower() in ("which", "what", "whose", "how many", "how much")
-    for written in match.group(1).split():
+    # Up to four words, counted again after an owner: "Superintelligence Labs' first big
+    # release" asks for a release.
+    written_words = _phrase_words(question, match.start(1))
+    budget = len(match.group(1).split())
+    for written in written_words:
+        if budget == 0:
+            break
+        budget -= 1
         owner = _POSSESSIVE.sub("", written)
-        if owner != written:
+        if owner != written and owner.lower() not in _KIND_POSSESSIVES:
             if owner.lower() in _PHRASE_STOP:
                 break  # "the community that's credited": a clause, not an owner
-            if governs and not words:
-                words = [word.lower() for word in WORD.findall(owner)]
+            if governs and (not words or between[0].lower() != "how"):
+                # "which (Sesame Street) character's X account": the owner is asked
+                words += [word.lower() for word in WORD.findall(owner)]
                 break
             words = []  # "what is xAI's new subscription": the thing owned is asked for
+            budget = _PHRASE_WORDS
             continue
         if not _extend_phrase(words, written):
             break
     if len(words) == 1 and _ends_noun_phrase(words[0]):
         return []  # "what caused the outage", "what specifically": no noun is asked for
+    return words
+
+
+def _phrase_words(question: str, start: int) -> list[str]:
+    """The words from `start` on as the asked phrase reads them: up to the first word that no
+    space follows ("nation\u2018s", "R&B": the phrase ends inside them)."""
+    words: list[str] = []
+    while (word := _PHRASE_WORD.match(question, start)) is not None:
+        words.append(word.group(1))
+        if word.group(2) is None:
+            break
+        start = word.end()
     return words
 
 
@@ -270,7 +298,9 @@ def _extend_phrase(words: list[str], written: str) -> bool:
         word = part.lower()
         # "Which US state": an initialism in capitals is not the pronoun "us".
         initialism = len(part) > 1 and part.isupper()
-        if not words and word in _LEADING_MODIFIERS:
+        if not words and (
+            word in _LEADING_MODIFIERS or (word in _LOWER_CASE_MODIFIERS and part.islower())
+        ):
             continue
         if (word in _PHRASE_STOP and not initialism) or (words and _ends_noun_phrase(word)):
             return False

@@ -91,16 +91,16 @@ def rare_focus_nowhere(sentences: Sequence[ReadSentence], rare: tuple[str, ...])
     if not rare:
         return 0.0
     chunks = {s.chunk.id: s.chunk for s in sentences}.values()
-    return missing_share(" ".join(_named_text(c) for c in chunks), rare)
+    return missing_share(" ".join(named_text(c) for c in chunks), rare)
 
 
 def _rare_focus_missing(sentence: ReadSentence, rare: tuple[str, ...]) -> float:
     """missing_share over the passage with its outlet and title; most questions name no rare
     word, and then nothing is built."""
-    return missing_share(_named_text(sentence.chunk), rare) if rare else 0.0
+    return missing_share(named_text(sentence.chunk), rare) if rare else 0.0
 
 
-def _named_text(chunk: Chunk) -> str:
+def named_text(chunk: Chunk) -> str:
     """What a passage names, lower-cased: its outlet, title and text."""
     return f"{chunk.source or ''} {chunk.title or ''} {chunk.text}".lower()
 

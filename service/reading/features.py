@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
+from indexer.text.stopwords import READER_STOPWORDS
 from service.reading.answer_types import AnswerType
 from service.reading.spans import NUMERIC, PROPER, Span
 from service.reading.terms import WORD, question_overlap, stem
@@ -206,16 +207,43 @@ def _split_previous(before: str) -> tuple[str, str]:
 
 
 def repeated_words(
-    span: Span, question_words: frozenset[str], head: frozenset[str]
+    span: Span, question_words: frozenset[str], head: frozenset[str], question: str = ""
 ) -> tuple[float, float]:
     """The share of the span's words the question already says, and 1.0 where the span is a
     name holding the noun asked about ("University of Freiburg" for "Which university ...?"):
-    answers to "which X" often name their kind, so only the question's other words count."""
+    answers to "which X" often name their kind, so only the question's other words count.
+    An amount's number counts as said only where the question writes that number whole: "$3"
+    is not the "3" of "Claude 3.7 Sonnet"."""
     overlap = question_overlap(span.text, question_words)
+    if overlap >= 1.0 and span.kind in NUMERIC and question:
+        # Only where the amount would count as said: the ranker was fitted on the word-wise
+        # share, which also counts the "2" of "2.0" in "74.2 percent" (a third, not all).
+        overlap = _amount_overlap(span.text, question_words, question)
     if not (0.0 < overlap < 1.0 and span.kind in PROPER and head):
         return overlap, 0.0
     without_kind = question_overlap(span.text, question_words - head)
     return without_kind, 1.0 if without_kind < overlap else 0.0
+
+
+# An amount's words: its numbers whole ("1.10", "2,243"), then its other words.
+_AMOUNT_WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d][\w'\u2019-]*")
+
+
+def _amount_overlap(span_text: str, question_words: frozenset[str], question: str) -> float:
+    """question_overlap for an amount, its numbers compared whole with the question's."""
+    words = _AMOUNT_WORD.findall(span_text.lower())
+    content = [w for w in words if w not in READER_STOPWORDS] or words
+    if not content:
+        return 0.0
+    said = [
+        _says_number(question, w) if w[0].isdigit() else stem(w) in question_words for w in content
+    ]
+    return sum(said) / len(content)
+
+
+def _says_number(question: str, number: str) -> bool:
+    """Whether the question writes `number` as a whole number, not as part of a longer one."""
+    return re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", question) is not None
 
 
 def capitalised(span_text: str) -> float:

@@ -17,14 +17,22 @@ from collections.abc import Sequence
 from service.reading.answer_forms import promote_first
 from service.reading.answer_types import ORDINAL
 from service.reading.asked import Asked
-from service.reading.context import Candidate
+from service.reading.context import Candidate, named_text
+from service.reading.features import missing_share
 from service.reading.name_runs import NAME_LINKS, NameRun, name_runs
 from service.reading.spans import NUMERIC, Tagged
+from service.reading.terms import WORD
 
 # How far down the ranking an amount of the asked name is looked for.
 _LOOK_DOWN = 10
 # What may stand between an amount and the name it counts: "-year-old", "-strong".
 _COMPOUNDS = re.compile(r"^[\s-]*(?:[\w.]+-[\w-]+\s+)*\s*")
+# What joins an amount to the name it is "for": more amounts of a list ("$15 and $60 for o1"),
+# then "for" ("47 percent for o1").
+_FOR_NAME = re.compile(
+    r"(?:(?:,\s*|\s+and\s+|\s+or\s+)[$\u20ac\u00a3]?\d[\d.,]*"
+    r"(?:\s*(?:percent|%|billion|million|trillion))?)*\s+for\s+(?:(?:the|an?)\s+)?"
+)
 # A sentence that opens with a phrase of place or means ("Through the API, developers ..."):
 # a name inside that phrase is where or how, not whose.
 _FRONTED = re.compile(
@@ -51,16 +59,84 @@ def owned_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candid
         or _asked_name_between(best, asked)
     ):
         return out
+    # An amount said to be "for" another name ("compared with $15 and $60 for o1") leaves the
+    # passage's amounts of no name to the thing it is about ("The API price is $1.10 ...").
+    text = best.sentence.text
+    for_another = _owner_after(text, best.span.end, name_runs(text)) is not None
     return promote_first(
         out,
         lambda candidate: (
             candidate.span.kind == best.span.kind
             and candidate.sentence.chunk.id == best.sentence.chunk.id
             and not ORDINAL.match(candidate.span.text)
-            and _names_asked(candidate.owner, asked)
+            and (
+                _names_asked(candidate.owner, asked)
+                or (
+                    for_another
+                    and candidate.owner is None
+                    and _names_all(candidate, _subject_words(asked))
+                )
+            )
         ),
         _LOOK_DOWN,
     )
+
+
+def amount_of_named_passage_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
+    """The ranking with the best amount of a passage that names what the question is about
+    first, where the first candidate's passage never names it; else as it is.
+
+    "Pricing is $3 per million input tokens ..." (a brief on Claude 3.7 Sonnet) outranks "The
+    API price is $1.10 per million input tokens ..." for "How much does o3-mini charge per
+    million input tokens?": neither sentence names its model, and the ranker weighs the words
+    they share with the question. An amount whose passage never names the asked thing is
+    another thing's. What names it are the words of the question's names that few other
+    things share: rare words ("sonnet") and names with a version ("o3-mini"); a common name
+    ("Biden", "UN") is often left out of a passage about it, and decides nothing here."""
+    out = list(ranked)
+    if asked.expected not in NUMERIC or not out:
+        return out
+    subject = _subject_words(asked)
+    best = out[0]
+    if not subject or best.span.kind not in NUMERIC or _names_any(best, subject):
+        return out
+    return promote_first(
+        out,
+        lambda candidate: (
+            candidate.span.kind == best.span.kind
+            and _names_all(candidate, subject)
+            and not ORDINAL.match(candidate.span.text)
+        ),
+        _LOOK_DOWN,
+    )
+
+
+def _subject_words(asked: Asked) -> tuple[str, ...]:
+    """The words of the question's names that say what it is about: rare ones, and names with
+    a version ("o3-mini", "qwq-32b")."""
+    versioned = (
+        word
+        for name in asked.focus
+        for word in WORD.findall(name)
+        if any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+    )
+    return tuple(dict.fromkeys((*asked.rare_focus, *versioned)))
+
+
+def _names_any(candidate: Candidate, words: tuple[str, ...]) -> bool:
+    """Whether the candidate's passage, its title or its outlet holds any of the words (a
+    later passage of an article may name its subject only in the title)."""
+    return missing_share(named_text(candidate.sentence.chunk), _singular(words)) < 1.0
+
+
+def _names_all(candidate: Candidate, words: tuple[str, ...]) -> bool:
+    text = named_text(candidate.sentence.chunk)
+    return bool(words) and missing_share(text, _singular(words)) == 0.0
+
+
+def _singular(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words without a plural's "s", so that "UFO cases" names "UFOs"."""
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
 
 
 def _asked_name_between(candidate: Candidate, asked: Asked) -> bool:
@@ -81,6 +157,23 @@ def _counts_asked(candidate: Candidate, asked: Asked) -> bool:
     after = candidate.sentence.text[candidate.span.end : candidate.span.end + 80].lower()
     after = _COMPOUNDS.sub("", after)
     return any(after.startswith(name) for name in asked.focus)
+
+
+def amount_owner(
+    sentence: str, span_end: int, start: int, tagged: Tagged | None, runs: Sequence[NameRun]
+) -> str | None:
+    """The name an amount at `start`..`span_end` of a sentence belongs to: the name after
+    "for" where the amount (or the list it opens) is followed by one ("against 47 percent for
+    o1", "$15 and $60 for o1"), else the name nearest before it (owner_before)."""
+    return _owner_after(sentence, span_end, runs) or owner_before(sentence, start, tagged, runs)
+
+
+def _owner_after(sentence: str, span_end: int, runs: Sequence[NameRun]) -> str | None:
+    """The name an amount ending at `span_end` is said to be "for", or None."""
+    after = _FOR_NAME.match(sentence, span_end)
+    if after is None:
+        return None
+    return next((run.text for run in runs if run.start == after.end() and run.words), None)
 
 
 def owner_before(

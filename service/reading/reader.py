@@ -21,7 +21,6 @@ import numpy as np
 
 from indexer.lru import LockedLRU
 from indexer.protocols import Embedder, FloatMatrix
-from service.reading.answer_forms import in_asked_form
 from service.reading.answer_types import AnswerType
 from service.reading.asked import Asked, read_question
 from service.reading.calibration import Calibration, load_calibration
@@ -35,9 +34,7 @@ from service.reading.context import (
     prefer,
     rare_focus_nowhere,
 )
-from service.reading.counted import counted_number_first
 from service.reading.defined import description_spans
-from service.reading.described import described_person_first
 from service.reading.features import (
     SentenceWords,
     capitalised,
@@ -49,14 +46,13 @@ from service.reading.features import (
     role_bonus,
 )
 from service.reading.fit import answer_fit
-from service.reading.owners import owned_amount_first, owner_before
+from service.reading.owners import amount_owner
 from service.reading.people import name_words, person_or_name
 from service.reading.places import level_features, load_gazetteer
+from service.reading.promotions import promoted
 from service.reading.rarity import load_word_frequencies, rarity
-from service.reading.scored import scored_on_test_first
 from service.reading.sentences import ReadSentence, keyword_scores, sentences_of
 from service.reading.spans import NUMERIC, PROPER, Span, Tagged, with_unit
-from service.reading.stated import stated_kind_first
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import candidate_key
 from service.reading.timing import date_fit, recency, staleness
@@ -255,9 +251,7 @@ class ExtractiveReader:
         for candidate, score in zip(ranked, scores, strict=True):
             candidate.score = score
         ranked.sort(key=lambda c: c.score, reverse=True)
-        ranked = described_person_first(in_asked_form(ranked, asked), asked)
-        ranked = counted_number_first(owned_amount_first(ranked, asked), asked)
-        return scored_on_test_first(stated_kind_first(ranked, asked), asked)
+        return promoted(ranked, asked)
 
     @staticmethod
     def _spans(asked: Asked, text: str, tags: Tagged | None) -> list[Span]:
@@ -271,7 +265,7 @@ class ExtractiveReader:
     def _add(
         self, by_key: dict[str, Candidate], asked: Asked, context: SentenceContext, span: Span
     ) -> None:
-        overlap, names_kind = repeated_words(span, asked.words, asked.head)
+        overlap, names_kind = repeated_words(span, asked.words, asked.head, asked.text)
         key = candidate_key(span.text)
         fit = answer_fit(asked, span, context.sentence.text)
         if overlap >= 1.0 or not key or fit == 0.0:
@@ -309,7 +303,7 @@ class ExtractiveReader:
         if old is None or prefer(features, old.features):
             owner = None
             if span.kind in NUMERIC and asked.expected in NUMERIC:
-                owner = owner_before(text, span.start, context.tagged, context.name_runs)
+                owner = amount_owner(text, span.end, span.start, context.tagged, context.name_runs)
             by_key[key] = Candidate(key, span, sentence, features, owner=owner)
 
     def _tags(self, sentences: Sequence[ReadSentence]) -> list[Tagged | None]:

@@ -83,7 +83,10 @@ _MONEY = re.compile(
     rf"(?:US)?[$\u20ac\u00a3\u00a5]\s?\d[\d,]*(?:\.\d+)?(?:\s?{_SCALE})?"
     rf"|\b\d[\d,]*(?:\.\d+)?(?:\s{_SCALE})?\s(?:dollars|euros|pounds|yuan|yen|rupees)\b"
 )
-_PERCENT = re.compile(r"\b\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|per cent\b|percentage points?\b)")
+_PERCENT = re.compile(  # "15 to 25 percent" is one share; "from 15 to 25 percent" ends at 25
+    r"\b(?:(?<!from\s)\d[\d,]*(?:\.\d+)?%?\s?(?:to|-|\u2013)\s?)?"
+    r"\d[\d,]*(?:\.\d+)?\s?(?:%|percent\b|per cent\b|percentage points?\b)"
+)
 _NUMBER = re.compile(
     rf"\b\d[\d,]*(?:\.\d+)?(?:\s{_SCALE})?|\b{_NUMBER_WORDS}(?:[- ]{_NUMBER_WORDS})*\b",
     re.IGNORECASE,
@@ -91,8 +94,7 @@ _NUMBER = re.compile(
 _QUOTED = re.compile(
     r"[\"\u201c]([^\"\u201c\u201d]{2,80})[\"\u201d]|\u2018([^\u2018\u2019]{2,60})\u2019"
 )
-# A run of capitalised words, allowing lower-case connectors inside ("Bank of America").
-# A dot stays inside a word ("U.S.") or after an initial ("J."), never after a whole word.
+# Capitalised words, connectors inside ("Bank of America"); a dot in "U.S." or "J.", not "Inc.".
 _CAP = (
     r"(?:[A-Z](?:[\w'\u2019&-]|\.(?=\w))*(?:(?<=\b[A-Z])\.)?"
     r"|al-[A-Z][\w'\u2019-]*|\d+[A-Z][\w-]*)"

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from service.reading.answer_forms import promote_first
+from service.reading.answer_types import AnswerType
 from service.reading.asked import Asked
 from service.reading.context import Candidate
 from service.reading.features import makes_a_named_thing
@@ -54,6 +55,8 @@ def stated_kind_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candida
             and candidate.sentence.chunk.id == best.sentence.chunk.id
             # A part of a name the question gives ("Omni" of "Qwen2.5-Omni 7B") is no answer.
             and candidate.span.text.lower() not in question
+            # Nor a place: "the model answered Sacramento" names no model.
+            and candidate.span.kind != AnswerType.PLACE
         )
 
     out = promote_first(

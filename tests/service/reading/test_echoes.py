@@ -99,6 +99,12 @@ def test_an_echo_is_a_feature_of_the_candidate_that_restates_the_question() -> N
         ("Which law requires disclosure of training data?", "law"),
         ("What license covers Wren 4's weights?", "license"),
         ("How much is the lab's core plan per month?", "core plan"),
+        # Four words are read after an owner, however many the owner took; "big" and "major"
+        # in lower case open the phrase as modifiers, in capitals a name.
+        ("What was Halvorsen Labs' first big release?", "release"),
+        ("What is Corvid Wren Arden's most visited national park?", "visited national park"),
+        ("Which major sports league banned the flag?", "sports league"),
+        ("Which Major League Rowing team won?", "major league rowing team"),
     ],
 )  # fmt: skip
 def test_the_asked_noun_ends_at_a_verb_or_adverb_after_it(question: str, head: str) -> None:

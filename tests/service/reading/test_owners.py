@@ -5,7 +5,13 @@ from __future__ import annotations
 from service.reading.answer_types import AnswerType
 from service.reading.asked import read_question
 from service.reading.context import Candidate
-from service.reading.owners import owned_amount_first, owner_before
+from service.reading.name_runs import name_runs
+from service.reading.owners import (
+    amount_of_named_passage_first,
+    amount_owner,
+    owned_amount_first,
+    owner_before,
+)
 from service.reading.sentences import ReadSentence, sentences_of
 from service.reading.spans import Span, Tagged
 from service.reading.terms import candidate_key
@@ -141,3 +147,84 @@ def test_an_asked_name_between_an_amount_and_its_owner_leaves_the_ranking() -> N
     ranked = _amounts(study, {"62%": "faith census", "78%": "halvorsen"})
     asked = read_question("What share of adults pray, says a Halvorsen Research Center study?")
     assert owned_amount_first(ranked, asked) == ranked
+
+
+def _after(sentence: str, amount: str) -> str | None:
+    start = sentence.index(amount)
+    return amount_owner(sentence, start + len(amount), start, None, name_runs(sentence))
+
+
+def test_an_amount_said_to_be_for_a_name_is_that_names() -> None:
+    wren = "Tests show Wren-3 at 13.8 percent at high effort, against 47 percent for Wren-2."
+    assert _after(wren, "47 percent") == "wren-2"
+    assert _after(wren, "13.8 percent") == "wren-3"  # no "for": the name before it
+    # The first amounts of a list that ends "for" a name are that name's too.
+    pair = "The price is $1.10 per million input tokens, compared with $15 and $60 for Wren-2."
+    assert _after(pair, "$15") == "wren-2"
+    assert _after(pair, "$60") == "wren-2"
+    assert _after(pair, "$1.10") is None  # "The" opens the sentence; "for" is far after it
+    cards = "It compares with $8,000 for a Halvorsen A100 and $20,000 for an H100."
+    assert _after(cards, "$20,000") == "h100"
+    assert _after(cards, "$8,000") == "halvorsen a100"
+    # "for" and no name after it: the name before, as ever.
+    assert _after("Users say Corvid 3 costs $20 for a month.", "$20") == "corvid 3"
+
+
+def test_the_asked_things_amount_of_a_list_for_another_name_answers_first() -> None:
+    pair = _read(
+        "The API price is $1.10 per million input tokens and $4.40 per million output tokens, "
+        "compared with $15 and $60 for Wren-2. Corvid-mini is cheaper."
+    )
+    ranked = _amounts(pair, {"$15": "wren-2", "$1.10": None}, AnswerType.MONEY)
+    asked = read_question("How much does Corvid-mini charge per million input tokens?")
+    assert owned_amount_first(ranked, asked)[0].span.text == "$1.10"
+    # Where the passage never names the asked thing, an amount of no name is nobody's.
+    other = _read(
+        "The API price is $1.10 per million input tokens, compared with $15 and $60 for Wren-2."
+    )
+    unnamed = _amounts(other, {"$15": "wren-2", "$1.10": None}, AnswerType.MONEY)
+    assert owned_amount_first(unnamed, asked) == unnamed
+    # "for" a thing that is no name says nothing of whose the first amount is.
+    month = _read("Corvid-mini costs $1.10 per million input tokens, or $15 for a month.")
+    monthly = _amounts(month, {"$15": "wren-2", "$1.10": None}, AnswerType.MONEY)
+    assert owned_amount_first(monthly, asked) == monthly
+
+
+def _two_passages(
+    first: tuple[str, str], second: tuple[str, str], kind: AnswerType = AnswerType.MONEY
+) -> list[Candidate]:
+    """An amount of each of two passages, (passage, amount) each, scored 0 and -1; the
+    amount is read from the passage's last sentence."""
+    hits = make_hits(first[0], second[0])
+    reads = [sentences_of(0, hit.chunk, use_stored=False)[-1] for hit in hits]
+    ranked = _amounts(reads[0], {first[1]: None}, kind) + _amounts(
+        reads[1], {second[1]: None}, kind
+    )
+    ranked[1].score = -1.0
+    return ranked
+
+
+def test_an_amount_of_a_passage_that_names_the_asked_thing_answers_first() -> None:
+    ranked = _two_passages(
+        ("Pricing is $3 per million input tokens and $15 per million output tokens.", "$3"),
+        ("Corvid-mini is out. The API price is $1.10 per million input tokens.", "$1.10"),
+    )
+    asked = read_question("How much does Corvid-mini charge per million input tokens?")
+    assert amount_of_named_passage_first(ranked, asked)[0].span.text == "$1.10"
+    # A passage that names a word of the asked name ("Corvid") is about it: the ranking stands.
+    corvid = read_question("How much does Corvid Pro charge per million input tokens?")
+    both = _two_passages(
+        ("Corvid costs $3 per million input tokens.", "$3"), ("Corvid Pro costs $1.10.", "$1.10")
+    )
+    assert amount_of_named_passage_first(both, corvid) == both
+    # A plural name is named by its singular: "Corvid units" names "Corvids".
+    units = read_question("How many Corvids are tracked?")
+    counts = _two_passages(
+        ("Some 650 Corvid units are tracked.", "650"),
+        ("The Corvids: two were tracked.", "two"),
+        AnswerType.NUMBER,
+    )
+    assert amount_of_named_passage_first(counts, units) == counts
+    # A question that names nothing, or asks no amount.
+    assert amount_of_named_passage_first(ranked, read_question("What does it cost?")) == ranked
+    assert amount_of_named_passage_first(ranked, read_question("Who made Corvid-mini?")) == ranked

@@ -8,7 +8,13 @@ import pytest
 
 from indexer.text.analysis import SentenceTags, load_analyzer
 from service.reading.answer_types import AnswerType
-from service.reading.features import asks_about_role, proximity, role_bonus, type_fit
+from service.reading.features import (
+    asks_about_role,
+    proximity,
+    repeated_words,
+    role_bonus,
+    type_fit,
+)
 from service.reading.spans import Span, Tagged, merge_spans, rule_spans, with_unit
 from service.reading.tagging import EntityTagger, load_entity_tagger, to_tagged
 from service.reading.terms import content_terms, question_overlap, question_words, stem
@@ -266,6 +272,28 @@ def test_stem_and_content_terms() -> None:
     assert stem("raised") == stem("raises") == stem("raise") == stem("raising") == "rais"
     assert stem("closed") == stem("close") == "clos"
     assert content_terms("Who raised the money for the startups?") == {"rais", "money", "startup"}
+
+
+def test_a_share_given_as_a_range_is_one_candidate() -> None:
+    spans = _by_text("Coding made up 15 to 25 percent of chats and 3-5% of calls.")
+    assert spans["15 to 25 percent"].kind == AnswerType.PERCENT
+    assert spans["3-5%"].kind == AnswerType.PERCENT
+    # A change is not a range: where it ended is the share.
+    assert "20 percent" in _by_text("The rate rose from 10 to 20 percent.")
+
+
+def test_an_amount_is_said_by_the_question_only_where_it_writes_the_number_whole() -> None:
+    question = "How much does Corvid 3.7 cost per million input tokens?"
+    words = question_words(question)
+    money = Span(0, 2, "$3", AnswerType.MONEY)
+    assert repeated_words(money, words, frozenset(), question)[0] == 0.0
+    assert repeated_words(money, words, frozenset())[0] == 1.0  # word by word, "3" is said
+    said = Span(0, 3, "3.7", AnswerType.NUMBER)
+    assert repeated_words(said, words, frozenset(), question)[0] == 1.0
+    # A share of the words stays the word-wise one the ranker was fitted on.
+    partly = Span(0, 12, "74.2 percent", AnswerType.PERCENT)
+    asked = "What did Corvid 2.0 score, in percent?"
+    assert repeated_words(partly, question_words(asked), frozenset(), asked)[0] == 2 / 3
 
 
 def test_question_overlap_and_proximity() -> None:

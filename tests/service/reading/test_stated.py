@@ -102,6 +102,18 @@ def test_a_part_of_a_name_the_question_gives_is_no_answer() -> None:
     assert stated_kind_first(ranked, backbone) == ranked
 
 
+def test_a_place_beside_the_kind_is_no_answer() -> None:
+    # "the model answered Sacramento": the kind's noun beside a place names no model.
+    text = "Halvorsen has released Wren 4. Asked about Texas, the model answered Kestrel Falls."
+    ranked = _ranked(text, named="Kestrel Falls")
+    model = read_question("Which model did Halvorsen release?")
+    assert stated_kind_first(ranked, model)[0].span.text == "Kestrel Falls"  # as a name
+    ranked[1].span = Span(
+        ranked[1].span.start, ranked[1].span.end, "Kestrel Falls", AnswerType.PLACE
+    )
+    assert stated_kind_first(ranked, model) == ranked
+
+
 BACKBONE = (
     "Halvorsen has released Wren Vision, a pair of vision-language models. Each model joins "
     "a language model, Tern Expanse for the larger one, with the QZ-9 vision encoder."

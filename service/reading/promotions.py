@@ -1,0 +1,33 @@
+"""The rules that put another candidate first after the ranker has scored them all.
+
+The ranker scores each candidate on its own, from features fitted on quiz passages. Each rule
+here reads what one feature cannot (the shape a question asks for, whose an amount is, what a
+sentence says a name is) and, where its conditions hold, promotes a candidate ranked near the
+top to first, the two swapping scores; else it leaves the ranking as it is. They run in this
+order; the last one only acts where none before found the asked amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from service.reading.answer_forms import in_asked_form
+from service.reading.asked import Asked
+from service.reading.context import Candidate
+from service.reading.counted import counted_number_first
+from service.reading.described import described_person_first
+from service.reading.owners import amount_of_named_passage_first, owned_amount_first
+from service.reading.possessed import owned_thing_first
+from service.reading.scored import scored_on_test_first
+from service.reading.stated import stated_kind_first
+
+
+def promoted(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
+    """The ranker's ranking after every promotion rule, in order."""
+    out = described_person_first(in_asked_form(ranked, asked), asked)
+    out = counted_number_first(owned_amount_first(out, asked), asked)
+    out = stated_kind_first(owned_thing_first(out, asked), asked)
+    out = scored_on_test_first(out, asked)
+    # An amount of a passage that names what is asked about, then that passage's amount of
+    # the asked name ("$15 and $60 for o1" gives way to the thing's own "$1.10").
+    return owned_amount_first(amount_of_named_passage_first(out, asked), asked)
