@@ -1,12 +1,15 @@
-"""The named thing an amount belongs to: the name nearest before it in its sentence.
+"""The named thing an amount belongs to: the name it is said to be "for", else the name
+nearest before it in its sentence.
 
 "Grok 3 without reasoning scored 52 percent, and Grok 3 mini 40 percent": 40 percent is Grok 3
 mini's. "Amazon leads with $105 billion of planned capital expenditure. ... Microsoft plans
-about $80 billion": $80 billion is Microsoft's. Asked what Grok 3 mini scored or what
-Microsoft plans to spend, the ranker weighs the amounts of such a sentence or passage much
-alike: each sits near the question's words. Where the question asks an amount, the ranker's
-first amount belongs to a name the question does not give, and another amount ranked near it
-belongs to a name it gives, that one answers in the first one's place.
+about $80 billion": $80 billion is Microsoft's. "... 13.8 percent at high effort, against 47
+percent for o1": 47 percent is o1's. Asked what Grok 3 mini scored or what Microsoft plans to
+spend, the ranker weighs the amounts of such a sentence or passage much alike: each sits near
+the question's words. Where the question asks an amount, the ranker's first amount belongs to
+a name the question does not give, and another amount ranked near it belongs to a name it
+gives, that one answers in the first one's place. An amount whose passage never names what the
+question asks about gives way to one of a passage that does (amount_of_named_passage_first).
 """
 
 from __future__ import annotations
@@ -160,12 +163,12 @@ def _counts_asked(candidate: Candidate, asked: Asked) -> bool:
 
 
 def amount_owner(
-    sentence: str, span_end: int, start: int, tagged: Tagged | None, runs: Sequence[NameRun]
+    sentence: str, start: int, end: int, tagged: Tagged | None, runs: Sequence[NameRun]
 ) -> str | None:
-    """The name an amount at `start`..`span_end` of a sentence belongs to: the name after
-    "for" where the amount (or the list it opens) is followed by one ("against 47 percent for
-    o1", "$15 and $60 for o1"), else the name nearest before it (owner_before)."""
-    return _owner_after(sentence, span_end, runs) or owner_before(sentence, start, tagged, runs)
+    """The name an amount at `start`..`end` of a sentence belongs to: the name after "for"
+    where the amount (or the list it opens) is followed by one ("against 47 percent for o1",
+    "$15 and $60 for o1"), else the name nearest before it (owner_before)."""
+    return _owner_after(sentence, end, runs) or owner_before(sentence, start, tagged, runs)
 
 
 def _owner_after(sentence: str, span_end: int, runs: Sequence[NameRun]) -> str | None:

@@ -29,8 +29,8 @@ _OWNED_PHRASE = re.compile(r"['\u2019]s?\s+((?:[\w.&-]+\s+){0,4}[\w.&-]+)")
 _ASKS_OWNER = re.compile(
     r"\b(?:whose\b|(?:which|what)\s+(?:[\w-]+\s+){0,3}[\w-]+['\u2019]s?(?=\s))", re.IGNORECASE
 )
-# What sets a name beside the phrase that says what it is: a comma.
-_BESIDE = re.compile(r",\s*$")
+# What sets a name beside the phrase that says what it is: a comma, and nothing else.
+_BESIDE = re.compile(r"\s*,\s*")
 
 
 def owned_thing_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
@@ -60,7 +60,7 @@ def owned_thing_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candida
             return False
         start, end = candidate.span.start, candidate.span.end
         inside = phrase_start <= start and end <= phrase_end  # "Workers AI"
-        beside = end <= owner_start and _BESIDE.search(sentence[end:owner_start]) is not None
+        beside = end <= owner_start and _BESIDE.fullmatch(sentence[end:owner_start]) is not None
         after = start >= phrase_end and not sentence[phrase_end:start].strip()
         return inside or beside or after
 
@@ -74,8 +74,7 @@ def _owned_phrase(candidate: Candidate, kind: str) -> tuple[int, int] | None:
     match = _OWNED_PHRASE.match(sentence, candidate.span.end)
     if match is None:
         return None
-    words = list(re.finditer(WORD.pattern, match.group(1)))
-    for word in words:
+    for word in WORD.finditer(match.group(1)):
         if stem(word.group().lower()) == kind:
             start = match.start(1)
             return start, start + word.end()

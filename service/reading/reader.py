@@ -303,7 +303,7 @@ class ExtractiveReader:
         if old is None or prefer(features, old.features):
             owner = None
             if span.kind in NUMERIC and asked.expected in NUMERIC:
-                owner = amount_owner(text, span.end, span.start, context.tagged, context.name_runs)
+                owner = amount_owner(text, span.start, span.end, context.tagged, context.name_runs)
             by_key[key] = Candidate(key, span, sentence, features, owner=owner)
 
     def _tags(self, sentences: Sequence[ReadSentence]) -> list[Tagged | None]:

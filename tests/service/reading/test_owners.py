@@ -151,7 +151,7 @@ def test_an_asked_name_between_an_amount_and_its_owner_leaves_the_ranking() -> N
 
 def _after(sentence: str, amount: str) -> str | None:
     start = sentence.index(amount)
-    return amount_owner(sentence, start + len(amount), start, None, name_runs(sentence))
+    return amount_owner(sentence, start, start + len(amount), None, name_runs(sentence))
 
 
 def test_an_amount_said_to_be_for_a_name_is_that_names() -> None:

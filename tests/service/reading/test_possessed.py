@@ -47,6 +47,10 @@ def test_the_name_set_beside_the_owned_phrase_answers() -> None:
     asked = read_question("What framework does the agent run on?")
     ranked = _ranked(read, "Halvorsen", "agent framework", "Corvid Graph")
     assert owned_thing_first(ranked, asked)[0].span.text == "Corvid Graph"
+    # Only a comma between them sets the name beside the phrase.
+    apart = _read("Corvid Graph shipped early, Halvorsen's agent framework a week later.")
+    ranked = _ranked(apart, "Halvorsen", "Corvid Graph")
+    assert owned_thing_first(ranked, asked) == ranked
 
 
 def test_the_name_right_after_the_owned_phrase_answers() -> None:
