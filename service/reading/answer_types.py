@@ -77,7 +77,7 @@ _ARTIFACT_NOUNS = frozenset(
     _words(
         "model license licence encoder decoder backbone algorithm architecture mechanism "
         "technique method benchmark dataset chip processor gpu subscription tier framework "
-        "accelerator optimizer"
+        "accelerator optimizer report"
     )
 )
 

@@ -87,6 +87,8 @@ def candidate_spans(
     for span in base:
         if (span.kind in NUMERIC or SIZE.fullmatch(span.text)) and _inside(span, versioned):
             continue  # the digits of a name, or its size: "7B" of "Qwen2.5-Omni 7B"
+        if _tail_of(span, versioned):
+            continue  # the words after a name's version: "Sonnet" of "Claude 3.5 Sonnet"
         spans.setdefault((span.start, span.end), span)
     for span in extra:
         known = spans.get((span.start, span.end))
@@ -175,6 +177,11 @@ def _without_article(span: Span) -> Span:
     if not rest[:1].isupper():
         return span
     return Span(span.start + 4, span.end, rest, span.kind, span.from_ner, span.origin)
+
+
+def _tail_of(span: Span, ranges: Iterable[tuple[int, int]]) -> bool:
+    """Whether the span lies inside one of the ranges and begins after its start."""
+    return any(start < span.start and span.end <= end for start, end in ranges)
 
 
 def _inside(span: Span, ranges: Iterable[tuple[int, int]]) -> bool:

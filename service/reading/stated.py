@@ -31,7 +31,7 @@ from service.reading.features import makes_a_named_thing
 from service.reading.terms import content_terms, stem
 
 # How far down the ranking a candidate beside the asked kind is looked for.
-_LOOK_DOWN = 10
+_LOOK_DOWN = 15
 # A name typed otherwise than asked, by the tagger or a pattern (features.type_fit).
 _TAGGED_FIT = 0.6
 
@@ -57,6 +57,8 @@ def stated_kind_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candida
             and candidate.span.text.lower() not in question
             # Nor a place: "the model answered Sacramento" names no model.
             and candidate.span.kind != AnswerType.PLACE
+            # The whole name, not its last words: "Responsible AI Progress Report".
+            and candidate.span.origin != "part"
         )
 
     out = promote_first(

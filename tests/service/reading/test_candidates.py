@@ -43,6 +43,13 @@ def test_the_size_after_a_name_is_part_of_it_whatever_follows() -> None:
     assert not {"With Quill 3.7", "With Quill", "With"} & set(judged)  # nor the clause's opener
 
 
+def test_the_words_after_a_names_version_are_no_name_of_their_own() -> None:
+    spans = _spans("The agent is based on Halvorsen's Corvid 3.5 Wren that calls other models.")
+    assert spans["Corvid 3.5 Wren"] == (AnswerType.NAME, "versioned")
+    assert spans["Wren"][1] == "part"  # only as a part of the longer name, never found alone
+    assert spans["Corvid"][1] == ""  # the name's first word is its family's name
+
+
 def test_a_product_name_and_its_version_are_one_name_whatever_follows() -> None:
     encoder = _spans(
         "Each model adds the GlimLIP 2 vision encoder, released under QZ-BY 4.0 terms."

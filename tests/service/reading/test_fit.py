@@ -44,6 +44,7 @@ def test_a_maker_fits_badly_only_where_a_made_thing_is_asked_for() -> None:
     model = read_question("Which model does Wren 2 start from?")
     assert model.artifact
     assert answer_fit(model, maker, sentence) == ARTIFACT_CLASH
+    assert read_question("Which report did Halvorsen publish?").artifact
     company = read_question("Which company released Wren 2?")
     assert not company.artifact and answer_fit(company, maker, sentence) == 1.0
 

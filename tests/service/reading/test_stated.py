@@ -102,6 +102,19 @@ def test_a_part_of_a_name_the_question_gives_is_no_answer() -> None:
     assert stated_kind_first(ranked, backbone) == ranked
 
 
+def test_the_whole_name_that_holds_the_kind_answers_not_its_last_words() -> None:
+    text = "Halvorsen has released Wren 4. It ships with the Corvid Open Use license."
+    ranked = _ranked(text, named="Corvid Open Use license")
+    first, second = ranked
+    part = Span(second.span.start + 7, second.span.end, "Open Use license", AnswerType.NAME)
+    part = Span(part.start, part.end, part.text, part.kind, origin="part")
+    shorter = Candidate(
+        candidate_key(part.text), part, second.sentence, dict(second.features), score=-2.0
+    )
+    first_found = stated_kind_first([first, shorter, second], LICENSE)[0]
+    assert first_found.span.text == "Corvid Open Use license"
+
+
 def test_a_place_beside_the_kind_is_no_answer() -> None:
     # "the model answered Sacramento": the kind's noun beside a place names no model.
     text = "Halvorsen has released Wren 4. Asked about Texas, the model answered Kestrel Falls."
