@@ -20,12 +20,14 @@ from service.reading.owners import amount_of_named_passage_first, owned_amount_f
 from service.reading.possessed import owned_thing_first
 from service.reading.scored import scored_on_test_first
 from service.reading.stated import stated_kind_first
+from service.reading.superlative import superlative_amount_first
 
 
 def promoted(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     """The ranker's ranking after every promotion rule, in order."""
     out = described_person_first(in_asked_form(ranked, asked), asked)
     out = counted_number_first(owned_amount_first(out, asked), asked)
+    out = superlative_amount_first(out, asked)
     out = stated_kind_first(owned_thing_first(out, asked), asked)
     out = scored_on_test_first(out, asked)
     # An amount of a passage that names what is asked about, then that passage's amount of

@@ -6,6 +6,11 @@ from collections.abc import Sequence
 from datetime import date
 
 from indexer.types import Chunk
+from service.reading.answer_types import AnswerType
+from service.reading.context import Candidate
+from service.reading.sentences import ReadSentence
+from service.reading.spans import Span
+from service.reading.terms import candidate_key
 from service.types import RetrievalHit
 
 
@@ -47,3 +52,15 @@ def make_hits(
 def article_texts(hits: Sequence[RetrievalHit], prefix: str = "") -> dict[str, str]:
     """The article text each make_hits chunk came from, for offset checks."""
     return {hit.chunk.article_id: prefix + hit.chunk.text for hit in hits}
+
+
+def ranked_spans(
+    read: ReadSentence, *texts: str, kind: AnswerType = AnswerType.NUMBER
+) -> list[Candidate]:
+    """Candidates for spans of a read sentence, in the order given, scored from 0 down."""
+    out = []
+    for place, text in enumerate(texts):
+        start = read.text.index(text)
+        span = Span(start, start + len(text), text, kind)
+        out.append(Candidate(candidate_key(text), span, read, {}, score=-float(place)))
+    return out

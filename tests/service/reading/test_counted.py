@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from service.reading.answer_types import AnswerType
 from service.reading.asked import read_question
 from service.reading.context import Candidate
 from service.reading.counted import counted_number_first, counts_kind
 from service.reading.sentences import ReadSentence, sentences_of
-from service.reading.spans import Span
-from service.reading.terms import candidate_key
-from tests.service.conftest import make_hits
+from tests.service.conftest import make_hits, ranked_spans
 
 SIZES = (
     "Halvorsen has released Wren 3, a family of open models in four sizes: 1 billion, "
@@ -23,12 +20,7 @@ def _read(text: str) -> list[ReadSentence]:
 
 def _numbers(read: ReadSentence, *numbers: str) -> list[Candidate]:
     """Numbers of a sentence in the order given, scored from 0 down."""
-    out = []
-    for place, number in enumerate(numbers):
-        start = read.text.index(number)
-        span = Span(start, start + len(number), number, AnswerType.NUMBER)
-        out.append(Candidate(candidate_key(number), span, read, {}, score=-float(place)))
-    return out
+    return ranked_spans(read, *numbers)
 
 
 def test_a_number_counts_the_kind_written_after_it() -> None:
