@@ -24,7 +24,7 @@ from service.reading.context import Candidate, named_text
 from service.reading.features import missing_share
 from service.reading.name_runs import NAME_LINKS, NameRun, name_runs
 from service.reading.spans import NUMERIC, Tagged
-from service.reading.terms import WORD
+from service.reading.terms import WORD, stem
 
 # How far down the ranking an amount of the asked name is looked for.
 _LOOK_DOWN = 10
@@ -66,6 +66,7 @@ def owned_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candid
     # passage's amounts of no name to the thing it is about ("The API price is $1.10 ...").
     text = best.sentence.text
     for_another = _owner_after(text, best.span.end, name_runs(text)) is not None
+    subject = _subject_words(asked) if for_another else ()
     return promote_first(
         out,
         lambda candidate: (
@@ -74,11 +75,7 @@ def owned_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candid
             and not ORDINAL.match(candidate.span.text)
             and (
                 _names_asked(candidate.owner, asked)
-                or (
-                    for_another
-                    and candidate.owner is None
-                    and _names_all(candidate, _subject_words(asked))
-                )
+                or (for_another and candidate.owner is None and _names_all(candidate, subject))
             )
         ),
         _LOOK_DOWN,
@@ -123,23 +120,18 @@ def _subject_words(asked: Asked) -> tuple[str, ...]:
         for word in WORD.findall(name)
         if any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
     )
-    return tuple(dict.fromkeys((*asked.rare_focus, *versioned)))
+    # Stemmed, so that "UFO cases" names "UFOs": each is looked for inside the passage's text.
+    return tuple(dict.fromkeys(stem(word) for word in (*asked.rare_focus, *versioned)))
 
 
 def _names_any(candidate: Candidate, words: tuple[str, ...]) -> bool:
     """Whether the candidate's passage, its title or its outlet holds any of the words (a
     later passage of an article may name its subject only in the title)."""
-    return missing_share(named_text(candidate.sentence.chunk), _singular(words)) < 1.0
+    return missing_share(named_text(candidate.sentence.chunk), words) < 1.0
 
 
 def _names_all(candidate: Candidate, words: tuple[str, ...]) -> bool:
-    text = named_text(candidate.sentence.chunk)
-    return bool(words) and missing_share(text, _singular(words)) == 0.0
-
-
-def _singular(words: tuple[str, ...]) -> tuple[str, ...]:
-    """The words without a plural's "s", so that "UFO cases" names "UFOs"."""
-    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
+    return bool(words) and missing_share(named_text(candidate.sentence.chunk), words) == 0.0
 
 
 def _asked_name_between(candidate: Candidate, asked: Asked) -> bool:

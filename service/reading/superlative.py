@@ -46,18 +46,18 @@ def superlative_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[
     if found is None:
         return out
     words = next(group for group in _SAME if found.group(1).lower() in group)
-    if _follows(out[0], words):
+    after = re.compile(r"\bthe\s+(?:" + "|".join(words) + r")" + _BEFORE_AMOUNT, re.IGNORECASE)
+    if _follows(out[0], after):
         return out
     return promote_first(
         out,
-        lambda candidate: candidate.span.kind in NUMERIC and _follows(candidate, words),
+        lambda candidate: candidate.span.kind in NUMERIC and _follows(candidate, after),
         _LOOK_DOWN,
     )
 
 
-def _follows(candidate: Candidate, words: frozenset[str]) -> bool:
-    """Whether the candidate's amount comes right after one of the superlative's words, where
-    it is read (its best occurrence, or its occurrence in another article)."""
-    pattern = re.compile(r"\bthe\s+(?:" + "|".join(words) + r")" + _BEFORE_AMOUNT, re.IGNORECASE)
+def _follows(candidate: Candidate, after: re.Pattern[str]) -> bool:
+    """Whether the candidate's amount comes right after the superlative (`after` matches the
+    text before it), where it is read: its best occurrence, or one in another article."""
     occurrences = [(candidate.sentence, candidate.span), *candidate.articles.values()]
-    return any(pattern.search(read.text[: span.start]) for read, span in occurrences)
+    return any(after.search(read.text[: span.start]) for read, span in occurrences)
