@@ -72,6 +72,9 @@ _ARTICLE = (" a", " an", " the")
 # Between the names of a list: a comma, or the "and" that ends it (`_NAME_JOIN`).
 _LIST_SEPARATOR = re.compile(rf",\s*|(?P<last>{_NAME_JOIN.pattern})")
 MAX_PART_WORDS = 5  # longer names are not split into parts
+# "Dungeons & Dragons", "Johnson & Johnson": a capitalised word on each side of "&".
+_AFTER_AMPERSAND = re.compile(r"[A-Z][\w.-]*\s*&\s*$")
+_BEFORE_AMPERSAND = re.compile(r"\s*&\s*[A-Z]")
 
 
 def candidate_spans(
@@ -110,7 +113,11 @@ def candidate_spans(
         spans.setdefault((join.start, join.end), join)
     unversioned = unversioned_names(sentence)
     return sorted(
-        (s for s in spans.values() if (s.start, s.end) not in unversioned),
+        (
+            s
+            for s in spans.values()
+            if (s.start, s.end) not in unversioned and not _cut_at_ampersand(sentence, s)
+        ),
         key=lambda s: (s.start, -s.end),
     )
 
@@ -177,6 +184,15 @@ def _without_article(span: Span) -> Span:
     if not rest[:1].isupper():
         return span
     return Span(span.start + 4, span.end, rest, span.kind, span.from_ner, span.origin)
+
+
+def _cut_at_ampersand(sentence: str, span: Span) -> bool:
+    """Whether the span is one side of a name that "&" joins: "Dragons games" and "Dungeons"
+    of "Dungeons & Dragons games" (the name whole is a candidate of its own)."""
+    return bool(
+        _AFTER_AMPERSAND.search(sentence[: span.start])
+        or _BEFORE_AMPERSAND.match(sentence, span.end)
+    )
 
 
 def _tail_of(span: Span, ranges: Iterable[tuple[int, int]]) -> bool:

@@ -18,11 +18,13 @@ NAME_LINKS = frozenset({"of", "the", "for", "de", "and", "&"})
 # Capitalised runs of a text (a question's named entities), and quoted strings.
 # A name in lower case is a model's: a few letters and a version ("o1", "o3-mini"). A variant
 # word in lower case closes a versioned name ("Grok 3 mini", "GPT-4.1 nano"): without it the
-# question asks about another model than the one it names.
+# question asks about another model than the one it names. A number goes on a run only
+# without a link before it: "Grok 3", not "DeepSeek-R1 and 9.1" of "for DeepSeek-R1 and 9.1
+# percent for o1".
 _NAME_RUN = re.compile(
     r"(?<![\w'\u2019])(?:[A-Z][\w&.-]*(?:['\u2019](?!s\b)[\w&.-]+)?|\d+[A-Za-z][\w-]*"
     r"|[a-z]{1,4}-?\d[\w.-]*)"
-    r"(?:\s+(?:of|the|for|de|and|&)?\s*(?:[A-Z][\w&.-]*|\d[\w.]*))*"
+    r"(?:\s+(?:(?:of|the|for|de|and|&)\s*[A-Z][\w&.-]*|[A-Z][\w&.-]*|\d[\w.]*))*"
     r"(?:(?:(?<=\d)|(?<=\d[a-z]))\s+(?:mini|nano)\b)?"
 )
 # Quoted strings: the opening mark after a space (or first), the closing one before a space or

@@ -47,17 +47,20 @@ _FRONTED = re.compile(
 
 def owned_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     """The ranking with the best amount of a name the question gives first, where the first
-    candidate is an amount of a name it does not give; else as it is. Only an amount of the
-    same passage replaces it: across articles a name's amount may be of another year or
-    another thing."""
+    candidate is an amount of a name it does not give (or of no name, while an amount of its
+    sentence is said to be "for" a name it gives); else as it is. Only an amount of the same
+    passage replaces it: across articles a name's amount may be of another year or another
+    thing."""
     out = list(ranked)
     if asked.expected not in NUMERIC or not asked.focus or not out:
         return out
     best = out[0]
+    if best.span.kind in NUMERIC and best.owner is None and not _counts_asked(best, asked):
+        return _said_for_asked_first(out, asked)
     if (
         best.span.kind not in NUMERIC
         or best.owner is None
-        or _names_asked(best.owner, asked)
+        or names_asked(best.owner, asked)
         or _counts_asked(best, asked)
         or _asked_name_between(best, asked)
     ):
@@ -74,9 +77,28 @@ def owned_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candid
             and candidate.sentence.chunk.id == best.sentence.chunk.id
             and not ORDINAL.match(candidate.span.text)
             and (
-                _names_asked(candidate.owner, asked)
+                names_asked(candidate.owner, asked)
                 or (for_another and candidate.owner is None and _names_all(candidate, subject))
             )
+        ),
+        _LOOK_DOWN,
+    )
+
+
+def _said_for_asked_first(ranked: list[Candidate], asked: Asked) -> list[Candidate]:
+    """The ranking with the best amount of the first one's sentence that is said to be "for" a
+    name the question gives first, where the first amount belongs to no name: "deep research
+    scored 26.6 percent, versus 9.4 percent for DeepSeek-R1" (the lower-case subject owns
+    nothing) answers what DeepSeek-R1 scored with 9.4 percent."""
+    best = ranked[0]
+    text = best.sentence.text
+    runs = name_runs(text)
+    return promote_first(
+        ranked,
+        lambda candidate: (
+            candidate.span.kind == best.span.kind
+            and candidate.sentence.text == text
+            and names_asked(_owner_after(text, candidate.span.end, runs), asked)
         ),
         _LOOK_DOWN,
     )
@@ -141,7 +163,7 @@ def _asked_name_between(candidate: Candidate, asked: Asked) -> bool:
     before = text[: candidate.span.start]
     at = before.lower().rfind(owner)
     return at >= 0 and any(
-        _names_asked(run.text, asked) for run in name_runs(before[at + len(owner) :])
+        names_asked(run.text, asked) for run in name_runs(before[at + len(owner) :])
     )
 
 
@@ -201,7 +223,7 @@ def owner_before(
     return None
 
 
-def _names_asked(owner: str | None, asked: Asked) -> bool:
+def names_asked(owner: str | None, asked: Asked) -> bool:
     """Whether a name is one the question gives, or another form of it: a longer name that
     ends with it ("Halvorsen Wren" for "Wren"), its last words ("Calloway" for "Ines
     Calloway", "Scout" for "Corvid 4 Scout"), or its first words where they end in no version

@@ -13,11 +13,14 @@ from collections.abc import Sequence
 
 from service.reading.answer_forms import in_asked_form
 from service.reading.asked import Asked
+from service.reading.clauses import changed_to_first, clause_amount_first
 from service.reading.context import Candidate
 from service.reading.counted import counted_number_first
 from service.reading.described import described_person_first
+from service.reading.ordinal import ordinal_item_first
 from service.reading.owners import amount_of_named_passage_first, owned_amount_first
 from service.reading.possessed import owned_thing_first
+from service.reading.relative import described_name_first
 from service.reading.scored import scored_on_test_first
 from service.reading.stated import stated_kind_first
 from service.reading.superlative import superlative_amount_first
@@ -26,10 +29,15 @@ from service.reading.superlative import superlative_amount_first
 def promoted(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     """The ranker's ranking after every promotion rule, in order."""
     out = described_person_first(in_asked_form(ranked, asked), asked)
+    out = ordinal_item_first(out, asked)
     out = counted_number_first(owned_amount_first(out, asked), asked)
+    out = clause_amount_first(out, asked)
     out = superlative_amount_first(out, asked)
     out = stated_kind_first(owned_thing_first(out, asked), asked)
-    out = scored_on_test_first(out, asked)
+    out = described_name_first(out, asked)
+    # The result beside the test, then the amount a change reached: "from 35.5 percent to
+    # 73.3 percent" on AIME 2024, where 35.5 stands nearest the test's name.
+    out = changed_to_first(scored_on_test_first(out, asked), asked)
     # An amount of a passage that names what is asked about, then that passage's amount of
     # the asked name ("$15 and $60 for o1" gives way to the thing's own "$1.10").
     return owned_amount_first(amount_of_named_passage_first(out, asked), asked)

@@ -230,3 +230,17 @@ def test_a_part_of_a_name_ends_as_a_name_does() -> None:
     assert {"Vellum operating system", "Vellum"} <= texts
     assert "Vellum operating" not in texts  # a name cut after a common word is no name
     assert {"Oslo Harbour", "Oslo", "Harbour Club"} <= texts
+
+
+def test_a_name_that_ampersand_joins_is_never_cut_at_it() -> None:
+    sentence = "People asked Corvid to run Dungeons & Dragons games and to rate AT&T plans."
+    game, tail = sentence.index("Dungeons"), sentence.index("Dragons")
+    tagged = Tagged(  # what the tagger found: the game's name, and a noun phrase cut at "&"
+        entities=[Span(game, tail + 7, "Dungeons & Dragons", AnswerType.ORG)],
+        nouns=[Span(tail, tail + 13, "Dragons games", AnswerType.THING)],
+        proper_starts=frozenset({game, tail}),
+    )
+    spans = {s.text for s in candidate_spans(sentence, tagged, ())}
+    assert "Dungeons & Dragons" in spans
+    # Neither side alone, nor the tagger's "Dragons games"; "T" of "AT&T" neither.
+    assert not {"Dungeons", "Dragons", "Dragons games", "T"} & spans

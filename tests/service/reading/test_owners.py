@@ -170,6 +170,28 @@ def test_an_amount_said_to_be_for_a_name_is_that_names() -> None:
     assert _after("Users say Corvid 3 costs $20 for a month.", "$20") == "corvid 3"
 
 
+def test_a_name_run_takes_no_number_after_a_link_word() -> None:
+    scores = "The agent scored 26.6 percent, versus 9.4 percent for Wren-R1 and 9.1 percent for o1."
+    assert _after(scores, "9.4 percent") == "wren-r1"  # not "wren-r1 and 9.1"
+    assert _after(scores, "9.1 percent") == "o1"
+    assert [run.text for run in name_runs("Corvid 3.5 and Wren of Tarn 2")] == [
+        "corvid 3.5 and wren of tarn 2"
+    ]
+
+
+def test_an_amount_said_for_the_asked_name_answers_over_an_amount_of_no_name() -> None:
+    read = _read(
+        "The agent scored 26.6 percent, versus 9.4 percent for Wren-R1 and 9.1 percent for o1."
+    )
+    ranked = _amounts(read, {"26.6 percent": None, "9.1 percent": "o1", "9.4 percent": "wren-r1"})
+    wren = read_question("What did Wren-R1 score on the benchmark?")
+    assert owned_amount_first(ranked, wren)[0].span.text == "9.4 percent"
+    o1 = read_question("What did o1 score on the benchmark?")
+    assert owned_amount_first(ranked, o1)[0].span.text == "9.1 percent"
+    # The name before an amount is no "for": the ranking stands (test above, SCORES).
+    assert owned_amount_first(ranked, read_question("What did the agent score?")) == ranked
+
+
 def test_the_asked_things_amount_of_a_list_for_another_name_answers_first() -> None:
     pair = _read(
         "The API price is $1.10 per million input tokens and $4.40 per million output tokens, "
