@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from indexer.text.sentences import split_sentences
 from service.reading.answer_forms import promote_first
 from service.reading.asked import Asked
 from service.reading.context import Candidate
@@ -32,9 +33,6 @@ from service.reading.terms import content_terms
 _LOOK_DOWN = 10
 # A comma followed by a space, so that "3,000" stays whole.
 _COMMA = re.compile(r",\s")
-# Where a question of several sentences starts its last one: after a stop, a question mark or
-# a closing quote, before a capital.
-_SENTENCE_BREAK = re.compile(r"(?<=[.?!\u2026\u201d\"])\s+(?=[A-Z])")
 # "from 35.5 percent to": what stands between the amount a change left and the one it reached.
 _FROM = re.compile(r"\bfrom\s+$", re.IGNORECASE)
 _TO = re.compile(r"^\s+to\s+$", re.IGNORECASE)
@@ -67,14 +65,15 @@ def clause_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candi
     counting = asked.counts and bool(asked.head)
     if names_asked(best.owner, asked) or (counting and counts_kind(best, asked.head)):
         return out
-    held = _clause_words_asked(best, asked)
+    asking = _asking_words(asked)
+    held = _clause_words_asked(best, asking)
     return promote_first(
         out,
         lambda candidate: (
             candidate.span.kind == best.span.kind
             and candidate.sentence.text == best.sentence.text
             and (not counting or counts_kind(candidate, asked.head))
-            and _clause_words_asked(candidate, asked) > held
+            and _clause_words_asked(candidate, asking) > held
         ),
         _LOOK_DOWN,
     )
@@ -132,21 +131,24 @@ def _clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     return before, len(sentence) if after < 0 else after
 
 
-def _clause_words_asked(candidate: Candidate, asked: Asked) -> int:
-    """How many of the asking sentence's content words the candidate's clause holds. Numbers
-    do not count: the "3" of "Claude 3.7 Sonnet" is no word of the clause that says "$3"."""
+def _clause_words_asked(candidate: Candidate, asking: frozenset[str]) -> int:
+    """How many of the asking sentence's content words (`asking`) the candidate's clause holds.
+    Numbers do not count: the "3" of "Claude 3.7 Sonnet" is no word of the clause that says
+    "$3"."""
     text, span = candidate.sentence.text, candidate.span
     clause = clause_around(text, span.start, span.end)
     before, after = _clause_bounds(text, span.start, span.end)
     if before > 0 and _ELLIPSIS.match(text[span.end : after]):
         # "with it, 66 percent did": the clause says what the one before it says
         clause += " " + clause_around(text, before - 1, before - 1)
-    return sum(not term.isdigit() for term in content_terms(clause) & _asking_words(asked))
+    return sum(not term.isdigit() for term in content_terms(clause) & asking)
 
 
 def _asking_words(asked: Asked) -> frozenset[str]:
     """The content words of the question's last sentence, the one that asks: a quiz's opening
     sentences set the scene ("Lincoln's Gettysburg Address begins, 'Four score and seven years
     ago ...' How long is a score?"), and a clause that retells the scene says nothing of the
-    asked amount."""
-    return content_terms(_SENTENCE_BREAK.split(asked.text.strip())[-1])
+    asked amount. The indexer's sentence splitter reads it, so "the U.S. Senate" ends none."""
+    sentences = split_sentences(asked.text)
+    last = asked.text[sentences[-1][0] : sentences[-1][1]] if sentences else asked.text
+    return content_terms(last)
