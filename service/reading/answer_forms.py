@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from service.reading.asked import Asked
 from service.reading.context import Candidate
 from service.reading.named import acronym_letters
+from service.reading.spans import NUMERIC
 
 # How far down the ranking a candidate of the asked form is looked for.
 _LOOK_DOWN = 15
@@ -84,6 +85,27 @@ def promote(ranked: list[Candidate], place: int) -> list[Candidate]:
         best.score, chosen.score = chosen.score, best.score
         ranked[0], ranked[place] = chosen, best
     return ranked
+
+
+def amount_after_first(
+    ranked: list[Candidate], before: re.Pattern[str], look_down: int
+) -> list[Candidate]:
+    """`ranked` with the best amount whose text before it ends with `before` ("the largest",
+    "up to") promoted to first, where the first amount's does not; as it is otherwise."""
+    if not ranked or _amount_after(ranked[0], before):
+        return ranked
+    return promote_first(
+        ranked,
+        lambda candidate: candidate.span.kind in NUMERIC and _amount_after(candidate, before),
+        look_down,
+    )
+
+
+def _amount_after(candidate: Candidate, before: re.Pattern[str]) -> bool:
+    """Whether the text before the candidate ends with `before` where it is read: its best
+    occurrence, or one in another article."""
+    occurrences = [(candidate.sentence, candidate.span), *candidate.articles.values()]
+    return any(before.search(read.text[: span.start]) for read, span in occurrences)
 
 
 def promote_first(

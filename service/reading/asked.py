@@ -219,6 +219,16 @@ def things_asked(question: str) -> int:
     return _NUMBER_WORDS[found.group(1).lower()] if found else 0
 
 
+# "What is the name of ...", "What is it called?", "known as": a name is asked for, whatever
+# noun the question governs.
+_ASKS_NAME = re.compile(r"\bnamed?\b|\bcalled\b|\bknown as\b", re.IGNORECASE)
+
+
+def asks_for_name(question: str) -> bool:
+    """Whether the question asks for something's name in so many words."""
+    return _ASKS_NAME.search(question) is not None
+
+
 def asks_plural(head: Sequence[str]) -> bool:
     """Whether the asked noun is the plural of a noun of known kind ("companies", "models"):
     the answer may be a list of names, "OpenAI, Oracle and SoftBank"."""
@@ -304,6 +314,8 @@ def _extend_phrase(words: list[str], written: str) -> bool:
             continue
         if (word in _PHRASE_STOP and not initialism) or (words and _ends_noun_phrase(word)):
             return False
+        if words == ["times"]:
+            return False  # "how many times bigger", "how many times has ...": times are counted
         words.append(word)
     return True
 

@@ -69,6 +69,8 @@ _TITLE_BEFORE = re.compile(
     r"president|general|justice|judge|senator|governor|mayor|chief|officer|director)\s+){0,3})$"
 )
 _ARTICLE = (" a", " an", " the")
+# Adverbs a noun phrase of the tagger may open with: "only sexual content".
+_FOCUS_WORD = re.compile(r"(?:only|just|even|mostly|mainly|largely|chiefly|also)\s+")
 # Between the names of a list: a comma, or the "and" that ends it (`_NAME_JOIN`).
 _LIST_SEPARATOR = re.compile(rf",\s*|(?P<last>{_NAME_JOIN.pattern})")
 MAX_PART_WORDS = 5  # longer names are not split into parts
@@ -84,7 +86,10 @@ def candidate_spans(
     with `lists` (the question asks for several things) whole lists of names."""
     versioned = versioned_ranges(sentence)
     base = merge_spans(sentence, tagged, rule_spans(sentence))
-    base = [_without_article(_without_possessive(_whole_words(sentence, s))) for s in base]
+    base = [
+        _without_focus_word(_without_article(_without_possessive(_whole_words(sentence, s))))
+        for s in base
+    ]
     extra = list(named_things(sentence, versioned, acronyms))
     spans: dict[tuple[int, int], Span] = {}
     for span in base:
@@ -184,6 +189,16 @@ def _without_article(span: Span) -> Span:
     if not rest[:1].isupper():
         return span
     return Span(span.start + 4, span.end, rest, span.kind, span.from_ner, span.origin)
+
+
+def _without_focus_word(span: Span) -> Span:
+    """A common-noun phrase without the adverb the tagger took in at its front: "only sexual
+    content" is "sexual content" ("only" says how much of it, not what it is)."""
+    found = _FOCUS_WORD.match(span.text)
+    if span.kind != AnswerType.THING or found is None or found.end() == len(span.text):
+        return span
+    cut = found.end()
+    return Span(span.start + cut, span.end, span.text[cut:], span.kind, span.from_ner, span.origin)
 
 
 def _cut_at_ampersand(sentence: str, span: Span) -> bool:

@@ -31,6 +31,8 @@ from service.reading.terms import content_terms
 
 # How far down the ranking an amount of the same sentence is looked for.
 _LOOK_DOWN = 10
+# Where a clause's amount begins: its first digit.
+_DIGIT = re.compile(r"\d")
 # A comma followed by a space, so that "3,000" stays whole.
 _COMMA = re.compile(r",\s")
 # "from 35.5 percent to": what stands between the amount a change left and the one it reached.
@@ -65,15 +67,15 @@ def clause_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candi
     counting = asked.counts and bool(asked.head)
     if names_asked(best.owner, asked) or (counting and counts_kind(best, asked.head)):
         return out
-    asking = _asking_words(asked)
-    held = _clause_words_asked(best, asking)
+    asking = asking_words(asked)
+    held = clause_words_asked(best, asking)
     return promote_first(
         out,
         lambda candidate: (
             candidate.span.kind == best.span.kind
             and candidate.sentence.text == best.sentence.text
             and (not counting or counts_kind(candidate, asked.head))
-            and _clause_words_asked(candidate, asking) > held
+            and clause_words_asked(candidate, asking) > held
         ),
         _LOOK_DOWN,
     )
@@ -131,7 +133,7 @@ def _clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     return before, len(sentence) if after < 0 else after
 
 
-def _clause_words_asked(candidate: Candidate, asking: frozenset[str]) -> int:
+def clause_words_asked(candidate: Candidate, asking: frozenset[str]) -> int:
     """How many of the asking sentence's content words (`asking`) the candidate's clause holds.
     Numbers do not count: the "3" of "Claude 3.7 Sonnet" is no word of the clause that says
     "$3"."""
@@ -139,12 +141,17 @@ def _clause_words_asked(candidate: Candidate, asking: frozenset[str]) -> int:
     clause = clause_around(text, span.start, span.end)
     before, after = _clause_bounds(text, span.start, span.end)
     if before > 0 and _ELLIPSIS.match(text[span.end : after]):
-        # "with it, 66 percent did": the clause says what the one before it says
-        clause += " " + clause_around(text, before - 1, before - 1)
+        # "with it, 66 percent did": the clause says what the one before it says of its
+        # amount ("percent of students passed"), not how that one opens ("Without the
+        # assistant, 62 ...": the condition the two clauses differ in).
+        start, end = _clause_bounds(text, before - 1, before - 1)
+        said = text[start:end]
+        amount = _DIGIT.search(said)
+        clause += " " + (said[amount.start() :] if amount else said)
     return sum(not term.isdigit() for term in content_terms(clause) & asking)
 
 
-def _asking_words(asked: Asked) -> frozenset[str]:
+def asking_words(asked: Asked) -> frozenset[str]:
     """The content words of the question's last sentence, the one that asks: a quiz's opening
     sentences set the scene ("Lincoln's Gettysburg Address begins, 'Four score and seven years
     ago ...' How long is a score?"), and a clause that retells the scene says nothing of the

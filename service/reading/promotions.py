@@ -17,9 +17,13 @@ from service.reading.clauses import changed_to_first, clause_amount_first
 from service.reading.context import Candidate
 from service.reading.counted import counted_number_first
 from service.reading.described import described_person_first
+from service.reading.kinds import kind_phrase_first
+from service.reading.objects import object_first
 from service.reading.ordinal import ordinal_item_first
 from service.reading.owners import amount_of_named_passage_first, owned_amount_first
+from service.reading.parts import part_first
 from service.reading.possessed import owned_thing_first
+from service.reading.prepositions import preposition_amount_first
 from service.reading.relative import described_name_first
 from service.reading.scored import scored_on_test_first
 from service.reading.stated import stated_kind_first
@@ -31,10 +35,13 @@ def promoted(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     out = described_person_first(in_asked_form(ranked, asked), asked)
     out = ordinal_item_first(out, asked)
     out = counted_number_first(owned_amount_first(out, asked), asked)
-    out = clause_amount_first(out, asked)
-    out = superlative_amount_first(out, asked)
+    # A part of the whole the question names, after the clause rule: the whole's clause
+    # names what the question counts ("Of its 671 billion parameters, 37 billion ...").
+    out = part_first(clause_amount_first(out, asked), asked)
+    out = superlative_amount_first(preposition_amount_first(out, asked), asked)
     out = stated_kind_first(owned_thing_first(out, asked), asked)
-    out = described_name_first(out, asked)
+    out = kind_phrase_first(described_name_first(out, asked), asked)
+    out = object_first(out, asked)
     # The result beside the test, then the amount a change reached: "from 35.5 percent to
     # 73.3 percent" on AIME 2024, where 35.5 stands nearest the test's name.
     out = changed_to_first(scored_on_test_first(out, asked), asked)

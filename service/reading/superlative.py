@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from service.reading.answer_forms import promote_first
+from service.reading.answer_forms import amount_after_first
 from service.reading.asked import Asked
 from service.reading.context import Candidate
 from service.reading.spans import NUMERIC
@@ -47,17 +47,4 @@ def superlative_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[
         return out
     words = next(group for group in _SAME if found.group(1).lower() in group)
     after = re.compile(r"\bthe\s+(?:" + "|".join(words) + r")" + _BEFORE_AMOUNT, re.IGNORECASE)
-    if _follows(out[0], after):
-        return out
-    return promote_first(
-        out,
-        lambda candidate: candidate.span.kind in NUMERIC and _follows(candidate, after),
-        _LOOK_DOWN,
-    )
-
-
-def _follows(candidate: Candidate, after: re.Pattern[str]) -> bool:
-    """Whether the candidate's amount comes right after the superlative (`after` matches the
-    text before it), where it is read: its best occurrence, or one in another article."""
-    occurrences = [(candidate.sentence, candidate.span), *candidate.articles.values()]
-    return any(after.search(read.text[: span.start]) for read, span in occurrences)
+    return amount_after_first(out, after, _LOOK_DOWN)

@@ -102,3 +102,12 @@ def test_select_restricts_then_samples_deterministically() -> None:
     assert select(qs, limit=100) == qs
     with pytest.raises(ValueError, match="limit"):
         select(qs, limit=-1)
+
+
+def test_the_probe_questions_load_whole_and_ask_nothing_twice() -> None:
+    path = Path(__file__).parents[2] / "eval" / "datasets" / "newsqa_probes.jsonl"
+    loaded = load_questions(path)
+    assert loaded.problems == ()
+    assert len(loaded.questions) == 90
+    assert all(q.answers and not q.unanswerable for q in loaded.questions)
+    assert len({q.question.lower() for q in loaded.questions}) == len(loaded.questions)

@@ -8,7 +8,7 @@ from datetime import date
 from indexer.types import Chunk
 from service.reading.answer_types import AnswerType
 from service.reading.context import Candidate
-from service.reading.sentences import ReadSentence
+from service.reading.sentences import ReadSentence, sentences_of
 from service.reading.spans import Span
 from service.reading.terms import candidate_key
 from service.types import RetrievalHit
@@ -64,3 +64,12 @@ def ranked_spans(
         span = Span(start, start + len(text), text, kind)
         out.append(Candidate(candidate_key(text), span, read, {}, score=-float(place)))
     return out
+
+
+def ranked_in_sentence(
+    text: str, *spans: str, kind: AnswerType = AnswerType.NUMBER
+) -> list[Candidate]:
+    """Candidates for spans of a one-sentence passage, in the order given, scored from 0
+    down."""
+    read = sentences_of(0, make_hits(text)[0].chunk, use_stored=False)[0]
+    return ranked_spans(read, *spans, kind=kind)

@@ -244,3 +244,16 @@ def test_a_name_that_ampersand_joins_is_never_cut_at_it() -> None:
     assert "Dungeons & Dragons" in spans
     # Neither side alone, nor the tagger's "Dragons games"; "T" of "AT&T" neither.
     assert not {"Dungeons", "Dragons", "Dragons games", "T"} & spans
+
+
+def test_a_noun_phrase_loses_the_adverb_the_tagger_took_in_at_its_front() -> None:
+    sentence = "The state bill covers only sexual content, and mostly adults."
+    start = sentence.index("only sexual content")
+    nouns = [
+        Span(start, start + 19, "only sexual content", AnswerType.THING),
+        Span(sentence.index("mostly"), sentence.index("mostly") + 6, "mostly", AnswerType.THING),
+    ]
+    texts = [span.text for span in candidate_spans(sentence, Tagged([], nouns, frozenset()))]
+    assert "sexual content" in texts
+    assert "only sexual content" not in texts
+    assert "mostly" in texts  # a phrase that is nothing but the adverb stays as it is

@@ -124,6 +124,9 @@ def test_a_clause_that_leaves_its_verb_to_the_one_before_says_what_that_one_says
     ranked = _ranked(text, "66 percent", "62 percent")
     asked = read_question("With Corvid switched on, what share of students passed the test?")
     assert clause_amount_first(ranked, asked) == ranked
+    # ... what it says of its amount, not the condition it opens with: "Without".
+    without = read_question("Without Corvid, what share of students passed the test?")
+    assert clause_amount_first(ranked, without)[0].span.text == "62 percent"
     # Where nothing is left to the clause before, its own words are all it says.
     plain = "Without the assistant, 62 percent of students passed; with it, 66 percent."
     ranked = _ranked(plain, "66 percent", "62 percent")

@@ -105,6 +105,9 @@ def test_an_echo_is_a_feature_of_the_candidate_that_restates_the_question() -> N
         ("What is Corvid Wren Arden's most visited national park?", "visited national park"),
         ("Which major sports league banned the flag?", "sports league"),
         ("Which Major League Rowing team won?", "major league rowing team"),
+        # "times" counts how often or how many fold; what follows it is no part of the noun.
+        ("How many times bigger is the Wren corpus than Tarn's?", "times"),
+        ("How many times has Corvid won the cup?", "times"),
     ],
 )  # fmt: skip
 def test_the_asked_noun_ends_at_a_verb_or_adverb_after_it(question: str, head: str) -> None:
