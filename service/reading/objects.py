@@ -39,6 +39,17 @@ _WHAT_OBJECT = re.compile(
     r"|(?:is|was|are|were)\b.*\s(?:for|with|to|on|by|from|about|of|in|into|as)\s*\?\s*$)",
     re.IGNORECASE,
 )
+# "Which chip is Project Digits built around?", "Which model does the tool ask for hints?":
+# the wh-word's noun phrase (up to three words) as the object, the same way; only after "do"
+# (not "has" nor "will": "Which state now has the highest ...?", "Which two teams will play
+# ...?" ask for the subject).
+_WHICH_OBJECT = re.compile(
+    r"(?:^|[.?!]\s+)(?:which|what)\s+(?:[\w'\u2019-]+\s+){1,3}?"
+    r"(?:(?:does|do|did)\b"
+    r"|(?:is|was|are|were)\b.*\s(?:for|with|to|on|by|from|about|of|in|into|as|around|behind"
+    r"|under|through)\s*\?\s*$)",
+    re.IGNORECASE,
+)
 # An amount as the object: "How much did France pledge ...?", "How many prompts did it
 # collect?": "how much" or "how many" and an auxiliary before the verb.
 _AMOUNT_OBJECT = re.compile(
@@ -47,17 +58,19 @@ _AMOUNT_OBJECT = re.compile(
     re.IGNORECASE,
 )
 # What may stand between a verb and its object: articles and possessives, adverbs in -ly and
-# an amount's qualifiers, and one preposition: "declared a ...", "tuned mainly for ...",
-# "pledged about $114 billion".
+# an amount's qualifiers, and one preposition with an article or an owner after it: "declared
+# a ...", "tuned mainly for ...", "pledged about $114 billion", "based on Anthropic's ...".
 _GAP = re.compile(
     r"^\s+(?:(?:a|an|the|its|their|his|her|our|\w+ly|about|around|some|over|almost|just)"
     r"\s+){0,2}"
-    r"(?:(?:for|to|on|with|into|as|about|from|in|at)\s+(?:(?:a|an|the|its|their)\s+)?)?$",
+    r"(?:(?:for|to|on|with|into|as|about|from|in|at|around|behind|under|through)\s+"
+    r"(?:(?:a|an|the|its|their|[\w.-]+(?:'|\u2019)s)\s+)?)?$",
     re.IGNORECASE,
 )
 # A number written as a part of another ("picks one of 11 strategies"): which of the two is
 # asked is parts.py's to say, not the verb's.
 _PART_OF_NUMBER = re.compile(r"\s+of\s+(?:the\s+)?\d")
+_PUNCTUATION = re.compile(r"[,;:()\[\]\"\u201c\u201d\u2014]")
 # The verb and its gap are among the last few words before the candidate.
 _MOST_WORDS = 5
 _REACH = 80
@@ -70,7 +83,10 @@ def object_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     if not out or asks_for_name(asked.text):
         return out
     amount = asked.expected in NUMERIC
-    if not (_AMOUNT_OBJECT if amount else _WHAT_OBJECT).search(asked.text):
+    # Asked "which chip", the object must be of the asked type and no name the question gives.
+    typed = not amount and not _WHAT_OBJECT.search(asked.text)
+    shape = _AMOUNT_OBJECT if amount else (_WHICH_OBJECT if typed else _WHAT_OBJECT)
+    if not shape.search(asked.text):
         return out
     if amount and asked.qualifiers:
         return out  # an amount asked "per output token" or "a year": qualifiers.py's to find
@@ -87,6 +103,9 @@ def object_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
         if (candidate.span.kind in NUMERIC) == amount
         and (not counting or counts_kind(candidate, asked.head))
         and not (amount and (_overlaps(candidate, best) or _owned_by_another(candidate, asked)))
+        and not (
+            typed and (candidate.features.get("type_fit", 0.0) < 1.0 or _named(candidate, asked))
+        )
         and not (amount and _PART_OF_NUMBER.match(candidate.sentence.text, candidate.span.end))
         and _follows_verb(candidate, verbs)
         and _names_all(candidate, asked)
@@ -100,6 +119,12 @@ def _owned_by_another(candidate: Candidate, asked: Asked) -> bool:
     """Whether an amount belongs to a name the question does not give: "X Premium+, which
     costs $40 a month" is no answer to what an Nvidia H100 costs, whatever the passage names."""
     return candidate.owner is not None and not names_asked(candidate.owner, asked)
+
+
+def _named(candidate: Candidate, asked: Asked) -> bool:
+    """Whether the candidate is, or is inside, a name the question gives ("Project Digits")."""
+    key = candidate.span.text.lower()
+    return any(key in name or name in key for name in asked.focus)
 
 
 def _overlaps(candidate: Candidate, best: Candidate) -> bool:
@@ -132,7 +157,10 @@ def _follows_verb(candidate: Candidate, verbs: frozenset[str]) -> bool:
     before = candidate.sentence.text[: candidate.span.start]
     if before and not before[-1].isspace():
         return False  # inside a word, or after a quote or a bracket
-    words = WORD.findall(before[-_REACH:])[-_MOST_WORDS:]
+    # Nothing of another clause: "AI co-scientist, a multi-agent system" is no object of
+    # "co-scientist".
+    clause = _PUNCTUATION.split(before[-_REACH:])[-1]
+    words = WORD.findall(clause)[-_MOST_WORDS:]
     for place in range(len(words) - 1, -1, -1):
         gap = " " + " ".join(words[place + 1 :]) + " " if place + 1 < len(words) else " "
         if stem(words[place].lower()) in verbs and _GAP.match(gap):

@@ -89,3 +89,41 @@ def test_an_amount_another_name_owns_is_not_promoted() -> None:
     assert object_first(ranked, asked) == ranked
     ranked[1] = replace(ranked[1], owner=None)  # of no name, it follows "costs" and answers
     assert object_first(ranked, asked)[0].span.text == "$40"
+
+
+def test_a_which_question_asked_of_an_object_takes_one_of_the_asked_type() -> None:
+    text = "Wren, a desk computer from Tarn, is built around the Corvid 7 chip and 64 GB."
+    ranked = ranked_in_sentence(text, "Tarn", "Wren", "Corvid 7", kind=AnswerType.NAME)
+    for candidate in ranked:
+        candidate.features["type_fit"] = 1.0
+    asked = read_question("Which chip is Tarn's Wren built around?")
+    assert object_first(ranked, asked)[0].span.text == "Corvid 7"
+    # A name the question gives, or a candidate of another type, is not promoted.
+    named = read_question("Which chip is Corvid 7 built around?")
+    assert object_first(ranked, named) == ranked
+    ranked[2].features["type_fit"] = 0.5
+    assert object_first(ranked, asked) == ranked
+
+
+def test_after_has_or_will_a_which_question_asks_for_the_subject() -> None:
+    text = "Tarn says Wren now has the highest score, and the lab will use Corvid next."
+    ranked = ranked_in_sentence(text, "Tarn", "Corvid", kind=AnswerType.NAME)
+    for candidate in ranked:
+        candidate.features["type_fit"] = 1.0
+    for question in ("Which lab now has the highest score?", "Which lab will use Corvid?"):
+        assert object_first(ranked, read_question(question)) == ranked, question
+
+
+def test_an_owner_may_stand_between_the_preposition_and_the_object_but_a_comma_not() -> None:
+    text = "Wren is a coding tool based on Tarn's Corvid 3, a model tuned for code."
+    ranked = ranked_in_sentence(text, "Wren", "Corvid 3", "model", kind=AnswerType.NAME)
+    for candidate in ranked:
+        candidate.features["type_fit"] = 1.0
+    asked = read_question("Which model is Wren based on?")
+    assert object_first(ranked, asked)[0].span.text == "Corvid 3"
+    # A comma ends what a verb acts on: "co-pilot, a tutoring system" is no object of the
+    # question's lower-case "co-pilot".
+    built = "Tarn built its co-pilot, a tutoring system for schools."
+    ranked = ranked_in_sentence(built, "Tarn", "tutoring system", kind=AnswerType.THING)
+    asked = read_question("What did Tarn's co-pilot propose for schools?")
+    assert object_first(ranked, asked) == ranked
