@@ -71,6 +71,8 @@ _GAP = re.compile(
 # asked is parts.py's to say, not the verb's.
 _PART_OF_NUMBER = re.compile(r"\s+of\s+(?:the\s+)?\d")
 _PUNCTUATION = re.compile(r"[,;:()\[\]\"\u201c\u201d\u2014]")
+# A plural noun's ending: "tutors", "prompts"; not "process", "focus", "bias".
+_PLURAL = re.compile(r"[^su]s$")
 # The verb and its gap are among the last few words before the candidate.
 _MOST_WORDS = 5
 _REACH = 80
@@ -139,13 +141,18 @@ def _overlaps(candidate: Candidate, best: Candidate) -> bool:
 
 def _verbs(asked: Asked) -> frozenset[str]:
     """Stems of the words that may be the question's verb: its lower-case content words that
-    are no part of a name it gives."""
+    are no part of a name it gives and no plural. After "did" or "does" the verb is in its base
+    form ("collect", "declare") or, after "was", a participle ("tuned"), so a word in -s is a
+    noun: "The tutor first picks ..." does not make "first" the object of "tutors"."""
     focus = " ".join(asked.focus)
     return (
         frozenset(
             stem(word)
             for word in WORD.findall(asked.text)
-            if word.islower() and word not in focus and stem(word) in asked.terms
+            if word.islower()
+            and word not in focus
+            and not _PLURAL.search(word)
+            and stem(word) in asked.terms
         )
         - asked.head
     )

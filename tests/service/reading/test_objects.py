@@ -127,3 +127,11 @@ def test_an_owner_may_stand_between_the_preposition_and_the_object_but_a_comma_n
     ranked = ranked_in_sentence(built, "Tarn", "tutoring system", kind=AnswerType.THING)
     asked = read_question("What did Tarn's co-pilot propose for schools?")
     assert object_first(ranked, asked) == ranked
+
+
+def test_a_plural_noun_of_the_question_is_no_verb() -> None:
+    # "tutors" is a noun of the question: "first" after "The tutor" is no object of it.
+    text = "With Wren, the tutor first picks a hint, and 90 tutors took part."
+    ranked = ranked_in_sentence(text, "90", "first", kind=AnswerType.NUMBER)
+    asked = read_question("How much did the students of the best tutors improve with Wren?")
+    assert object_first(ranked, asked) == ranked
