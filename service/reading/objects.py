@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from service.reading.answer_forms import promote
 from service.reading.asked import Asked, asks_for_name
-from service.reading.context import Candidate
+from service.reading.context import Candidate, named_text
 from service.reading.counted import counts_kind
 from service.reading.owners import names_asked
 from service.reading.spans import NUMERIC
@@ -176,8 +176,7 @@ def _follows_verb(candidate: Candidate, verbs: frozenset[str]) -> bool:
 
 
 def _names_all(candidate: Candidate, asked: Asked) -> bool:
-    """Whether the candidate's passage and its title hold every name the question gives (its
-    sentence may say "it": "used it to collect 40,000 prompts")."""
-    chunk = candidate.sentence.chunk
-    text = f"{chunk.title}\n{chunk.text}".lower()
+    """Whether the candidate's passage (with its title and outlet) holds every name the
+    question gives (its sentence may say "it": "used it to collect 40,000 prompts")."""
+    text = named_text(candidate.sentence.chunk)
     return all(name in text for name in asked.focus)

@@ -46,8 +46,6 @@ def preposition_amount_first(ranked: Sequence[Candidate], asked: Asked) -> list[
     if best.span.kind not in NUMERIC:
         return out
     words = " ".join(found.group("prep").lower().split())
-    introduced = re.compile(
-        rf"\b(?:{'|'.join(_SAME.get(words, (words,)))}){_BETWEEN}\s*$".replace(" ", r"\s+"),
-        re.IGNORECASE,
-    )
+    said = "|".join(word.replace(" ", r"\s+") for word in _SAME.get(words, (words,)))
+    introduced = re.compile(rf"\b(?:{said}){_BETWEEN}\s*$", re.IGNORECASE)
     return amount_after_first(out, introduced, _LOOK_DOWN)
