@@ -50,7 +50,10 @@ browser:
 	$$install || { $$sudo apt-get update -qq && $$install; } || \
 		echo "make browser: could not install chromium: the browser tests will skip"
 
-test: venv lint browser
+# The browser's apt install runs beside pip's (both mostly wait on downloads), then lint, then
+# the tests; --output-sync keeps each step's output in one piece.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint browser
 	$(BIN)/python -m pytest
 
 unit: venv

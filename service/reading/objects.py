@@ -51,10 +51,13 @@ _WHICH_OBJECT = re.compile(
     re.IGNORECASE,
 )
 # An amount as the object: "How much did France pledge ...?", "How many prompts did it
-# collect?": "how much" or "how many" and an auxiliary before the verb.
+# collect?", "How fast does it produce its first token?": "how" and a word of amount, then an
+# auxiliary before the verb; or a passive, "How many of its picks were synthesized?", which the
+# article may write actively ("synthesizing one").
 _AMOUNT_OBJECT = re.compile(
-    r"(?:^|[.?!]\s+)how\s+(?:much|many)\b[^?.!]*?\b(?:does|do|did|will|would|can|could|"
-    r"should|has|have|had)\b",
+    r"(?:^|[.?!]\s+)how\s+(?:much|many|fast|quickly|long|large|big|far|high)\b[^?.!]*?"
+    r"\b(?:(?:does|do|did|will|would|can|could|should|has|have|had)\b"
+    r"|(?:is|was|are|were)\b[^?.!]*?\w(?:ed|en)\b)",
     re.IGNORECASE,
 )
 # What may stand between a verb and its object: articles and possessives, adverbs in -ly and
@@ -65,6 +68,15 @@ _GAP = re.compile(
     r"\s+){0,2}"
     r"(?:(?:for|to|on|with|into|as|about|from|in|at|around|behind|under|through)\s+"
     r"(?:(?:a|an|the|its|their|[\w.-]+(?:'|\u2019)s)\s+)?)?$",
+    re.IGNORECASE,
+)
+# Before an amount, also the change it measures ("improved by 9 percent") and the words of
+# the question that the verb acts on ("produces its first token in 0.34 seconds").
+_AMOUNT_GAP = re.compile(
+    r"^\s+(?:(?:a|an|the|its|their|his|her|our|\w+ly|about|around|some|over|almost|just)"
+    r"\s+){0,2}"
+    r"(?:(?:by|for|to|on|with|into|as|about|from|in|at|around|within|under|after)\s+"
+    r"(?:(?:a|an|the|its|their|about|around|some|over|almost|just|only)\s+)?)?$",
     re.IGNORECASE,
 )
 # A number written as a part of another ("picks one of 11 strategies"): which of the two is
@@ -94,7 +106,8 @@ def object_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
         return out  # an amount asked "per output token" or "a year": qualifiers.py's to find
     best = out[0]
     verbs = _verbs(asked)
-    if not verbs or _follows_verb(best, verbs) or (amount and best.span.kind not in NUMERIC):
+    said = _asked_words(asked) if amount else frozenset()
+    if not verbs or _follows_verb(best, verbs, said) or (amount and best.span.kind not in NUMERIC):
         return out
     # Where things are counted and the first number counts them, only a number of them may
     # take its place ("collect 40,000 prompts", not "tested on 1,000 prompts about ...").
@@ -109,8 +122,8 @@ def object_first(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
             typed and (candidate.features.get("type_fit", 0.0) < 1.0 or _named(candidate, asked))
         )
         and not (amount and _PART_OF_NUMBER.match(candidate.sentence.text, candidate.span.end))
-        and _follows_verb(candidate, verbs)
-        and _names_all(candidate, asked)
+        and _follows_verb(candidate, verbs, said)
+        and names_every_focus(candidate, asked)
     ]
     if not objects:
         return out
@@ -158,9 +171,19 @@ def _verbs(asked: Asked) -> frozenset[str]:
     )
 
 
-def _follows_verb(candidate: Candidate, verbs: frozenset[str]) -> bool:
+def _asked_words(asked: Asked) -> frozenset[str]:
+    """The question's words in lower case, which may stand between a verb and the amount it
+    takes ("produces its first token in 0.34 seconds" for "How fast does it produce its first
+    token?")."""
+    return frozenset(word.lower() for word in WORD.findall(asked.text))
+
+
+def _follows_verb(
+    candidate: Candidate, verbs: frozenset[str], said: frozenset[str] = frozenset()
+) -> bool:
     """Whether a word of `verbs` stands right before the candidate, as a verb before its
-    object: nothing between them but articles, adverbs and a preposition."""
+    object: nothing between them but articles, adverbs and a preposition, or, where `said`
+    gives the question's words (an amount asked), those words too."""
     before = candidate.sentence.text[: candidate.span.start]
     if before and not before[-1].isspace():
         return False  # inside a word, or after a quote or a bracket
@@ -168,14 +191,16 @@ def _follows_verb(candidate: Candidate, verbs: frozenset[str]) -> bool:
     # "co-scientist".
     clause = _PUNCTUATION.split(before[-_REACH:])[-1]
     words = WORD.findall(clause)[-_MOST_WORDS:]
+    shape = _AMOUNT_GAP if said else _GAP
     for place in range(len(words) - 1, -1, -1):
-        gap = " " + " ".join(words[place + 1 :]) + " " if place + 1 < len(words) else " "
-        if stem(words[place].lower()) in verbs and _GAP.match(gap):
+        between = [word for word in words[place + 1 :] if word.lower() not in said]
+        gap = " " + " ".join(between) + " " if between else " "
+        if stem(words[place].lower()) in verbs and shape.match(gap):
             return True
     return False
 
 
-def _names_all(candidate: Candidate, asked: Asked) -> bool:
+def names_every_focus(candidate: Candidate, asked: Asked) -> bool:
     """Whether the candidate's passage (with its title and outlet) holds every name the
     question gives (its sentence may say "it": "used it to collect 40,000 prompts")."""
     text = named_text(candidate.sentence.chunk)

@@ -18,6 +18,7 @@ from service.reading.context import Candidate
 from service.reading.counted import counted_number_first
 from service.reading.described import described_person_first
 from service.reading.kinds import kind_phrase_first
+from service.reading.list_items import list_item_first
 from service.reading.objects import object_first
 from service.reading.ordinal import ordinal_item_first
 from service.reading.owners import amount_of_named_passage_first, owned_amount_first
@@ -28,11 +29,13 @@ from service.reading.relative import described_name_first
 from service.reading.scored import scored_on_test_first
 from service.reading.stated import stated_kind_first
 from service.reading.superlative import superlative_amount_first
+from service.reading.title_holders import title_holder_first
 
 
 def promoted(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     """The ranker's ranking after every promotion rule, in order."""
     out = described_person_first(in_asked_form(ranked, asked), asked)
+    out = title_holder_first(out, asked)
     out = ordinal_item_first(out, asked)
     out = counted_number_first(owned_amount_first(out, asked), asked)
     # A part of the whole the question names, after the clause rule: the whole's clause
@@ -41,7 +44,7 @@ def promoted(ranked: Sequence[Candidate], asked: Asked) -> list[Candidate]:
     out = superlative_amount_first(preposition_amount_first(out, asked), asked)
     out = stated_kind_first(owned_thing_first(out, asked), asked)
     out = kind_phrase_first(described_name_first(out, asked), asked)
-    out = object_first(out, asked)
+    out = list_item_first(object_first(out, asked), asked)
     # The result beside the test, then the amount a change reached: "from 35.5 percent to
     # 73.3 percent" on AIME 2024, where 35.5 stands nearest the test's name.
     out = changed_to_first(scored_on_test_first(out, asked), asked)

@@ -135,3 +135,29 @@ def test_a_plural_noun_of_the_question_is_no_verb() -> None:
     ranked = ranked_in_sentence(text, "90", "first", kind=AnswerType.NUMBER)
     asked = read_question("How much did the students of the best tutors improve with Wren?")
     assert object_first(ranked, asked) == ranked
+
+
+def test_an_amount_may_follow_the_change_it_measures_or_the_question_s_own_words() -> None:
+    text = (
+        "Wren's pupils improved by 7 percent over 12 weeks, and Wren writes its first "
+        "reply in 0.4 seconds and then about 30 words per second."
+    )
+    ranked = ranked_in_sentence(text, "12", "7 percent", "30", "0.4 seconds")
+    improved = read_question("How much did Wren's pupils improve?")
+    assert object_first(ranked, improved)[0].span.text == "7 percent"
+    # "writes its first reply in": the question's words stand between verb and amount.
+    fast = read_question("How fast does Wren write its first reply?")
+    assert object_first(ranked, fast)[0].span.text == "0.4 seconds"
+    # Words the question does not say still end the verb's reach.
+    other = read_question("How fast does Wren write its answers?")
+    assert object_first(ranked, other) == ranked
+
+
+def test_a_passive_amount_question_takes_the_active_verb_s_amount() -> None:
+    text = "Of the rest, Tarn hand-picked five and managed to synthesize two."
+    ranked = ranked_in_sentence(text, "five", "two")
+    asked = read_question("How many of Tarn's hand-picked crystals were synthesized?")
+    assert object_first(ranked, asked)[0].span.text == "two"
+    # A form of "be" without a participle asks for no object.
+    plain = read_question("How many of Tarn's hand-picked crystals were there?")
+    assert object_first(ranked, plain) == ranked
