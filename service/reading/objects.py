@@ -63,21 +63,25 @@ _AMOUNT_OBJECT = re.compile(
 # What may stand between a verb and its object: articles and possessives, adverbs in -ly and
 # an amount's qualifiers, and one preposition with an article or an owner after it: "declared
 # a ...", "tuned mainly for ...", "pledged about $114 billion", "based on Anthropic's ...".
-_GAP = re.compile(
-    r"^\s+(?:(?:a|an|the|its|their|his|her|our|\w+ly|about|around|some|over|almost|just)"
-    r"\s+){0,2}"
-    r"(?:(?:for|to|on|with|into|as|about|from|in|at|around|behind|under|through)\s+"
-    r"(?:(?:a|an|the|its|their|[\w.-]+(?:'|\u2019)s)\s+)?)?$",
-    re.IGNORECASE,
+_GAP_LEAD = (
+    r"^\s+(?:(?:a|an|the|its|their|his|her|our|\w+ly|about|around|some|over|almost|just)\s+){0,2}"
+)
+
+
+def _gap(prepositions: str, after: str) -> re.Pattern[str]:
+    """The gap's shape: the lead above, then one of `prepositions` with one of `after`."""
+    return re.compile(rf"{_GAP_LEAD}(?:(?:{prepositions})\s+(?:(?:{after})\s+)?)?$", re.IGNORECASE)
+
+
+_GAP = _gap(
+    r"for|to|on|with|into|as|about|from|in|at|around|behind|under|through",
+    r"a|an|the|its|their|[\w.-]+(?:'|\u2019)s",
 )
 # Before an amount, also the change it measures ("improved by 9 percent") and the words of
 # the question that the verb acts on ("produces its first token in 0.34 seconds").
-_AMOUNT_GAP = re.compile(
-    r"^\s+(?:(?:a|an|the|its|their|his|her|our|\w+ly|about|around|some|over|almost|just)"
-    r"\s+){0,2}"
-    r"(?:(?:by|for|to|on|with|into|as|about|from|in|at|around|within|under|after)\s+"
-    r"(?:(?:a|an|the|its|their|about|around|some|over|almost|just|only)\s+)?)?$",
-    re.IGNORECASE,
+_AMOUNT_GAP = _gap(
+    r"by|for|to|on|with|into|as|about|from|in|at|around|within|under|after",
+    r"a|an|the|its|their|about|around|some|over|almost|just|only",
 )
 # A number written as a part of another ("picks one of 11 strategies"): which of the two is
 # asked is parts.py's to say, not the verb's.
